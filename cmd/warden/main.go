@@ -1,0 +1,157 @@
+// Command warden is the Warden control plane for Salesforce integration
+// users. Run "warden help" for its subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/wardenhq/warden"
+)
+
+// Version is the Warden version, set at build time with -ldflags.
+var Version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main wires Warden's subcommands to their inputs and outputs, so tests can
+// drive the CLI in-process.
+type Main struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+
+	// Ready, when set, receives the addresses of servers a long-running
+	// command has started (tests use it instead of parsing output).
+	Ready func(name, url string)
+}
+
+// NewMain returns a Main bound to the process's standard streams and
+// environment.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, m *Main, args []string) error
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(ctx context.Context, m *Main, args []string) error) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+// errUsage marks an error already explained by a usage message.
+var errUsage = errors.New("usage")
+
+// Run runs the subcommand named by args[0] and returns the exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return m.exit(c.run(ctx, m, []string{"--help"}))
+			}
+		}
+		m.usage(m.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(m.Stderr, "warden: unknown command %q\n\n", args[0])
+		m.usage(m.Stderr)
+		return 2
+	}
+	return m.exit(c.run(ctx, m, args[1:]))
+}
+
+func (m *Main) exit(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(m.Stderr, "warden: %s\n", warden.ErrorMessage(err))
+	if warden.ErrorKind(err) == warden.EINTERNAL {
+		fmt.Fprintf(m.Stderr, "warden: (detail) %v\n", err)
+	}
+	return warden.ExitCode(err)
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintf(w, "Warden %s: a control plane for Salesforce integration users.\n\nUsage:\n  warden COMMAND [flags]\n\nCommands:\n", Version)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun \"warden COMMAND --help\" for a command's flags.\n")
+}
+
+// flags returns a FlagSet for a subcommand that prints its usage to
+// m.Stdout on --help and to m.Stderr on errors.
+func (m *Main) flags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("warden "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := m.Stdout
+		fmt.Fprintf(w, "Usage: warden %s\n\nFlags:\n", strings.TrimSpace(usage))
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses flags; on a bad flag it prints the error and usage to
+// stderr and returns errUsage; on --help it prints usage and returns
+// flag.ErrHelp.
+func (m *Main) parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		if fs.NArg() > 0 {
+			fmt.Fprintf(m.Stderr, "warden: unexpected argument %q\n", fs.Arg(0))
+			return errUsage
+		}
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(m.Stderr, "warden: %v\nRun \"%s --help\" for usage.\n", err, fs.Name())
+	return errUsage
+}
+
+func init() {
+	register("version", "print the Warden version", func(ctx context.Context, m *Main, args []string) error {
+		fs := m.flags("version", "Prints the Warden version.")
+		if err := m.parse(fs, args); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "warden %s\n", Version)
+		return nil
+	})
+}

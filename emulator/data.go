@@ -1,0 +1,472 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden/emulator/soql"
+)
+
+// API versions served: 31.0 (Summer '14) through maxVersion. Versions
+// 21.0–30.0 are retired (410 Gone), as in Salesforce since Summer '25.
+const (
+	minVersion = 31
+	maxVersion = 66
+)
+
+// releaseName returns the release label of an API version ("Spring '26").
+func releaseName(v int) string {
+	idx := v - 31
+	season := [3]string{"Summer", "Winter", "Spring"}[idx%3]
+	return fmt.Sprintf("%s '%02d", season, 14+(idx+2)/3)
+}
+
+// parseVersion reads "v62.0" and reports whether it is served, retired (gone)
+// or unknown.
+func parseVersion(seg string) (v int, gone, ok bool) {
+	if !strings.HasPrefix(seg, "v") || !strings.HasSuffix(seg, ".0") {
+		return 0, false, false
+	}
+	n, err := strconv.Atoi(seg[1 : len(seg)-2])
+	if err != nil {
+		return 0, false, false
+	}
+	if n >= 20 && n < minVersion {
+		return n, true, false
+	}
+	return n, false, n >= minVersion && n <= maxVersion
+}
+
+// request is one authenticated REST call being served.
+type request struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	sess    *session
+	o       *org
+	u       *user
+	version string // "62.0"
+	now     time.Time
+}
+
+func (q *request) view() view { return view{o: q.o, u: q.u} }
+
+func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
+	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, "/services/data"), "/")
+	if rest == "" {
+		s.serveVersions(w, r)
+		return
+	}
+	verSeg, tail, _ := strings.Cut(rest, "/")
+	v, gone, ok := parseVersion(verSeg)
+	if gone {
+		restError(w, http.StatusGone, "GONE", "The requested resource is no longer available: API version "+verSeg[1:]+" has been retired.")
+		return
+	}
+	if !ok {
+		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.begin(w, r, v)
+	if !ok {
+		return
+	}
+	s.route(q, tail)
+}
+
+// begin authenticates a REST call and counts it against the org's daily
+// API limit; it writes the error and returns false when the call may not
+// proceed. Callers hold s.mu.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, v int) (*request, bool) {
+	if h := r.Header.Get("Authorization"); h != "" && !strings.Contains(h, " ") {
+		restError(w, http.StatusUnauthorized, "INVALID_AUTH_HEADER", "INVALID_HEADER_TYPE")
+		return nil, false
+	}
+	sess := s.authenticate(r, false)
+	if sess == nil {
+		restError(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
+		return nil, false
+	}
+	q := &request{w: w, r: r, sess: sess, o: sess.user.org, u: sess.user, version: strconv.Itoa(v) + ".0", now: s.now()}
+	o := q.o
+	if day := q.now.Truncate(24 * time.Hour); !day.Equal(o.apiDay) {
+		o.apiDay, o.apiUsed = day, 0
+	}
+	defer func() { w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", o.apiUsed, o.dailyMax)) }()
+	if o.apiUsed >= o.dailyMax {
+		restError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+		return nil, false
+	}
+	o.apiUsed++
+	o.usage.apiRequests++
+	if sess.expiredPassword {
+		restError(w, http.StatusForbidden, "INVALID_OPERATION_WITH_EXPIRED_PASSWORD",
+			"The users password has expired, you must call SetPassword before attempting any other API operations")
+		return nil, false
+	}
+	if !q.u.hasPerm("ApiEnabled") {
+		restError(w, http.StatusForbidden, "API_CURRENTLY_DISABLED", "API is disabled for this User")
+		return nil, false
+	}
+	return q, true
+}
+
+func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request) {
+	out := make([]map[string]string, 0, maxVersion-minVersion+1)
+	for v := minVersion; v <= maxVersion; v++ {
+		out = append(out, map[string]string{"label": releaseName(v), "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) route(q *request, tail string) {
+	parts := strings.Split(tail, "/")
+	m := q.r.Method
+	switch {
+	case tail == "":
+		base := "/services/data/v" + q.version
+		res := map[string]string{}
+		for _, k := range []string{"sobjects", "query", "queryAll", "limits", "composite", "search", "recent", "tooling", "connect", "chatter"} {
+			res[k] = base + "/" + k
+		}
+		res["identity"] = baseURL(q.r) + "/id/" + q.o.id + "/" + q.u.id
+		writeJSON(q.w, http.StatusOK, res)
+	case parts[0] == "query" || parts[0] == "queryAll":
+		if m != http.MethodGet {
+			methodNotAllowed(q)
+		} else if len(parts) == 2 {
+			s.queryMore(q, parts[1])
+		} else if len(parts) == 1 {
+			s.query(q)
+		} else {
+			notFound(q)
+		}
+	case parts[0] == "limits" && len(parts) == 1:
+		s.limits(q)
+	case parts[0] == "sobjects":
+		s.sobjects(q, parts[1:])
+	case parts[0] == "composite":
+		s.composite(q, parts[1:])
+	default:
+		notFound(q)
+	}
+}
+
+func notFound(q *request) {
+	restError(q.w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+}
+
+func methodNotAllowed(q *request) {
+	restError(q.w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "HTTP Method '"+q.r.Method+"' not allowed. Allowed are GET,HEAD")
+}
+
+// cursor is the rest of a query result, fetched page by page.
+type cursor struct {
+	res     *soql.Result
+	org     *org
+	batch   int
+	expires time.Time
+}
+
+// queryCacheMax bounds the parsed-query cache.
+const queryCacheMax = 4096
+
+func (s *Server) parse(text string) (*soql.Query, error) {
+	if pq, ok := s.queryCache[text]; ok {
+		return pq, nil
+	}
+	pq, err := soql.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.queryCache) >= queryCacheMax {
+		clear(s.queryCache)
+	}
+	s.queryCache[text] = pq
+	return pq, nil
+}
+
+// runQuery parses and executes SOQL as the request's user.
+func (s *Server) runQuery(q *request, text string) (*soql.Result, error) {
+	pq, err := s.parse(text)
+	if err != nil {
+		return nil, err
+	}
+	return soql.Execute(pq, q.view(), q.now, q.o.settings.timeZone)
+}
+
+func writeQueryError(q *request, err error) {
+	var se *soql.Error
+	if errors.As(err, &se) {
+		restError(q.w, http.StatusBadRequest, se.Code, se.Message)
+		return
+	}
+	restError(q.w, http.StatusBadRequest, "MALFORMED_QUERY", err.Error())
+}
+
+func (s *Server) query(q *request) {
+	res, err := s.runQuery(q, q.r.URL.Query().Get("q"))
+	if err != nil {
+		writeQueryError(q, err)
+		return
+	}
+	s.writePage(q, res, 0, batchSize(q.r))
+}
+
+// batchSize reads Sforce-Query-Options: batchSize=N (200–2000, default 2000).
+func batchSize(r *http.Request) int {
+	n := 2000
+	for _, opt := range strings.Split(r.Header.Get("Sforce-Query-Options"), ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		if strings.EqualFold(k, "batchSize") {
+			if b, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				n = min(max(b, 200), 2000)
+			}
+		}
+	}
+	return n
+}
+
+func (s *Server) writePage(q *request, res *soql.Result, start, batch int) {
+	end := min(start+batch, len(res.Records))
+	buf := make([]byte, 0, 256+(end-start)*256)
+	buf = append(buf, `{"totalSize":`...)
+	buf = strconv.AppendInt(buf, int64(res.TotalSize), 10)
+	buf = append(buf, `,"done":`...)
+	buf = strconv.AppendBool(buf, end >= len(res.Records))
+	if end < len(res.Records) {
+		s.seq++
+		id := makeID("01g", q.o.tag, s.seq)
+		s.cursors[id] = &cursor{res: res, org: q.o, batch: batch, expires: q.now.Add(15 * time.Minute)}
+		s.expireCursors(q.now)
+		buf = append(buf, `,"nextRecordsUrl":"/services/data/v`...)
+		buf = append(buf, q.version...)
+		buf = append(buf, "/query/"...)
+		buf = append(buf, id...)
+		buf = append(buf, '-')
+		buf = strconv.AppendInt(buf, int64(end), 10)
+		buf = append(buf, '"')
+	}
+	buf = append(buf, `,"records":[`...)
+	for i := start; i < end; i++ {
+		if i > start {
+			buf = append(buf, ',')
+		}
+		buf = soql.AppendRecord(buf, res.Records[i], q.version)
+	}
+	buf = append(buf, "]}"...)
+	writeRaw(q.w, http.StatusOK, buf)
+}
+
+func (s *Server) expireCursors(now time.Time) {
+	if len(s.cursors) < 1000 {
+		return
+	}
+	for k, c := range s.cursors {
+		if now.After(c.expires) {
+			delete(s.cursors, k)
+		}
+	}
+}
+
+func (s *Server) queryMore(q *request, locator string) {
+	id, off, _ := strings.Cut(locator, "-")
+	c := s.cursors[id]
+	start, err := strconv.Atoi(off)
+	if c == nil || c.org != q.o || err != nil || start < 0 || start > len(c.res.Records) || q.now.After(c.expires) {
+		restError(q.w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
+		return
+	}
+	s.writePage(q, c.res, start, c.batch)
+}
+
+func (s *Server) limits(q *request) {
+	o := q.o
+	lim := func(m, used int) map[string]int { return map[string]int{"Max": m, "Remaining": max(m-used, 0)} }
+	writeJSON(q.w, http.StatusOK, map[string]any{
+		"DailyApiRequests":          lim(o.dailyMax, o.apiUsed),
+		"DailyAsyncApexExecutions":  lim(250000, 0),
+		"DailyBulkApiBatches":       lim(15000, 0),
+		"DailyBulkV2QueryJobs":      lim(10000, 0),
+		"DailyGenericStreamingApiEvents": lim(10000, 0),
+		"DailyStreamingApiEvents":   lim(1000000, 0),
+		"DailyWorkflowEmails":       lim(100000, 0),
+		"DataStorageMB":             lim(1024, 0),
+		"FileStorageMB":             lim(1024, 0),
+		"HourlyTimeBasedWorkflow":   lim(50, 0),
+		"MassEmail":                 lim(5000, 0),
+		"SingleEmail":               lim(5000, len(s.mail)),
+		"ConcurrentAsyncGetReportInstances": lim(200, 0),
+		"StreamingApiConcurrentClients": lim(2000, 0),
+	})
+}
+
+// sobjects serves /sobjects, /sobjects/{T}, /sobjects/{T}/describe,
+// /sobjects/{T}/{id} and /sobjects/User/{id}/password.
+func (s *Server) sobjects(q *request, parts []string) {
+	m := q.r.Method
+	if len(parts) == 0 || parts[0] == "" {
+		if m != http.MethodGet {
+			methodNotAllowed(q)
+			return
+		}
+		s.describeGlobal(q)
+		return
+	}
+	schema, ok := q.view().Object(parts[0])
+	if !ok {
+		restError(q.w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		return
+	}
+	switch {
+	case len(parts) == 1 && m == http.MethodGet:
+		writeJSON(q.w, http.StatusOK, map[string]any{"objectDescribe": s.describeBasic(q, schema), "recentItems": []any{}})
+	case len(parts) == 1 && m == http.MethodPost:
+		s.create(q, schema)
+	case len(parts) == 2 && parts[1] == "describe" && m == http.MethodGet:
+		s.describe(q, schema)
+	case len(parts) == 2 && m == http.MethodGet:
+		s.retrieve(q, schema, parts[1])
+	case len(parts) == 2 && m == http.MethodPatch:
+		s.update(q, schema, parts[1])
+	case len(parts) == 2 && m == http.MethodDelete:
+		s.delete(q, schema, parts[1])
+	case len(parts) == 3 && parts[2] == "password" && schema.Name == "User":
+		s.password(q, parts[1])
+	case len(parts) <= 2:
+		methodNotAllowed(q)
+	default:
+		notFound(q)
+	}
+}
+
+// retrieve serves GET /sobjects/{T}/{id}[?fields=A,B] through SOQL.
+func (s *Server) retrieve(q *request, schema *soql.Object, id string) {
+	if !validID(id) {
+		restError(q.w, http.StatusNotFound, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: "+id)
+		return
+	}
+	names := fieldNames(schema)
+	if f := q.r.URL.Query().Get("fields"); f != "" {
+		names = strings.Split(f, ",")
+	}
+	res, err := s.runQuery(q, "SELECT "+strings.Join(names, ",")+" FROM "+schema.Name+" WHERE Id = '"+id+"'")
+	if err != nil {
+		writeQueryError(q, err)
+		return
+	}
+	if len(res.Records) == 0 {
+		notFound(q)
+		return
+	}
+	writeRaw(q.w, http.StatusOK, soql.AppendRecord(nil, res.Records[0], q.version))
+}
+
+func validID(id string) bool {
+	if len(id) != 15 && len(id) != 18 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if strings.IndexByte(base62, id[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func fieldNames(o *soql.Object) []string {
+	out := make([]string, len(o.Fields))
+	for i, f := range o.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+func (s *Server) describeGlobal(q *request) {
+	var list []map[string]any
+	names := make([]string, 0, len(objects)+len(q.o.records))
+	for k := range objects {
+		names = append(names, k)
+	}
+	for k := range q.o.records {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if schema, ok := q.view().Object(n); ok {
+			list = append(list, s.describeBasic(q, schema))
+		}
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": list})
+}
+
+func (s *Server) describeBasic(q *request, schema *soql.Object) map[string]any {
+	d := objects[strings.ToLower(schema.Name)]
+	label, prefix, writable, custom := schema.Name, prefixRecord, true, strings.HasSuffix(schema.Name, "__c")
+	if d != nil {
+		label, prefix, writable = d.label, d.prefix, d.writable
+	}
+	base := "/services/data/v" + q.version + "/sobjects/" + schema.Name
+	return map[string]any{
+		"name": schema.Name, "label": label, "labelPlural": label + "s", "keyPrefix": prefix, "custom": custom,
+		"queryable": true, "retrieveable": true, "searchable": false, "createable": writable, "updateable": writable,
+		"deletable": writable, "layoutable": false, "replicateable": true, "triggerable": false, "activateable": false,
+		"customSetting": false, "deprecatedAndHidden": false, "feedEnabled": false, "mergeable": false, "mruEnabled": false,
+		"undeletable": false,
+		"urls": map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
+	}
+}
+
+func (s *Server) describe(q *request, schema *soql.Object) {
+	d := s.describeBasic(q, schema)
+	refs := map[string]soql.Relationship{}
+	for _, r := range schema.Relationships {
+		refs[r.Field] = r
+	}
+	var fs []map[string]any
+	for _, f := range schema.Fields {
+		typ := map[soql.Type]string{soql.TypeString: "string", soql.TypeBool: "boolean", soql.TypeInt: "int",
+			soql.TypeFloat: "double", soql.TypeDate: "date", soql.TypeDateTime: "datetime", soql.TypeID: "reference"}[f.Type]
+		fd := map[string]any{"name": f.Name, "label": f.Name, "type": typ, "soapType": "xsd:" + f.Type.String(),
+			"nillable": f.Type != soql.TypeBool && f.Name != "Id", "createable": f.Name != "Id", "updateable": f.Name != "Id",
+			"filterable": true, "sortable": true, "custom": strings.HasSuffix(f.Name, "__c"), "length": 0,
+			"referenceTo": []string{}, "relationshipName": nil}
+		if f.Name == "Id" {
+			fd["type"], fd["soapType"] = "id", "tns:ID"
+		}
+		if f.Type == soql.TypeString {
+			fd["length"] = 255
+		}
+		if r, ok := refs[f.Name]; ok {
+			fd["referenceTo"], fd["relationshipName"], fd["soapType"] = []string{r.Target}, r.Name, "tns:ID"
+		}
+		fs = append(fs, fd)
+	}
+	d["fields"] = fs
+	d["childRelationships"] = []any{}
+	d["recordTypeInfos"] = []any{}
+	writeJSON(q.w, http.StatusOK, d)
+}
+
+// decodeBody reads a JSON object body, writing JSON_PARSER_ERROR on failure.
+func decodeBody(q *request, v any) bool {
+	dec := json.NewDecoder(q.r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			restError(q.w, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size")
+			return false
+		}
+		restError(q.w, http.StatusBadRequest, "JSON_PARSER_ERROR", "Unexpected character or end of input: "+err.Error())
+		return false
+	}
+	return true
+}

@@ -1,0 +1,225 @@
+// Package emulator is a local Salesforce: OAuth 2.0 and SOAP login, the REST
+// data API with a SOQL subset, the objects that describe integration users
+// (User, UserLogin, Profile, PermissionSet, LoginHistory, SetupAuditTrail,
+// ...), org security policies, fault injection and a control API. It is an
+// http.Handler, so tests start it in-process with httptest:
+//
+//	seed, _ := emulator.LoadSeedFile("seed.yaml")
+//	srv, _ := emulator.New(seed, emulator.Options{})
+//	ts := httptest.NewServer(srv)
+//
+// The base URL a client used is both the login URL and the instance URL.
+// Access tokens look like real ones (<org id>!<opaque>) and route each REST
+// call to its org. docs/emulator.md lists what is emulated and what is not.
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardenhq/warden/emulator/soql"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Now is the source of wall-clock time; the control API's clock offset is
+	// added to it. Default time.Now.
+	Now func() time.Time
+	// DisableControl turns the /_emulator/ control API off.
+	DisableControl bool
+	// Logger receives one line per request at debug level and unexpected
+	// failures at error level. Default: discard.
+	Logger *slog.Logger
+	// MaxBodyBytes bounds request bodies; default 8 MiB.
+	MaxBodyBytes int64
+}
+
+// Server is an emulated Salesforce serving every org of a seed on one
+// listener. It is safe for concurrent use.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	mu         sync.Mutex
+	offset     time.Duration // control API clock offset
+	seq        uint64
+	orgs       []*org
+	orgByID    map[string]*org // 15- and 18-char ids
+	userByName map[string]*user
+	appByKey   map[string]*connectedApp
+	sessions   map[string]*session
+	refresh    map[string]*refreshToken
+	codes      map[string]*authCode
+	cursors    map[string]*cursor
+	mail       map[string][]Mail
+	faults     []*fault
+	events     *eventLog
+	queryCache map[string]*soql.Query
+}
+
+// session is an access token.
+type session struct {
+	token    string
+	user     *user
+	app      *connectedApp // nil for SOAP sessions
+	refresh  *refreshToken // the refresh token it came from, if any
+	issued   time.Time
+	lastUsed time.Time
+	scope    string
+	// expiredPassword marks a SOAP session of a user whose password expired:
+	// it may only call setPassword.
+	expiredPassword bool
+}
+
+// Mail is a message the emulator delivered to a user's mailbox.
+type Mail struct {
+	To      string    `json:"to"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
+	Sent    time.Time `json:"sent"`
+	// Password and SecurityToken carry the new credentials the message
+	// announces, when it announces any, so tests need not parse Body.
+	Password      string `json:"password,omitempty"`
+	SecurityToken string `json:"securityToken,omitempty"`
+}
+
+// New returns a server holding the state described by seed. The seed is
+// validated first; a nil seed yields an empty emulator.
+func New(seed *Seed, opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 8 << 20
+	}
+	s := &Server{
+		opts: opts, log: opts.Logger,
+		orgByID: map[string]*org{}, userByName: map[string]*user{}, appByKey: map[string]*connectedApp{},
+		sessions: map[string]*session{}, refresh: map[string]*refreshToken{}, codes: map[string]*authCode{},
+		cursors: map[string]*cursor{}, mail: map[string][]Mail{}, queryCache: map[string]*soql.Query{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.events = newEventLog()
+	if seed != nil {
+		if err := seed.Validate(); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.apply(seed); err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// now returns the emulator's clock. Callers may hold s.mu or not.
+func (s *Server) now() time.Time { return s.opts.Now().UTC().Add(s.offset) }
+
+// newID allocates an id in org o. Callers hold s.mu.
+func (s *Server) newID(o *org, prefix string) string {
+	s.seq++
+	return makeID(prefix, o.tag, s.seq)
+}
+
+// randToken returns n random bytes encoded for use in tokens ([A-Za-z0-9_.]).
+func randToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return strings.NewReplacer("-", ".", "=", "").Replace(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/_emulator/") || p == "/_emulator" {
+		if s.opts.DisableControl {
+			restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+			return
+		}
+		s.serveControl(w, r)
+		return
+	}
+	if s.applyFaults(w, r) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	switch {
+	case strings.HasPrefix(p, "/services/oauth2/"):
+		s.serveOAuth(w, r)
+	case strings.HasPrefix(p, "/services/Soap/u/") || strings.HasPrefix(p, "/services/Soap/c/"):
+		s.serveSOAP(w, r)
+	case strings.HasPrefix(p, "/services/data"):
+		s.serveData(w, r)
+	case strings.HasPrefix(p, "/id/"):
+		s.serveIdentity(w, r)
+	case strings.HasPrefix(p, "/cometd/"):
+		s.serveCometD(w, r)
+	case p == "/" || p == "":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Warden Salesforce emulator. Login URL and instance URL: %s\nControl API: %s/_emulator/orgs\n", baseURL(r), baseURL(r))
+	default:
+		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+	}
+}
+
+// baseURL is the scheme and host the client used to reach the emulator.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if fp := r.Header.Get("X-Forwarded-Proto"); fp == "https" || fp == "http" {
+		scheme = fp
+	}
+	return scheme + "://" + r.Host
+}
+
+// clientIP returns the source address of a request.
+func clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap()
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+// restError writes Salesforce's REST error shape: a JSON array of one
+// {message, errorCode} object.
+func restError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, []apiError{{Message: msg, ErrorCode: code}})
+}
+
+type apiError struct {
+	Message   string   `json:"message"`
+	ErrorCode string   `json:"errorCode"`
+	Fields    []string `json:"fields,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`[{"message":"internal error","errorCode":"UNKNOWN_EXCEPTION"}]`)
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}

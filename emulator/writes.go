@@ -1,0 +1,874 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/wardenhq/warden/emulator/soql"
+)
+
+// dmlError is a failed create, update or delete, in REST error terms.
+type dmlError struct {
+	status int
+	apiError
+}
+
+func dmlErr(status int, code, msg string, fields ...string) *dmlError {
+	return &dmlError{status: status, apiError: apiError{Message: msg, ErrorCode: code, Fields: fields}}
+}
+
+func insufficientAccess() *dmlError {
+	return dmlErr(http.StatusBadRequest, "INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")
+}
+
+// input is a decoded record body, keyed by canonical field name.
+type input map[string]any
+
+// canonical validates the body's field names against the schema and returns
+// it keyed by canonical name. Unknown fields are INVALID_FIELD, except on
+// business objects where they add a field.
+func canonical(o *org, schema *soql.Object, body map[string]any) (input, *dmlError) {
+	byLower := make(map[string]string, len(schema.Fields))
+	for _, f := range schema.Fields {
+		byLower[strings.ToLower(f.Name)] = f.Name
+	}
+	do := o.records[strings.ToLower(schema.Name)]
+	out := input{}
+	for k, v := range body {
+		if k == "attributes" {
+			continue
+		}
+		name, ok := byLower[strings.ToLower(k)]
+		if !ok {
+			if do == nil || !validFieldName(k) {
+				return nil, dmlErr(http.StatusBadRequest, "INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", k, schema.Name), k)
+			}
+			do.fields = append(do.fields, soql.Field{Name: k, Type: inferType(v)})
+			name = k
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func validFieldName(k string) bool {
+	if k == "" || !unicode.IsLetter(rune(k[0])) {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) || r > unicode.MaxASCII {
+			return false
+		}
+	}
+	return true
+}
+
+func inferType(v any) soql.Type {
+	switch x := v.(type) {
+	case bool:
+		return soql.TypeBool
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return soql.TypeInt
+		}
+		return soql.TypeFloat
+	}
+	return soql.TypeString
+}
+
+func (in input) str(k string) (string, bool) {
+	v, ok := in[k]
+	if !ok || v == nil {
+		return "", ok
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		return fmt.Sprint(v), true
+	}
+	return s, true
+}
+
+func (in input) boolean(k string) (bool, bool, *dmlError) {
+	v, ok := in[k]
+	if !ok {
+		return false, false, nil
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		return false, true, dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", fmt.Sprintf("Cannot deserialize instance of boolean from %v value for field %s", v, k), k)
+	}
+	return b, true, nil
+}
+
+func required(in input, names ...string) *dmlError {
+	var missing []string
+	for _, n := range names {
+		if s, _ := in.str(n); strings.TrimSpace(s) == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return dmlErr(http.StatusBadRequest, "REQUIRED_FIELD_MISSING", "Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
+	}
+	return nil
+}
+
+// audit appends a SetupAuditTrail row. Callers hold s.mu.
+func (s *Server) audit(o *org, by *user, action, display string) {
+	row := &auditRow{id: s.newID(o, prefixAuditTrail), action: action, section: "Manage Users", display: display, at: s.now()}
+	if strings.HasPrefix(action, "PermSet") {
+		row.section = "Manage Users"
+	}
+	if by != nil {
+		row.byID = by.id
+	}
+	o.audit = append(o.audit, row)
+	o.touch()
+}
+
+func (s *Server) create(q *request, schema *soql.Object) {
+	var body map[string]any
+	if !decodeBody(q, &body) {
+		return
+	}
+	id, err := s.doCreate(q, schema, body)
+	if err != nil {
+		writeJSON(q.w, err.status, []apiError{err.apiError})
+		return
+	}
+	writeJSON(q.w, http.StatusCreated, saveResult{ID: id, Success: true, Errors: []apiError{}})
+}
+
+func (s *Server) update(q *request, schema *soql.Object, id string) {
+	var body map[string]any
+	if !decodeBody(q, &body) {
+		return
+	}
+	if err := s.doUpdate(q, schema, id, body); err != nil {
+		writeJSON(q.w, err.status, []apiError{err.apiError})
+		return
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) delete(q *request, schema *soql.Object, id string) {
+	if err := s.doDelete(q, schema, id); err != nil {
+		writeJSON(q.w, err.status, []apiError{err.apiError})
+		return
+	}
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+type saveResult struct {
+	ID      string     `json:"id,omitempty"`
+	Success bool       `json:"success"`
+	Errors  []apiError `json:"errors"`
+}
+
+// doCreate inserts one record. Callers hold s.mu.
+func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) (string, *dmlError) {
+	o, u := q.o, q.u
+	in, derr := canonical(o, schema, body)
+	if derr != nil {
+		return "", derr
+	}
+	defer o.touch()
+	switch schema.Name {
+	case "User":
+		if !u.hasPerm("ManageUsers") {
+			return "", insufficientAccess()
+		}
+		if err := required(in, "Username", "LastName", "Email", "Alias", "ProfileId", "TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey"); err != nil {
+			return "", err
+		}
+		name, _ := in.str("Username")
+		if s.userByName[strings.ToLower(name)] != nil {
+			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_USERNAME", "Duplicate Username.<br>The username already exists in this or another Salesforce organization. Usernames must be unique across all Salesforce organizations.", "Username")
+		}
+		pid, _ := in.str("ProfileId")
+		p := profileByID(o, pid)
+		if p == nil {
+			return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "ProfileId")
+		}
+		nu := &user{id: s.newID(o, prefixUser), loginID: s.newID(o, prefixUserLogin), username: name, org: o, profile: p,
+			active: true, token: strings.ToUpper(randToken(18))[:24], created: q.now, modified: q.now, lastPasswordChange: q.now,
+			forceExpired: true, timeZone: "GMT", userType: "Standard", createdByID: u.id, modifiedByID: u.id}
+		nu.first, _ = in.str("FirstName")
+		nu.last, _ = in.str("LastName")
+		nu.email, _ = in.str("Email")
+		nu.alias, _ = in.str("Alias")
+		nu.federationID, _ = in.str("FederationIdentifier")
+		if tz, _ := in.str("TimeZoneSidKey"); tz != "" {
+			nu.timeZone = tz
+		}
+		if b, ok, err := in.boolean("IsActive"); err != nil {
+			return "", err
+		} else if ok {
+			nu.active = b
+		}
+		s.userByName[strings.ToLower(name)] = nu
+		o.users = append(o.users, nu)
+		s.audit(o, u, "createduser", fmt.Sprintf("Created new user %s", name))
+		s.userChanged(o, nu, "CREATE", fieldNames(schema))
+		return nu.id, nil
+	case "PermissionSet":
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return "", insufficientAccess()
+		}
+		if err := required(in, "Name", "Label"); err != nil {
+			return "", err
+		}
+		name, _ := in.str("Name")
+		if !validFieldName(name) || strings.Contains(name, "__") {
+			return "", dmlErr(http.StatusBadRequest, "FIELD_INTEGRITY_EXCEPTION", "The API Name can only contain underscores and alphanumeric characters. It must be unique, begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores.", "Name")
+		}
+		if o.permSetByName(name) != nil {
+			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_DEVELOPER_NAME", "The API Name you entered is already in use. Specify a different API Name.", "Name")
+		}
+		label, _ := in.str("Label")
+		ps := s.newPermSet(o, name, label, nil, nil, q.now)
+		if lid, _ := in.str("LicenseId"); lid != "" {
+			if ps.license = pslByID(o, lid); ps.license == nil {
+				o.permSets = o.permSets[:len(o.permSets)-1]
+				return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "LicenseId")
+			}
+		}
+		s.audit(o, u, "PermSetCreate", fmt.Sprintf("Created permission set %s", label))
+		if err := s.setPerms(q, ps, in); err != nil {
+			return "", err
+		}
+		return ps.id, nil
+	case "PermissionSetAssignment":
+		if !u.hasPerm("AssignPermissionSets") && !u.hasPerm("ManageUsers") {
+			return "", insufficientAccess()
+		}
+		if err := required(in, "AssigneeId", "PermissionSetId"); err != nil {
+			return "", err
+		}
+		aid, _ := in.str("AssigneeId")
+		pid, _ := in.str("PermissionSetId")
+		target, ps := o.userByID(aid), permSetByID(o, pid)
+		if target == nil || ps == nil || ps.profile != nil {
+			return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "AssigneeId", "PermissionSetId")
+		}
+		if o.assigned(target, ps) != nil {
+			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_VALUE", "duplicate value found: AssigneeId duplicates value on record with id: "+o.assigned(target, ps).id)
+		}
+		if ps.license != nil && !hasPSLAssign(o, target, ps.license) {
+			return "", dmlErr(http.StatusBadRequest, "FIELD_INTEGRITY_EXCEPTION", fmt.Sprintf("The user license doesn't allow the permission set %s: assign the permission set license %s first", ps.name, ps.license.label), "PermissionSetId")
+		}
+		a := &assignment{id: s.newID(o, prefixAssignment), user: target, ps: ps, created: q.now}
+		o.assigns = append(o.assigns, a)
+		s.audit(o, u, "PermSetAssign", fmt.Sprintf("Permission set %s: assigned to user %s", ps.label, target.username))
+		return a.id, nil
+	case "PermissionSetLicenseAssign":
+		if !u.hasPerm("ManageUsers") {
+			return "", insufficientAccess()
+		}
+		if err := required(in, "AssigneeId", "PermissionSetLicenseId"); err != nil {
+			return "", err
+		}
+		aid, _ := in.str("AssigneeId")
+		lid, _ := in.str("PermissionSetLicenseId")
+		target, l := o.userByID(aid), pslByID(o, lid)
+		if target == nil || l == nil {
+			return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "AssigneeId", "PermissionSetLicenseId")
+		}
+		if hasPSLAssign(o, target, l) {
+			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_VALUE", "duplicate value found: AssigneeId")
+		}
+		a := &pslAssignment{id: s.newID(o, prefixPSLAssign), user: target, psl: l}
+		o.pslAssign = append(o.pslAssign, a)
+		s.audit(o, u, "PermSetLicenseAssign", fmt.Sprintf("Permission set license %s: assigned to user %s", l.label, target.username))
+		return a.id, nil
+	case "ObjectPermissions":
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return "", insufficientAccess()
+		}
+		if err := required(in, "ParentId", "SobjectType"); err != nil {
+			return "", err
+		}
+		pid, _ := in.str("ParentId")
+		obj, _ := in.str("SobjectType")
+		ps := permSetByID(o, pid)
+		if ps == nil {
+			return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "ParentId")
+		}
+		if ps.objects[strings.ToLower(obj)] != nil {
+			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_VALUE", "duplicate value found: SobjectType", "SobjectType")
+		}
+		s.ensureObject(o, obj)
+		oa := &objectAccess{id: s.newID(o, prefixObjectPermission)}
+		ps.objects[strings.ToLower(obj)] = oa
+		if err := s.setObjectPerms(q, ps, obj, oa, in); err != nil {
+			delete(ps.objects, strings.ToLower(obj))
+			return "", err
+		}
+		return oa.id, nil
+	}
+	do := o.records[strings.ToLower(schema.Name)]
+	if do == nil {
+		return "", dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be inserted: "+schema.Name)
+	}
+	if !u.objectAccess(do.name).create {
+		return "", insufficientAccess()
+	}
+	if do.name != "Contact" {
+		if err := required(in, "Name"); err != nil {
+			return "", err
+		}
+	}
+	row := soql.Row{"Id": s.newID(o, prefixRecord), "OwnerId": u.id, "CreatedById": u.id, "LastModifiedById": u.id,
+		"CreatedDate": q.now, "LastModifiedDate": q.now, "SystemModstamp": q.now, "IsDeleted": false}
+	if err := assignData(do, row, in); err != nil {
+		return "", err
+	}
+	if do.name == "Contact" {
+		row["Name"] = strings.TrimSpace(fmt.Sprint(orEmpty(row["FirstName"])) + " " + fmt.Sprint(orEmpty(row["LastName"])))
+	}
+	do.rows = append(do.rows, row)
+	return row["Id"].(string), nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+// assignData copies body values into a business-object row, converting
+// them to the field's type.
+func assignData(do *dataObject, row soql.Row, in input) *dmlError {
+	types := map[string]soql.Type{}
+	for _, f := range do.fields {
+		types[f.Name] = f.Type
+	}
+	for k, v := range in {
+		switch k {
+		case "Id", "CreatedDate", "LastModifiedDate", "SystemModstamp", "CreatedById", "LastModifiedById", "IsDeleted":
+			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
+		}
+		if v == nil {
+			row[k] = nil
+			continue
+		}
+		switch types[k] {
+		case soql.TypeBool:
+			b, ok := v.(bool)
+			if !ok {
+				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of boolean for field "+k, k)
+			}
+			row[k] = b
+		case soql.TypeInt:
+			n, ok := v.(json.Number)
+			i, err := n.Int64()
+			if !ok || err != nil {
+				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of int for field "+k, k)
+			}
+			row[k] = i
+		case soql.TypeFloat:
+			n, ok := v.(json.Number)
+			fv, err := n.Float64()
+			if !ok || err != nil {
+				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of double for field "+k, k)
+			}
+			row[k] = fv
+		default:
+			row[k] = fmt.Sprint(v)
+		}
+	}
+	return nil
+}
+
+// setPerms applies Permissions* booleans from a body to a permission set,
+// recording an audit row for each change.
+func (s *Server) setPerms(q *request, ps *permSet, in input) *dmlError {
+	for _, k := range sortedKeys(in) {
+		if !strings.HasPrefix(k, "Permissions") {
+			continue
+		}
+		b, _, err := in.boolean(k)
+		if err != nil {
+			return err
+		}
+		name := strings.TrimPrefix(k, "Permissions")
+		if ps.perms[name] == b {
+			continue
+		}
+		ps.perms[name] = b
+		action, verb := "PermSetEnableUserPerm", "enabled"
+		if !b {
+			action, verb = "PermSetDisableUserPerm", "disabled"
+		}
+		owner := "Permission set " + ps.label
+		if ps.profile != nil {
+			owner = "Profile " + ps.profile.name
+			action = "profileSystemPermChange"
+		}
+		s.audit(q.o, q.u, action, fmt.Sprintf("%s: system permission %s was %s", owner, name, verb))
+	}
+	return nil
+}
+
+func (s *Server) setObjectPerms(q *request, ps *permSet, obj string, oa *objectAccess, in input) *dmlError {
+	flags := []struct {
+		field, op string
+	}{{"PermissionsRead", "Read"}, {"PermissionsCreate", "Create"}, {"PermissionsEdit", "Edit"}, {"PermissionsDelete", "Delete"},
+		{"PermissionsViewAllRecords", "ViewAll"}, {"PermissionsModifyAllRecords", "ModifyAll"}}
+	var changed []string
+	for _, fl := range flags {
+		b, ok, err := in.boolean(fl.field)
+		if err != nil {
+			return err
+		}
+		if ok {
+			setObjectOp(oa, fl.op, b)
+			changed = append(changed, fmt.Sprintf("%s=%t", fl.op, b))
+		}
+	}
+	if len(changed) > 0 {
+		s.audit(q.o, q.u, "PermSetObjectPermChange", fmt.Sprintf("Permission set %s: object permissions for %s changed: %s", ps.label, obj, strings.Join(changed, ", ")))
+	}
+	return nil
+}
+
+// doUpdate changes one record. Callers hold s.mu.
+func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[string]any) *dmlError {
+	o, u := q.o, q.u
+	in, derr := canonical(o, schema, body)
+	if derr != nil {
+		return derr
+	}
+	delete(in, "Id")
+	defer o.touch()
+	switch schema.Name {
+	case "User":
+		target := o.userByID(id)
+		if target == nil {
+			return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		}
+		if target != u && !u.hasPerm("ManageUsers") {
+			return insufficientAccess()
+		}
+		return s.updateUser(q, target, in)
+	case "UserLogin":
+		var target *user
+		for _, x := range o.users {
+			if x.loginID == normID(id) {
+				target = x
+			}
+		}
+		if target == nil {
+			return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		}
+		if !u.hasPerm("ManageUsers") {
+			return insufficientAccess()
+		}
+		for k := range in {
+			if k != "IsFrozen" && k != "IsPasswordLocked" {
+				return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
+			}
+		}
+		if b, ok, err := in.boolean("IsPasswordLocked"); err != nil {
+			return err
+		} else if ok && b {
+			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: IsPasswordLocked. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", "IsPasswordLocked")
+		} else if ok {
+			s.setLocked(target, false, u)
+		}
+		if b, ok, err := in.boolean("IsFrozen"); err != nil {
+			return err
+		} else if ok {
+			s.setFrozen(target, b, u)
+		}
+		return nil
+	case "PermissionSet":
+		ps := permSetByID(o, id)
+		if ps == nil {
+			return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		}
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return insufficientAccess()
+		}
+		if l, ok := in.str("Label"); ok && l != "" {
+			ps.label = l
+		}
+		return s.setPerms(q, ps, in)
+	case "ObjectPermissions":
+		ps, obj, oa := objectPermByID(o, id)
+		if oa == nil {
+			return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		}
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return insufficientAccess()
+		}
+		return s.setObjectPerms(q, ps, obj, oa, in)
+	}
+	do := o.records[strings.ToLower(schema.Name)]
+	if do == nil {
+		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be updated: "+schema.Name)
+	}
+	row := findRow(do, id)
+	if row == nil {
+		return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+	}
+	if !u.objectAccess(do.name).edit {
+		return insufficientAccess()
+	}
+	if err := assignData(do, row, in); err != nil {
+		return err
+	}
+	row["LastModifiedDate"], row["SystemModstamp"], row["LastModifiedById"] = q.now, q.now, u.id
+	return nil
+}
+
+func findRow(do *dataObject, id string) soql.Row {
+	id = normID(id)
+	for _, r := range do.rows {
+		if r["Id"] == id {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
+	o, by := q.o, q.u
+	var changed []string
+	for _, k := range sortedKeys(in) {
+		v, _ := in.str(k)
+		switch k {
+		case "FirstName":
+			target.first = v
+		case "LastName":
+			if v == "" {
+				return dmlErr(http.StatusBadRequest, "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", "LastName")
+			}
+			target.last = v
+		case "Email":
+			target.email = v
+		case "Alias":
+			target.alias = v
+		case "FederationIdentifier":
+			target.federationID = v
+		case "TimeZoneSidKey":
+			target.timeZone = v
+		case "LocaleSidKey", "LanguageLocaleKey", "EmailEncodingKey", "Title", "Department", "CompanyName", "CommunityNickname":
+			// accepted, not modelled
+		case "Username":
+			if other := s.userByName[strings.ToLower(v)]; other != nil && other != target {
+				return dmlErr(http.StatusBadRequest, "DUPLICATE_USERNAME", "Duplicate Username.", "Username")
+			}
+			delete(s.userByName, strings.ToLower(target.username))
+			target.username = v
+			s.userByName[strings.ToLower(v)] = target
+		case "IsActive":
+			b, _, err := in.boolean(k)
+			if err != nil {
+				return err
+			}
+			if b != target.active {
+				s.setActive(target, b, by)
+			}
+			continue
+		case "ProfileId":
+			p := profileByID(o, v)
+			if p == nil {
+				return dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "ProfileId")
+			}
+			if p != target.profile {
+				s.setProfile(target, p, by)
+			}
+			continue
+		default:
+			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
+		}
+		changed = append(changed, k)
+	}
+	if len(changed) > 0 {
+		target.modified = s.now()
+		s.userChanged(o, target, "UPDATE", changed)
+	}
+	return nil
+}
+
+// setActive activates or deactivates a user, as an admin would.
+func (s *Server) setActive(u *user, active bool, by *user) {
+	u.active = active
+	u.modified = s.now()
+	if active {
+		s.audit(u.org, by, "activateduser", "Activated user "+u.username)
+	} else {
+		s.audit(u.org, by, "deactivateduser", "Deactivated user "+u.username)
+		s.revokeUser(u)
+	}
+	s.userChanged(u.org, u, "UPDATE", []string{"IsActive"})
+}
+
+func (s *Server) setFrozen(u *user, frozen bool, by *user) {
+	if u.frozen == frozen {
+		return
+	}
+	u.frozen = frozen
+	if frozen {
+		s.audit(u.org, by, "frozeuser", "Froze user "+u.username)
+	} else {
+		s.audit(u.org, by, "unfrozeuser", "Unfroze user "+u.username)
+	}
+	u.org.touch()
+}
+
+func (s *Server) setLocked(u *user, locked bool, by *user) {
+	if u.locked == locked {
+		return
+	}
+	u.locked, u.failedAttempts = locked, 0
+	if locked {
+		u.lockedAt = s.now()
+	} else {
+		s.audit(u.org, by, "unlockeduser", "Unlocked user "+u.username)
+	}
+	u.org.touch()
+}
+
+func (s *Server) setProfile(u *user, p *profile, by *user) {
+	old := u.profile
+	u.profile = p
+	u.modified = s.now()
+	s.audit(u.org, by, "changedprofileforuser", fmt.Sprintf("Changed profile for user %s from %s to %s", u.username, old.name, p.name))
+	s.userChanged(u.org, u, "UPDATE", []string{"ProfileId"})
+}
+
+// doDelete removes one record. Callers hold s.mu.
+func (s *Server) doDelete(q *request, schema *soql.Object, id string) *dmlError {
+	o, u := q.o, q.u
+	id = normID(id)
+	defer o.touch()
+	switch schema.Name {
+	case "PermissionSetAssignment":
+		if !u.hasPerm("AssignPermissionSets") && !u.hasPerm("ManageUsers") {
+			return insufficientAccess()
+		}
+		for i, a := range o.assigns {
+			if a.id == id {
+				o.assigns = append(o.assigns[:i], o.assigns[i+1:]...)
+				s.audit(o, u, "PermSetUnassign", fmt.Sprintf("Permission set %s: unassigned from user %s", a.ps.label, a.user.username))
+				return nil
+			}
+		}
+	case "PermissionSetLicenseAssign":
+		if !u.hasPerm("ManageUsers") {
+			return insufficientAccess()
+		}
+		for i, a := range o.pslAssign {
+			if a.id == id {
+				o.pslAssign = append(o.pslAssign[:i], o.pslAssign[i+1:]...)
+				s.audit(o, u, "PermSetLicenseUnassign", fmt.Sprintf("Permission set license %s: unassigned from user %s", a.psl.label, a.user.username))
+				return nil
+			}
+		}
+	case "PermissionSet":
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return insufficientAccess()
+		}
+		ps := permSetByID(o, id)
+		if ps == nil {
+			break
+		}
+		if ps.profile != nil {
+			return dmlErr(http.StatusBadRequest, "DELETE_FAILED", "You can't delete a permission set owned by a profile.")
+		}
+		for _, a := range o.assigns {
+			if a.ps == ps {
+				return dmlErr(http.StatusBadRequest, "DELETE_FAILED", "This permission set is assigned to users and can't be deleted.")
+			}
+		}
+		for i, x := range o.permSets {
+			if x == ps {
+				o.permSets = append(o.permSets[:i], o.permSets[i+1:]...)
+			}
+		}
+		s.audit(o, u, "PermSetDelete", "Deleted permission set "+ps.label)
+		return nil
+	case "ObjectPermissions":
+		if !u.hasPerm("ManageProfilesPermissionsets") {
+			return insufficientAccess()
+		}
+		ps, obj, oa := objectPermByID(o, id)
+		if oa != nil {
+			delete(ps.objects, strings.ToLower(obj))
+			s.audit(o, u, "PermSetObjectPermChange", fmt.Sprintf("Permission set %s: object permissions for %s removed", ps.label, obj))
+			return nil
+		}
+	default:
+		do := o.records[strings.ToLower(schema.Name)]
+		if do == nil {
+			return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be deleted: "+schema.Name)
+		}
+		if !u.objectAccess(do.name).del {
+			return insufficientAccess()
+		}
+		for i, r := range do.rows {
+			if r["Id"] == id {
+				do.rows = append(do.rows[:i], do.rows[i+1:]...)
+				return nil
+			}
+		}
+	}
+	return dmlErr(http.StatusNotFound, "ENTITY_IS_DELETED", "entity is deleted")
+}
+
+func profileByID(o *org, id string) *profile {
+	id = normID(id)
+	for _, p := range o.profiles {
+		if p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func permSetByID(o *org, id string) *permSet {
+	id = normID(id)
+	for _, ps := range o.permSets {
+		if ps.id == id {
+			return ps
+		}
+	}
+	return nil
+}
+
+func pslByID(o *org, id string) *permSetLicense {
+	id = normID(id)
+	for _, l := range o.psls {
+		if l.id == id {
+			return l
+		}
+	}
+	return nil
+}
+
+func objectPermByID(o *org, id string) (*permSet, string, *objectAccess) {
+	id = normID(id)
+	for _, ps := range o.permSets {
+		for name, oa := range ps.objects {
+			if oa.id == id {
+				return ps, objectName(o, name), oa
+			}
+		}
+	}
+	return nil, "", nil
+}
+
+// password serves /sobjects/User/{id}/password.
+func (s *Server) password(q *request, id string) {
+	target := q.o.userByID(id)
+	if target == nil {
+		notFound(q)
+		return
+	}
+	if target != q.u && !q.u.hasPerm("ManageUsers") && !q.u.hasPerm("ResetPasswords") {
+		restError(q.w, http.StatusForbidden, "INSUFFICIENT_ACCESS", "You do not have permission to view this record.")
+		return
+	}
+	switch q.r.Method {
+	case http.MethodGet, http.MethodHead:
+		writeJSON(q.w, http.StatusOK, map[string]bool{"isExpired": target.passwordExpired(q.now)})
+	case http.MethodPost:
+		var body struct{ NewPassword *string }
+		if !decodeBody(q, &body) {
+			return
+		}
+		if body.NewPassword == nil {
+			restError(q.w, http.StatusBadRequest, "REQUIRED_FIELD_MISSING", "Required fields are missing: [NewPassword]")
+			return
+		}
+		if msg := passwordPolicy(target, *body.NewPassword); msg != "" {
+			restError(q.w, http.StatusBadRequest, "INVALID_NEW_PASSWORD", msg)
+			return
+		}
+		s.setPassword(target, *body.NewPassword, q.u)
+		q.w.WriteHeader(http.StatusNoContent)
+	case http.MethodDelete:
+		writeJSON(q.w, http.StatusOK, map[string]string{"NewPassword": s.resetPassword(target, q.u)})
+	default:
+		methodNotAllowed(q)
+	}
+}
+
+// passwordPolicy returns why a new password is refused, or "".
+func passwordPolicy(u *user, pw string) string {
+	hasLetter, hasDigit := false, false
+	for _, r := range pw {
+		hasLetter = hasLetter || unicode.IsLetter(r)
+		hasDigit = hasDigit || unicode.IsDigit(r)
+	}
+	switch {
+	case len(pw) < 8:
+		return "Your password must be at least 8 characters long."
+	case !hasLetter || !hasDigit:
+		return "Your password must include letters and numbers."
+	case secretEqual(pw, u.password):
+		return "You cannot reuse this old password."
+	}
+	return ""
+}
+
+// setPassword changes a user's password; Salesforce then issues a new
+// security token and e-mails it to the user.
+func (s *Server) setPassword(u *user, pw string, by *user) {
+	u.password, u.forceExpired, u.failedAttempts, u.locked = pw, false, 0, false
+	u.lastPasswordChange = s.now()
+	u.token = newSecurityToken()
+	if by == u {
+		s.audit(u.org, by, "changedownpassword", "Changed own password")
+	} else {
+		s.audit(u.org, by, "changedpassword", "Changed password for user "+u.username)
+	}
+	s.deliver(u, "Your new Salesforce security token",
+		fmt.Sprintf("Dear %s,\n\nYour password was changed, so Salesforce issued a new security token for %s.\n\nSecurity token (case-sensitive): %s\n", u.name(), u.username, u.token),
+		"", u.token)
+	for k, sess := range s.sessions {
+		if sess.user == u && sess.expiredPassword {
+			delete(s.sessions, k)
+		}
+	}
+}
+
+// resetPassword sets a temporary password that must be changed at next
+// login, issues a new security token, revokes the user's OAuth tokens, and
+// e-mails the user. It returns the temporary password.
+func (s *Server) resetPassword(u *user, by *user) string {
+	tmp := "Tmp" + strings.ToUpper(randToken(6))[:6] + "9a"
+	u.password, u.forceExpired, u.failedAttempts, u.locked = tmp, true, 0, false
+	u.lastPasswordChange = s.now()
+	u.token = newSecurityToken()
+	s.revokeUser(u)
+	s.audit(u.org, by, "resetpassword", "Reset password for user "+u.username)
+	s.deliver(u, "Salesforce password reset",
+		fmt.Sprintf("Dear %s,\n\nYour Salesforce password was reset by an administrator.\n\nUsername: %s\nTemporary password: %s\n\nYou must change it when you next log in. A new security token was issued:\nSecurity token (case-sensitive): %s\n", u.name(), u.username, tmp, u.token),
+		tmp, u.token)
+	return tmp
+}
+
+func newSecurityToken() string {
+	return strings.NewReplacer(".", "X", "_", "Y").Replace(randToken(18))[:24]
+}
+
+// deliver puts a message in the user's mailbox.
+func (s *Server) deliver(u *user, subject, body, password, token string) {
+	key := strings.ToLower(u.username)
+	s.mail[key] = append(s.mail[key], Mail{To: u.email, Subject: subject, Body: body, Sent: s.now(), Password: password, SecurityToken: token})
+}
+
+// sortedUsers returns users ordered by username, for stable listings.
+func sortedUsers(us []*user) []*user {
+	out := append([]*user(nil), us...)
+	sort.Slice(out, func(i, j int) bool { return out[i].username < out[j].username })
+	return out
+}

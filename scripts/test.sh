@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every Warden test tier: vet, unit and end-to-end tests with the race
+# detector, the real-client compatibility suite (jsforce and the Salesforce
+# CLI from npm), and brief fuzz runs. It installs what it needs. With
+# CI=true, tiers that need Node or PostgreSQL fail instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME=${FUZZTIME:-15s}
+
+echo "== go vet"
+go vet ./...
+
+echo "== real clients (npm)"
+if [ -f scripts/install-node-clients.sh ]; then
+  bash scripts/install-node-clients.sh
+fi
+
+echo "== go test -race"
+go test -race -count=1 ./...
+
+echo "== fuzz (${FUZZTIME} each)"
+go test -run='^$' -fuzz='^FuzzParse$' -fuzztime="$FUZZTIME" ./emulator/soql
+go test -run='^$' -fuzz='^FuzzParseSeed$' -fuzztime="$FUZZTIME" ./emulator
+
+echo "== all tests passed"
