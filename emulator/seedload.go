@@ -188,51 +188,89 @@ func (s *Seed) Validate() error {
 var seedYAMLLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // seedParseYAML parses data as one YAML document and returns its root node.
-func seedParseYAML(data []byte, file string) (root *yaml.Node, err error) {
+func seedParseYAML(data []byte, file string) (*yaml.Node, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if json.Valid(data) {
 		data = seedJSONForYAML(data)
 	}
+	docs, err := seedYAMLDocuments(data, 2)
+	if err != nil {
+		return nil, seedYAMLError(file, data, err)
+	}
+	switch {
+	case len(docs) == 0 || docs[0].Kind == yaml.DocumentNode && len(docs[0].Content) == 0:
+		return nil, seedErrorOf([]SeedProblem{{File: file, Line: 1, Msg: "empty seed: want a mapping with the key orgs"}})
+	case len(docs) > 1:
+		return nil, seedErrorOf([]SeedProblem{{File: file, Line: docs[1].Line, Msg: "more than one YAML document: a seed is a single document"}})
+	case docs[0].Kind == yaml.DocumentNode:
+		return docs[0].Content[0], nil
+	}
+	return docs[0], nil
+}
+
+// seedYAMLDocuments parses up to limit documents from data.
+func seedYAMLDocuments(data []byte, limit int) (docs []*yaml.Node, err error) {
 	defer func() {
 		// yaml.v3 has panicked on hostile input before; never let it take
 		// the emulator down.
 		if r := recover(); r != nil {
-			root = nil
-			err = seedErrorOf([]SeedProblem{{File: file, Msg: fmt.Sprintf("cannot parse YAML: %v", r)}})
+			docs, err = nil, fmt.Errorf("yaml: cannot parse: %v", r)
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, seedErrorOf([]SeedProblem{{File: file, Line: 1, Msg: "empty seed: want a mapping with the key orgs"}})
+	for len(docs) < limit {
+		doc := new(yaml.Node)
+		if err := dec.Decode(doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return nil, err
 		}
-		return nil, seedYAMLError(file, err)
+		docs = append(docs, doc)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, seedYAMLError(file, err)
-		}
-		return nil, seedErrorOf([]SeedProblem{{File: file, Line: extra.Line, Msg: "more than one YAML document: a seed is a single document"}})
-	}
-	if doc.Kind == yaml.DocumentNode {
-		if len(doc.Content) == 0 {
-			return nil, seedErrorOf([]SeedProblem{{File: file, Line: 1, Msg: "empty seed: want a mapping with the key orgs"}})
-		}
-		return doc.Content[0], nil
-	}
-	return &doc, nil
+	return docs, nil
 }
 
-func seedYAMLError(file string, err error) error {
+// seedYAMLError turns a yaml.v3 syntax error into a SeedError.
+func seedYAMLError(file string, data []byte, err error) error {
 	msg := err.Error()
 	p := SeedProblem{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 	if m := seedYAMLLineRE.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Msg = m[2]
+		p.Line = seedRefineErrorLine(data, p.Line, p.Msg)
 	}
 	return seedErrorOf([]SeedProblem{p})
+}
+
+// seedRefineErrorLine finds the line a YAML syntax error is really on.
+// yaml.v3 reports parser errors at the start of the enclosing block (a
+// "did not find expected key" three lines below "orgs:" is reported on the
+// "orgs:" line), so this looks for the shortest prefix of whole lines,
+// starting at the reported line, that fails with the same message.
+func seedRefineErrorLine(data []byte, line int, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	same := func(k int) bool {
+		_, err := seedYAMLDocuments(bytes.Join(lines[:k], nil), 1<<30)
+		if err == nil {
+			return false
+		}
+		m := seedYAMLLineRE.FindStringSubmatch(err.Error())
+		return m != nil && m[2] == msg
+	}
+	lo, hi := max(line, 1), len(lines)
+	if lo >= hi || !same(hi) {
+		return line
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if same(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // seedJSONForYAML rewrites the string escapes that JSON has and YAML lacks
@@ -1472,11 +1510,11 @@ func seedListHint(what string, names []string) string {
 	if len(names) == 0 {
 		return fmt.Sprintf(" (the org has no %s)", what)
 	}
-	const max = 10
+	const shown = 10
 	more := ""
-	if len(names) > max {
-		more = fmt.Sprintf(", ... (%d more)", len(names)-max)
-		names = names[:max]
+	if len(names) > shown {
+		more = fmt.Sprintf(", ... (%d more)", len(names)-shown)
+		names = names[:shown]
 	}
 	return fmt.Sprintf(" (%s: %s%s)", what, strings.Join(names, ", "), more)
 }
@@ -1508,22 +1546,29 @@ func seedSuggest(word string, candidates []string) string {
 	return best
 }
 
+// seedEditDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of adjacent letters.
 func seedEditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := make([][]int, len(a)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(b)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d = min(d, rows[i-2][j-2]+1)
+			}
+			rows[i][j] = d
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return rows[len(a)][len(b)]
 }

@@ -99,6 +99,7 @@ type plan struct {
 type projNode struct {
 	name   string
 	rel    bool
+	isID   bool // the field is Id
 	typ    Type
 	fk     string
 	target *Object
@@ -234,7 +235,7 @@ func (ex *executor) bindProjection(p *plan) {
 				ex.fail(CodeMalformedQuery, it.pos, "duplicate field selected: "+q.text[it.path.pos:it.path.end])
 			}
 		}
-		*level = append(*level, &projNode{name: bp.field.Name, typ: bp.field.Type})
+		*level = append(*level, &projNode{name: bp.field.Name, typ: bp.field.Type, isID: bp.field.Name == "Id"})
 		p.projFields++
 	}
 	p.projRecs++
@@ -357,20 +358,32 @@ func (a *arena) fields(n int) []FieldValue {
 
 func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode, rec *Record, a *arena) {
 	rec.Object = obj.Name
+	var idv any
 	if hasID {
-		rec.ID, _ = row["Id"].(string)
+		idv = row["Id"]
+		rec.ID, _ = idv.(string)
 	}
 	fv := a.fields(len(nodes))
 	for i, n := range nodes {
+		f := &fv[i]
+		f.Name = n.name
 		if !n.rel {
-			v := row[n.name]
+			var v any
+			if n.isID && hasID {
+				v = idv
+			} else {
+				v = row[n.name]
+			}
 			if s, ok := v.(string); ok && s == "" {
 				v = nil
 			}
-			fv[i] = FieldValue{Name: n.name, Value: v, Type: n.typ}
+			if v != nil {
+				f.Value = v
+			}
+			f.Type = n.typ
 			continue
 		}
-		fv[i] = FieldValue{Name: n.name, IsRelationship: true}
+		f.IsRelationship = true
 		id, _ := row[n.fk].(string)
 		if id == "" {
 			continue
@@ -381,7 +394,7 @@ func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode,
 		}
 		pr := a.record()
 		ex.project(parent, n.target, n.hasID, n.kids, pr, a)
-		fv[i].Parent = pr
+		f.Parent = pr
 	}
 	rec.Fields = fv
 }

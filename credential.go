@@ -1,0 +1,88 @@
+package warden
+
+import (
+	"context"
+	"time"
+)
+
+// CredentialKind is how a credential authenticates to Salesforce.
+type CredentialKind string
+
+// Credential kinds. Password is the legacy password + security token path
+// (OAuth username-password flow or SOAP login), which Salesforce is
+// retiring.
+const (
+	CredentialJWT               CredentialKind = "jwt"
+	CredentialClientCredentials CredentialKind = "client_credentials"
+	CredentialRefreshToken      CredentialKind = "refresh_token"
+	CredentialPassword          CredentialKind = "password"
+)
+
+// Valid reports whether k is a known kind.
+func (k CredentialKind) Valid() bool {
+	switch k {
+	case CredentialJWT, CredentialClientCredentials, CredentialRefreshToken, CredentialPassword:
+		return true
+	}
+	return false
+}
+
+// Legacy reports whether k uses the retiring password + token login.
+func (k CredentialKind) Legacy() bool { return k == CredentialPassword }
+
+// SecretRef says where a secret lives: a configured secret store and the
+// key within it.
+type SecretRef struct {
+	Store string `json:"store"`
+	Key   string `json:"key"`
+}
+
+// IsZero reports whether the reference is empty.
+func (r SecretRef) IsZero() bool { return r.Store == "" && r.Key == "" }
+
+// Credential is a way to log in as a Salesforce user. Its secret material
+// (private key, client secret, refresh token or password + security token)
+// lives in a secret store; the credential holds only the reference.
+type Credential struct {
+	// Name is unique in the inventory.
+	Name string `json:"name"`
+	// Org is the Name of the org.
+	Org  string         `json:"org"`
+	Kind CredentialKind `json:"kind"`
+	// Username is the user the credential logs in as (for client
+	// credentials, the connected app's run-as user).
+	Username string `json:"username,omitempty"`
+	// ClientID is the connected app's consumer key (not secret).
+	ClientID string `json:"clientId,omitempty"`
+	// Secret locates the secret material.
+	Secret    SecretRef `json:"secret"`
+	CreatedAt time.Time `json:"createdAt"`
+	RotatedAt time.Time `json:"rotatedAt,omitempty"`
+}
+
+// Validate reports the first problem with c, naming the field.
+func (c *Credential) Validate() error {
+	switch {
+	case c.Name == "":
+		return Errorf(EINVALID, "credential: name must not be empty")
+	case c.Org == "":
+		return Errorf(EINVALID, "credential %s: org must not be empty", c.Name)
+	case !c.Kind.Valid():
+		return Errorf(EINVALID, "credential %s: kind %q is not one of jwt, client_credentials, refresh_token, password", c.Name, c.Kind)
+	case c.Kind != CredentialClientCredentials && c.Username == "":
+		return Errorf(EINVALID, "credential %s: username must not be empty for kind %s", c.Name, c.Kind)
+	case c.Kind != CredentialPassword && c.ClientID == "":
+		return Errorf(EINVALID, "credential %s: clientId must not be empty for kind %s", c.Name, c.Kind)
+	}
+	return nil
+}
+
+// CredentialService stores credentials (references only, never secrets).
+type CredentialService interface {
+	UpsertCredential(ctx context.Context, c *Credential) error
+	// Credential returns the named credential, or an ENOTFOUND error.
+	Credential(ctx context.Context, name string) (*Credential, error)
+	// Credentials returns the credentials of an org ("" for all), by name.
+	Credentials(ctx context.Context, org string) ([]*Credential, error)
+	DeleteCredential(ctx context.Context, name string) error
+}
