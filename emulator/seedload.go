@@ -82,7 +82,8 @@ func (p SeedProblem) String() string {
 }
 
 // SeedError is the error ParseSeed, LoadSeedFile and Validate return: every
-// problem found, sorted by line. Error() gives one problem per line.
+// problem found (up to 200, then a count of the rest), sorted by line.
+// Error() gives one problem per line.
 type SeedError struct {
 	Problems []SeedProblem
 }
@@ -95,11 +96,20 @@ func (e *SeedError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// seedMaxProblems caps the problems reported at once: a seed with more has
+// usually one systematic mistake.
+const seedMaxProblems = 200
+
 func seedErrorOf(problems []SeedProblem) error {
 	if len(problems) == 0 {
 		return nil
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+	if len(problems) > seedMaxProblems {
+		rest := len(problems) - seedMaxProblems
+		problems = append(problems[:seedMaxProblems:seedMaxProblems],
+			SeedProblem{File: problems[0].File, Msg: fmt.Sprintf("... and %d more problems", rest)})
+	}
 	return &SeedError{Problems: problems}
 }
 

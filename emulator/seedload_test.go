@@ -518,37 +518,7 @@ func TestParseSeedErrors(t *testing.T) {
 			"    users:",
 			"      - {username: a@a.test, profile: [P]}",
 		), []string{`s.yaml:5: orgs[0].users[0].profile: expected a string, found a list`}},
-		{"alias bomb", seedDoc(
-			"orgs:",
-			"  - &org",
-			"    name: A",
-			"    profiles: [{name: P}]",
-			"    permissionSets: [{name: S}]",
-			"    users:",
-			"      - &u {username: a@a.test, profile: P, permissionSets: &ps [S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S, S]}",
-			"      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u",
-			"      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u", "      - *u",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-			"  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org", "  - *org",
-		), []string{`s.yaml:7: seed too large: aliases expand it beyond 200000 nodes`}},
+		{"alias bomb", seedAliasBomb(), []string{`s.yaml:7: seed too large: aliases expand it beyond 200000 nodes`}},
 		{"bad merge", seedDoc("orgs:", "  - <<: 5", "    name: A"),
 			[]string{`s.yaml:2: a merge key (<<) needs a mapping or a list of mappings`}},
 		{"all errors sorted by line", seedDoc(
@@ -583,6 +553,27 @@ func TestParseSeedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seedAliasBomb is a small document that aliases expand to a million nodes:
+// 200 orgs of 50 users of 100 permission sets.
+func seedAliasBomb() string {
+	lines := []string{
+		"orgs:",
+		"  - &org",
+		"    name: A",
+		"    profiles: [{name: P}]",
+		"    permissionSets: [{name: S}]",
+		"    users:",
+		"      - &u {username: a@a.test, profile: P, permissionSets: [" + strings.Repeat("S, ", 99) + "S]}",
+	}
+	for range 49 {
+		lines = append(lines, "      - *u")
+	}
+	for range 199 {
+		lines = append(lines, "  - *org")
+	}
+	return seedDoc(lines...)
 }
 
 func seedLine(n int) string { return fmt.Sprintf("s.yaml:%d: ", n) }

@@ -54,6 +54,10 @@ type executor struct {
 	loc  *time.Location
 	text string
 
+	// parents caches projected parent records by relationship and Id so
+	// that rows sharing a parent share one *Record.
+	parents map[parentKey]*Record
+
 	todayDone bool
 	y         int
 	m         time.Month
@@ -63,6 +67,14 @@ type executor struct {
 }
 
 type bindFailure struct{ err *Error }
+
+type parentKey struct {
+	node *projNode
+	id   string
+}
+
+// maxParentCache bounds the parent-record cache of one Execute call.
+const maxParentCache = 256
 
 func (ex *executor) fail(code string, pos int, reason string) {
 	panic(bindFailure{posError(code, ex.text, pos, reason)})
@@ -88,8 +100,7 @@ type plan struct {
 	hasID      bool
 	where      *cond
 	proj       []*projNode
-	projRecs   int // records per output row
-	projFields int // field values per output row
+	relNodes   int // relationship nodes in proj (nested records per row, at most)
 	order      []sortSpec
 	aggs       []aggSpec
 }
@@ -225,8 +236,7 @@ func (ex *executor) bindProjection(p *plan) {
 			if found == nil {
 				found = &projNode{name: st.name, rel: true, fk: st.fk, target: st.target, hasID: hasIDField(st.target)}
 				*level = append(*level, found)
-				p.projRecs++
-				p.projFields++
+				p.relNodes++
 			}
 			level = &found.kids
 		}
@@ -236,9 +246,7 @@ func (ex *executor) bindProjection(p *plan) {
 			}
 		}
 		*level = append(*level, &projNode{name: bp.field.Name, typ: bp.field.Type, isID: bp.field.Name == "Id"})
-		p.projFields++
 	}
-	p.projRecs++
 }
 
 func (ex *executor) bindAggs(p *plan) {
@@ -309,11 +317,17 @@ func (ex *executor) run(p *plan) *Result {
 	lo, hi := window(len(matched), q)
 	matched = matched[lo:hi]
 	n := len(matched)
-	a := arena{recs: make([]Record, n*p.projRecs), fvs: make([]FieldValue, n*p.projFields)}
+	recs := make([]Record, n)
+	k := len(p.proj)
+	fvs := make([]FieldValue, n*k)
+	var a arena // nested (parent) records
+	if p.relNodes > 0 {
+		ex.parents = make(map[parentKey]*Record)
+	}
 	res.Records = make([]*Record, n)
 	for i, r := range matched {
-		rec := a.record()
-		ex.project(r, p.obj, p.hasID, p.proj, rec, &a)
+		rec := &recs[i]
+		ex.project(r, p.obj, p.hasID, p.proj, rec, fvs[i*k:(i+1)*k:(i+1)*k], &a)
 		res.Records[i] = rec
 	}
 	res.TotalSize = n
@@ -340,7 +354,7 @@ type arena struct {
 
 func (a *arena) record() *Record {
 	if len(a.recs) == 0 {
-		a.recs = make([]Record, 16)
+		a.recs = make([]Record, 32)
 	}
 	r := &a.recs[0]
 	a.recs = a.recs[1:]
@@ -356,14 +370,15 @@ func (a *arena) fields(n int) []FieldValue {
 	return f
 }
 
-func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode, rec *Record, a *arena) {
+// project fills rec with the fields of row selected by nodes, using fv
+// (len(nodes) long) for the field values and a for parent records.
+func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode, rec *Record, fv []FieldValue, a *arena) {
 	rec.Object = obj.Name
 	var idv any
 	if hasID {
 		idv = row["Id"]
 		rec.ID, _ = idv.(string)
 	}
-	fv := a.fields(len(nodes))
 	for i, n := range nodes {
 		f := &fv[i]
 		f.Name = n.name
@@ -388,12 +403,19 @@ func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode,
 		if id == "" {
 			continue
 		}
+		if pr := ex.parents[parentKey{n, id}]; pr != nil {
+			f.Parent = pr
+			continue
+		}
 		parent, ok := ex.src.Lookup(n.target.Name, id)
 		if !ok || parent == nil {
 			continue
 		}
 		pr := a.record()
-		ex.project(parent, n.target, n.hasID, n.kids, pr, a)
+		ex.project(parent, n.target, n.hasID, n.kids, pr, a.fields(len(n.kids)), a)
+		if len(ex.parents) < maxParentCache {
+			ex.parents[parentKey{n, id}] = pr
+		}
 		f.Parent = pr
 	}
 	rec.Fields = fv
