@@ -1110,18 +1110,30 @@ func checkDisplay(t *testing.T, f *fixture, got sfOrg, username string) {
 	}
 }
 
+// TestSalesforceCLI runs the CLI against the emulator over plain http (the
+// CLI only warns about it) and over https with a test CA passed to Node in
+// NODE_EXTRA_CA_CERTS, as real instances are https only.
 func TestSalesforceCLI(t *testing.T) {
 	c := needClients(t)
 	t.Parallel()
-	f := newFixture(t, c, os.Getenv("WARDEN_COMPAT_SF_TLS") == "1")
 
 	t.Run("Version", func(t *testing.T) {
-		out := f.run(t, t.TempDir(), nil, f.c.sf, "--version")
+		f := &fixture{c: c}
+		out := f.run(t, t.TempDir(), nil, c.sf, "--version")
 		if out.exitCode != 0 || !strings.Contains(out.stdout, "@salesforce/cli/") || !strings.Contains(out.stdout, "node-v") {
 			t.Fatalf("sf --version: exit %d: %s %s", out.exitCode, out.stdout, out.stderr)
 		}
 		t.Logf("%s", strings.TrimSpace(out.stdout))
 	})
+
+	for _, scheme := range []string{"http", "https"} {
+		t.Run(scheme, func(t *testing.T) {
+			testSalesforceCLI(t, newFixture(t, c, scheme == "https"))
+		})
+	}
+}
+
+func testSalesforceCLI(t *testing.T, f *fixture) {
 
 	t.Run("AccessToken", func(t *testing.T) {
 		f.watchExchanges(t)

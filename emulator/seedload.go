@@ -381,6 +381,7 @@ type seedDecoder struct {
 	budget   int             // nodes left to visit (aliases can multiply a document)
 	limit    int             // the initial budget
 	overflow bool
+	hints    map[string]string // unknown key -> suggestion, memoized
 }
 
 var (
@@ -700,9 +701,16 @@ func (d *seedDecoder) key(k *yaml.Node, path string) (string, bool) {
 }
 
 func (d *seedDecoder) unknownKey(line int, key, path string, known []string) {
-	hint := ""
-	if s := seedSuggest(key, known); s != "" {
-		hint = fmt.Sprintf("; did you mean %q?", s)
+	memoKey := known[0] + "\x00" + key
+	hint, ok := d.hints[memoKey]
+	if !ok {
+		if s := seedSuggest(key, known); s != "" {
+			hint = fmt.Sprintf("; did you mean %q?", s)
+		}
+		if d.hints == nil {
+			d.hints = map[string]string{}
+		}
+		d.hints[memoKey] = hint
 	}
 	d.errorf(line, "", "unknown key %q %s (known keys: %s%s)", key, seedWhere(path), strings.Join(known, ", "), hint)
 }
@@ -844,6 +852,20 @@ type seedValidator struct {
 	lines    map[string]int  // from the decoder; nil for seeds built in Go
 	bad      map[string]bool // paths the decoder already complained about
 	problems []SeedProblem
+	memo     map[string]string // results of costly checks (aliases can repeat a value many times)
+}
+
+// memoized returns f(), computed once per key.
+func (v *seedValidator) memoized(key string, f func() string) string {
+	if r, ok := v.memo[key]; ok {
+		return r
+	}
+	if v.memo == nil {
+		v.memo = map[string]string{}
+	}
+	r := f()
+	v.memo[key] = r
+	return r
 }
 
 func seedParentPath(p string) string {
@@ -911,6 +933,21 @@ type seedOrgRefs struct {
 	permSets map[string]string // name -> path
 	users    map[string]string // lower-case username -> username as written
 	apps     map[string]string // name -> path
+	hints    map[string]string // cached seedListHint results, by what
+}
+
+// hint lists the names in m for a "not found" message. Every name is
+// registered before the first lookup, so the result is computed once.
+func (r *seedOrgRefs) hint(what string, m map[string]string) string {
+	if h, ok := r.hints[what]; ok {
+		return h
+	}
+	if r.hints == nil {
+		r.hints = map[string]string{}
+	}
+	h := seedListHint(what, seedKeys(m))
+	r.hints[what] = h
+	return h
 }
 
 func (v *seedValidator) run(s *Seed) {
@@ -1004,7 +1041,7 @@ func (v *seedValidator) run(s *Seed) {
 			case t.App == "":
 				v.add(rp+".app", "is required")
 			case refs.apps[t.App] == "":
-				v.add(rp+".app", "connected app %q not found in org %q%s", t.App, o.Name, seedListHint("connected apps", seedKeys(refs.apps)))
+				v.add(rp+".app", "connected app %q not found in org %q%s", t.App, o.Name, refs.hint("connected apps", refs.apps))
 			}
 			switch {
 			case t.Token == "":
@@ -1036,6 +1073,7 @@ func (v *seedValidator) run(s *Seed) {
 				v.add(hp+".sourceIp", "%q is not an IP address", h.SourceIP)
 			}
 		}
+		defaultBy, defaultByDone := "", false
 		for j := range o.AuditTrail {
 			ap := fmt.Sprintf("%s.auditTrail[%d]", p, j)
 			a := &o.AuditTrail[j]
@@ -1049,8 +1087,11 @@ func (v *seedValidator) run(s *Seed) {
 				a.Section = seedDefaultAuditSection
 			}
 			if a.By == "" {
-				if admin := seedFirstUserWith(o, "ManageUsers"); admin != "" {
-					a.By = admin
+				if !defaultByDone {
+					defaultBy, defaultByDone = seedFirstUserWith(o, "ManageUsers"), true
+				}
+				if defaultBy != "" {
+					a.By = defaultBy
 				} else {
 					v.add(ap+".by", "is required: no user of org %q has ManageUsers to default to", o.Name)
 				}
@@ -1126,10 +1167,12 @@ func (v *seedValidator) profile(p string, pr *SeedProfile, refs *seedOrgRefs) {
 	for _, day := range seedKeys(pr.LoginHours) {
 		dp := p + ".loginHours." + day
 		if !slices.Contains(seedWeekdays, day) {
-			hint := ""
-			if s := seedSuggest(day, seedWeekdays); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
-			}
+			hint := v.memoized("day\x00"+day, func() string {
+				if s := seedSuggest(day, seedWeekdays); s != "" {
+					return fmt.Sprintf("; did you mean %q?", s)
+				}
+				return ""
+			})
 			v.add(dp, "unknown weekday %q (want monday, tuesday, wednesday, thursday, friday, saturday or sunday%s)", day, hint)
 			continue
 		}
@@ -1186,14 +1229,14 @@ func (v *seedValidator) user(p string, u *SeedUser, refs *seedOrgRefs, usernames
 	case u.Profile == "":
 		v.add(p+".profile", "is required")
 	case refs.profiles[u.Profile] == "":
-		v.add(p+".profile", "profile %q not found in org %q%s", u.Profile, o.Name, seedListHint("profiles", seedKeys(refs.profiles)))
+		v.add(p+".profile", "profile %q not found in org %q%s", u.Profile, o.Name, refs.hint("profiles", refs.profiles))
 	}
 	assigned := map[string]bool{}
 	for k, name := range u.PermissionSets {
 		pp := fmt.Sprintf("%s.permissionSets[%d]", p, k)
 		switch {
 		case refs.permSets[name] == "":
-			v.add(pp, "permission set %q not found in org %q%s", name, o.Name, seedListHint("permission sets", seedKeys(refs.permSets)))
+			v.add(pp, "permission set %q not found in org %q%s", name, o.Name, refs.hint("permission sets", refs.permSets))
 		case assigned[name]:
 			v.add(pp, "permission set %q is assigned twice", name)
 		}
@@ -1227,7 +1270,7 @@ func (v *seedValidator) connectedApp(p string, a *SeedConnectedApp, refs *seedOr
 		}
 	}
 	if a.Certificate != "" {
-		if msg := seedCheckCertificate(a.Certificate); msg != "" {
+		if msg := v.memoized("cert\x00"+a.Certificate, func() string { return seedCheckCertificate(a.Certificate) }); msg != "" {
 			v.add(p+".certificate", "%s", msg)
 		}
 	}
@@ -1240,12 +1283,12 @@ func (v *seedValidator) connectedApp(p string, a *SeedConnectedApp, refs *seedOr
 	}
 	for k, name := range a.PreAuthorizedProfiles {
 		if refs.profiles[name] == "" {
-			v.add(fmt.Sprintf("%s.preAuthorizedProfiles[%d]", p, k), "profile %q not found in org %q%s", name, o.Name, seedListHint("profiles", seedKeys(refs.profiles)))
+			v.add(fmt.Sprintf("%s.preAuthorizedProfiles[%d]", p, k), "profile %q not found in org %q%s", name, o.Name, refs.hint("profiles", refs.profiles))
 		}
 	}
 	for k, name := range a.PreAuthorizedPermSets {
 		if refs.permSets[name] == "" {
-			v.add(fmt.Sprintf("%s.preAuthorizedPermissionSets[%d]", p, k), "permission set %q not found in org %q%s", name, o.Name, seedListHint("permission sets", seedKeys(refs.permSets)))
+			v.add(fmt.Sprintf("%s.preAuthorizedPermissionSets[%d]", p, k), "permission set %q not found in org %q%s", name, o.Name, refs.hint("permission sets", refs.permSets))
 		}
 	}
 	if a.RefreshTokenPolicy.ExpireAfterHours < 0 {
@@ -1264,7 +1307,8 @@ func (v *seedValidator) connectedApp(p string, a *SeedConnectedApp, refs *seedOr
 func (v *seedValidator) systemPermissions(path string, perms []string) {
 	for k, perm := range perms {
 		if !IsSystemPermission(perm) {
-			v.add(fmt.Sprintf("%s[%d]", path, k), "unknown system permission %q%s", perm, seedPermissionHint(perm))
+			hint := v.memoized("perm\x00"+perm, func() string { return seedPermissionHint(perm) })
+			v.add(fmt.Sprintf("%s[%d]", path, k), "unknown system permission %q%s", perm, hint)
 		}
 	}
 }
@@ -1282,10 +1326,12 @@ func (v *seedValidator) objects(path string, objs map[string][]string) {
 			if slices.Contains(ObjectPermissionNames, perm) {
 				continue
 			}
-			hint := ""
-			if s := seedSuggest(perm, ObjectPermissionNames); s != "" {
-				hint = fmt.Sprintf("; did you mean %q?", s)
-			}
+			hint := v.memoized("objperm\x00"+perm, func() string {
+				if s := seedSuggest(perm, ObjectPermissionNames); s != "" {
+					return fmt.Sprintf("; did you mean %q?", s)
+				}
+				return ""
+			})
 			v.add(fmt.Sprintf("%s[%d]", op, k), "unknown object permission %q (want Read, Create, Edit, Delete, ViewAll or ModifyAll%s)", perm, hint)
 		}
 	}
@@ -1437,8 +1483,12 @@ func seedUserPermissions(o *SeedOrg, u *SeedUser) map[string]bool {
 			}
 		}
 	}
+	assigned := map[string]bool{}
+	for _, name := range u.PermissionSets {
+		assigned[name] = true
+	}
 	for _, ps := range o.PermissionSets {
-		if slices.Contains(u.PermissionSets, ps.Name) {
+		if assigned[ps.Name] {
 			for _, x := range ps.Permissions {
 				perms[x] = true
 			}
@@ -1447,10 +1497,22 @@ func seedUserPermissions(o *SeedOrg, u *SeedUser) map[string]bool {
 	return perms
 }
 
+// seedFirstUserWith returns the first user of o who has perm, or "".
 func seedFirstUserWith(o *SeedOrg, perm string) string {
-	for i := range o.Users {
-		if seedUserPermissions(o, &o.Users[i])[perm] {
-			return o.Users[i].Username
+	profiles, sets := map[string]bool{}, map[string]bool{}
+	for _, p := range o.Profiles {
+		if slices.Contains(p.Permissions, perm) {
+			profiles[p.Name] = true
+		}
+	}
+	for _, ps := range o.PermissionSets {
+		if slices.Contains(ps.Permissions, perm) {
+			sets[ps.Name] = true
+		}
+	}
+	for _, u := range o.Users {
+		if profiles[u.Profile] || slices.ContainsFunc(u.PermissionSets, func(name string) bool { return sets[name] }) {
+			return u.Username
 		}
 	}
 	return ""

@@ -9,6 +9,7 @@
 const net = require('node:net');
 const dns = require('node:dns');
 const fs = require('node:fs');
+const util = require('node:util');
 
 const guardLog = process.env.WARDEN_GUARD_LOG;
 
@@ -78,16 +79,20 @@ dns.lookup = function guardedLookup(hostname, options, callback) {
   return origLookup.call(this, hostname, options, callback);
 };
 
-if (dns.promises && dns.promises.lookup) {
-  const origPromiseLookup = dns.promises.lookup;
-  dns.promises.lookup = async function guardedPromiseLookup(hostname, options) {
-    if (!isLoopback(hostname)) {
-      report('dns lookup', hostname);
-      const err = new Error(`getaddrinfo ENOTFOUND ${hostname} (loopback-guard)`);
-      err.code = 'ENOTFOUND';
-      err.hostname = hostname;
-      throw err;
-    }
-    return origPromiseLookup.call(this, hostname, options);
-  };
+const origPromiseLookup = dns.promises.lookup;
+async function guardedPromiseLookup(hostname, options) {
+  if (!isLoopback(hostname)) {
+    report('dns lookup', hostname);
+    const err = new Error(`getaddrinfo ENOTFOUND ${hostname} (loopback-guard)`);
+    err.code = 'ENOTFOUND';
+    err.hostname = hostname;
+    throw err;
+  }
+  return origPromiseLookup.call(dns.promises, hostname, options);
 }
+dns.promises.lookup = guardedPromiseLookup;
+// util.promisify(dns.lookup) must still resolve to {address, family}, as it
+// does for the original (which carries an internal marker for that).
+Object.defineProperty(dns.lookup, util.promisify.custom, {
+  value: (hostname, options) => guardedPromiseLookup(hostname, options),
+});

@@ -95,14 +95,14 @@ type bpath struct {
 
 // plan is a query bound to a schema.
 type plan struct {
-	q          *Query
-	obj        *Object
-	hasID      bool
-	where      *cond
-	proj       []*projNode
-	relNodes   int // relationship nodes in proj (nested records per row, at most)
-	order      []sortSpec
-	aggs       []aggSpec
+	q        *Query
+	obj      *Object
+	hasID    bool
+	where    *cond
+	proj     []*projNode
+	relNodes int // relationship nodes in proj (nested records per row, at most)
+	order    []sortSpec
+	aggs     []aggSpec
 }
 
 // projNode is one output field; relationship nodes group the fields selected
@@ -178,7 +178,7 @@ func (ex *executor) resolve(q *Query, obj *Object, pa path) *bpath {
 			ex.fail(CodeInvalidField, pa.pos, badRelationship(s))
 		}
 		t, ok := ex.src.Object(r.Target)
-		if !ok {
+		if !ok || t == nil {
 			ex.fail(CodeInvalidField, pa.pos, badRelationship(s))
 		}
 		bp.steps = append(bp.steps, relStep{name: r.Name, fk: r.Field, target: t})
@@ -346,15 +346,20 @@ func window(n int, q *Query) (lo, hi int) {
 	return lo, hi
 }
 
-// arena hands out Records and FieldValues from preallocated slabs.
+// arena hands out parent Records and their FieldValues from slabs that grow
+// geometrically, so that a few shared parents cost little and many distinct
+// parents cost few allocations.
 type arena struct {
-	recs []Record
-	fvs  []FieldValue
+	recs  []Record
+	fvs   []FieldValue
+	nrecs int
+	nfvs  int
 }
 
 func (a *arena) record() *Record {
 	if len(a.recs) == 0 {
-		a.recs = make([]Record, 32)
+		a.nrecs = min(max(2*a.nrecs, 4), 128)
+		a.recs = make([]Record, a.nrecs)
 	}
 	r := &a.recs[0]
 	a.recs = a.recs[1:]
@@ -363,7 +368,8 @@ func (a *arena) record() *Record {
 
 func (a *arena) fields(n int) []FieldValue {
 	if len(a.fvs) < n {
-		a.fvs = make([]FieldValue, max(n, 64))
+		a.nfvs = min(max(2*a.nfvs, 8), 512)
+		a.fvs = make([]FieldValue, max(n, a.nfvs))
 	}
 	f := a.fvs[:n:n]
 	a.fvs = a.fvs[n:]
