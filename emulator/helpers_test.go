@@ -226,3 +226,8 @@ func restErr(t testing.TB, r response) (code, msg string) {
 	}
 	return errs[0].ErrorCode, errs[0].Message
 }
+
+func startSeed(t *testing.T, s *emulator.Seed) *emulatortest.Emulator {
+	t.Helper()
+	return emulatortest.Start(t, s)
+}

@@ -39,7 +39,9 @@
 package secret
 
 import (
+	"context"
 	"crypto/subtle"
+	"errors"
 	"maps"
 	"strings"
 	"unicode/utf8"
@@ -191,4 +193,16 @@ func printable(s string) string {
 		s = s[:max] + "..."
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// ContextError returns err as an EUNAVAILABLE error for op when it comes
+// from a canceled or expired context, and nil otherwise.
+func ContextError(op string, err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: "request canceled", Err: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: "request timed out", Err: err}
+	}
+	return nil
 }

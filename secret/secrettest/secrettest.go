@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -196,7 +197,7 @@ func testPutReturnsVersion(t *testing.T, s warden.SecretStore) {
 		if err != nil {
 			t.Fatalf("GetVersion(%s): %v", v.Version, err)
 		}
-		if diff := cmp.Diff(v, got.SecretVersion, cmpopts.EquateApproxTime(1e9)); diff != "" {
+		if diff := cmp.Diff(v, got.SecretVersion, cmpopts.EquateApproxTime(time.Second)); diff != "" {
 			t.Errorf("GetVersion differs from Put's result (-put +get):\n%s", diff)
 		}
 	}
