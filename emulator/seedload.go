@@ -253,6 +253,10 @@ func seedYAMLError(file string, data []byte, err error) error {
 	return seedErrorOf([]SeedProblem{p})
 }
 
+// seedRefineMaxBytes bounds the size of documents whose syntax error lines
+// seedRefineErrorLine refines.
+const seedRefineMaxBytes = 256 << 10
+
 // seedRefineErrorLine finds the line a YAML syntax error is really on.
 // yaml.v3 reports parser errors at the start of the enclosing block (a
 // "did not find expected key" three lines below "orgs:" is reported on the
@@ -268,8 +272,10 @@ func seedRefineErrorLine(data []byte, line int, msg string) int {
 		m := seedYAMLLineRE.FindStringSubmatch(err.Error())
 		return m != nil && m[2] == msg
 	}
+	// data fails as a whole; the search costs about log2(lines) parses of
+	// up to len(data) bytes, so big files keep yaml.v3's line.
 	lo, hi := max(line, 1), len(lines)
-	if lo >= hi || !same(hi) {
+	if lo >= hi || len(data) > seedRefineMaxBytes {
 		return line
 	}
 	for lo < hi {
@@ -703,7 +709,7 @@ func (d *seedDecoder) key(k *yaml.Node, path string) (string, bool) {
 func (d *seedDecoder) unknownKey(line int, key, path string, known []string) {
 	memoKey := known[0] + "\x00" + key
 	hint, ok := d.hints[memoKey]
-	if !ok {
+	if !ok && len(d.problems) < seedMaxProblems { // hints past the cap would not be shown
 		if s := seedSuggest(key, known); s != "" {
 			hint = fmt.Sprintf("; did you mean %q?", s)
 		}
@@ -1307,7 +1313,10 @@ func (v *seedValidator) connectedApp(p string, a *SeedConnectedApp, refs *seedOr
 func (v *seedValidator) systemPermissions(path string, perms []string) {
 	for k, perm := range perms {
 		if !IsSystemPermission(perm) {
-			hint := v.memoized("perm\x00"+perm, func() string { return seedPermissionHint(perm) })
+			hint := ""
+			if len(v.problems) < seedMaxProblems { // hints past the cap would not be shown
+				hint = v.memoized("perm\x00"+perm, func() string { return seedPermissionHint(perm) })
+			}
 			v.add(fmt.Sprintf("%s[%d]", path, k), "unknown system permission %q%s", perm, hint)
 		}
 	}
@@ -1604,6 +1613,9 @@ func seedSuggest(word string, candidates []string) string {
 	}
 	best, bestDist, unique := "", 3, false
 	for _, c := range candidates {
+		if len(c) > len(word)+2 || len(word) > len(c)+2 {
+			continue // too far apart: the distance is at least the length difference
+		}
 		d := seedEditDistance(strings.ToLower(word), strings.ToLower(c))
 		switch {
 		case d < bestDist:
