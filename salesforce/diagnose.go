@@ -1,0 +1,217 @@
+package salesforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// refPattern matches composite references such as @{user.records[0].Id}.
+var refPattern = regexp.MustCompile(`@\{[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}`)
+
+// escapeSOQL quotes a string literal's content for SOQL.
+func escapeSOQL(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+}
+
+// Evidence is what a monitoring session saw about a user while diagnosing a
+// failed login.
+type Evidence struct {
+	Found            bool
+	UserID           string
+	IsActive         bool
+	IsFrozen         bool
+	IsPasswordLocked bool
+	PasswordExpired  bool
+	// LastLogins are the user's most recent LoginHistory rows, newest
+	// first.
+	LastLogins []LoginAttempt
+	// Gaps lists what could not be read (a missing permission, say).
+	Gaps []string
+}
+
+// LoginAttempt is one LoginHistory row.
+type LoginAttempt struct {
+	Time        time.Time
+	Status      string
+	LoginType   string
+	SourceIP    string
+	Application string
+}
+
+// String summarises the evidence for an error message.
+func (ev *Evidence) String() string {
+	if !ev.Found {
+		return "no such user is visible to the monitoring user"
+	}
+	parts := []string{fmt.Sprintf("User.IsActive=%t", ev.IsActive)}
+	if !ev.gap("UserLogin") {
+		parts = append(parts, fmt.Sprintf("UserLogin.IsFrozen=%t", ev.IsFrozen), fmt.Sprintf("UserLogin.IsPasswordLocked=%t", ev.IsPasswordLocked))
+	}
+	if !ev.gap("password") {
+		parts = append(parts, fmt.Sprintf("password isExpired=%t", ev.PasswordExpired))
+	}
+	if len(ev.LastLogins) > 0 {
+		l := ev.LastLogins[0]
+		parts = append(parts, fmt.Sprintf("last login %s: %q (%s, %s)", l.Time.UTC().Format(time.RFC3339), l.Status, l.LoginType, l.SourceIP))
+	} else if !ev.gap("LoginHistory") {
+		parts = append(parts, "no LoginHistory rows")
+	}
+	for _, g := range ev.Gaps {
+		parts = append(parts, "could not read "+g)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (ev *Evidence) gap(what string) bool {
+	for _, g := range ev.Gaps {
+		if strings.HasPrefix(g, what) {
+			return true
+		}
+	}
+	return false
+}
+
+// Inspect reads, with a monitoring (admin) session, what Salesforce knows
+// about a user's ability to log in: User.IsActive, UserLogin.IsFrozen and
+// IsPasswordLocked, the password resource's isExpired and the latest
+// LoginHistory rows, all in one composite request. The monitoring user
+// needs Manage Users (or View All Data for LoginHistory).
+func Inspect(ctx context.Context, monitor *Session, username string) (*Evidence, error) {
+	const ref = "@{user.records[0].Id}"
+	reqs := []Subrequest{
+		QueryRequest("user", "SELECT Id, Username, IsActive FROM User WHERE Username = '"+escapeSOQL(username)+"'"),
+		QueryRequest("login", "SELECT Id, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '"+ref+"'"),
+		{Method: "GET", URL: "sobjects/User/" + ref + "/password", ReferenceID: "password"},
+		QueryRequest("history", "SELECT LoginTime, Status, LoginType, SourceIp, Application FROM LoginHistory WHERE UserId = '"+
+			ref+"' ORDER BY LoginTime DESC LIMIT 5"),
+	}
+	res, err := monitor.Composite(ctx, false, reqs)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Evidence{}
+	byRef := map[string]*SubResponse{}
+	for i := range res {
+		byRef[res[i].ReferenceID] = &res[i]
+	}
+	type page struct {
+		Records []Record `json:"records"`
+	}
+	var users page
+	if r := byRef["user"]; r == nil {
+		return nil, &Error{Op: "salesforce.Inspect", Code: "MALFORMED_RESPONSE", Message: "composite response without the user query", Cause: warden.CauseOrgUnavailable}
+	} else if err := r.Decode(&users); err != nil {
+		return nil, err
+	}
+	if len(users.Records) == 0 {
+		return ev, nil
+	}
+	u := users.Records[0]
+	ev.Found, ev.UserID, ev.IsActive = true, u.ID(), u.Bool("IsActive")
+	var logins page
+	if err := decodeSub(byRef["login"], &logins); err != nil {
+		ev.Gaps = append(ev.Gaps, "UserLogin ("+briefError(err)+")")
+	} else if len(logins.Records) > 0 {
+		ev.IsFrozen, ev.IsPasswordLocked = logins.Records[0].Bool("IsFrozen"), logins.Records[0].Bool("IsPasswordLocked")
+	}
+	var pw PasswordStatus
+	if err := decodeSub(byRef["password"], &pw); err != nil {
+		ev.Gaps = append(ev.Gaps, "password ("+briefError(err)+")")
+	} else {
+		ev.PasswordExpired = pw.IsExpired
+	}
+	var hist page
+	if err := decodeSub(byRef["history"], &hist); err != nil {
+		ev.Gaps = append(ev.Gaps, "LoginHistory ("+briefError(err)+")")
+	}
+	for _, h := range hist.Records {
+		ev.LastLogins = append(ev.LastLogins, LoginAttempt{Time: h.Time("LoginTime"), Status: h.String("Status"),
+			LoginType: h.String("LoginType"), SourceIP: h.String("SourceIp"), Application: h.String("Application")})
+	}
+	return ev, nil
+}
+
+func decodeSub(r *SubResponse, v any) error {
+	if r == nil {
+		return &Error{Code: "MALFORMED_RESPONSE", Message: "missing subrequest answer"}
+	}
+	return r.Decode(v)
+}
+
+func briefError(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Code != "" {
+			return e.Code + ": " + e.Message
+		}
+		return e.Message
+	}
+	return "failed"
+}
+
+// Diagnose refines a failed login. Salesforce answers most user-state
+// problems at login with a generic "authentication failure" (or SOAP
+// INVALID_LOGIN), which this package reports as
+// warden.CauseCredentialRejected. Diagnose inspects the user with a
+// monitoring session (see Inspect) and returns a copy of the login error
+// with the precise cause (user_deactivated, user_frozen, password_locked,
+// password_expired, login_rate_exceeded, security_token_required,
+// legacy_auth_disabled, ip_or_hours_restricted, ...) and the evidence
+// appended to its Message; Code keeps Salesforce's raw code. A login
+// error that already carries a precise cause is returned unchanged, and
+// so is a nil error. When the inspection itself fails, the login error is
+// returned with a note saying why it could not be refined.
+func Diagnose(ctx context.Context, monitor *Session, username string, loginErr error) error {
+	if loginErr == nil {
+		return nil
+	}
+	var le *Error
+	if !errors.As(loginErr, &le) {
+		le = &Error{Op: "salesforce.Diagnose", Message: warden.ErrorMessage(loginErr), Cause: warden.CauseCredentialRejected, err: loginErr}
+	}
+	if le.Cause != warden.CauseCredentialRejected && le.Cause != warden.CauseNone {
+		return loginErr
+	}
+	out := *le
+	ev, err := Inspect(ctx, monitor, username)
+	if err != nil {
+		out.Message += " [diagnosis failed: " + briefError(err) + "]"
+		return &out
+	}
+	if c := ev.verdict(le.Op); c != warden.CauseNone {
+		out.Cause = c
+	}
+	out.Message += " [diagnosed: " + ev.String() + "]"
+	return &out
+}
+
+// verdict picks the cause the evidence proves, in the order Salesforce
+// checks a login: the user's state flags first, then the status of the
+// latest recorded attempt, then (for password logins) expiry.
+func (ev *Evidence) verdict(op string) warden.Cause {
+	switch {
+	case !ev.Found:
+		return warden.CauseCredentialRejected
+	case !ev.IsActive:
+		return warden.CauseUserDeactivated
+	case ev.IsFrozen:
+		return warden.CauseUserFrozen
+	case ev.IsPasswordLocked:
+		return warden.CausePasswordLocked
+	}
+	if len(ev.LastLogins) > 0 {
+		if c := historyCause(ev.LastLogins[0].Status); c != warden.CauseNone {
+			return c
+		}
+	}
+	if ev.PasswordExpired && (op == "salesforce.PasswordGrant" || op == "salesforce.SOAPLogin") {
+		return warden.CausePasswordExpired
+	}
+	return warden.CauseNone
+}
