@@ -137,8 +137,7 @@ func (m *Main) parse(fs *flag.FlagSet, args []string) error {
 			return errUsage
 		}
 		return nil
-	case errors.Is(err, flag.ErrHelp):
-		fs.Usage()
+	case errors.Is(err, flag.ErrHelp): // the flag package printed the usage
 		return flag.ErrHelp
 	}
 	fmt.Fprintf(m.Stderr, "warden: %v\nRun \"%s --help\" for usage.\n", err, fs.Name())
@@ -147,7 +146,7 @@ func (m *Main) parse(fs *flag.FlagSet, args []string) error {
 
 func init() {
 	register("version", "print the Warden version", func(ctx context.Context, m *Main, args []string) error {
-		fs := m.flags("version", "Prints the Warden version.")
+		fs := m.flags("version", "version\n\nPrints the Warden version.")
 		if err := m.parse(fs, args); err != nil {
 			return err
 		}
