@@ -26,7 +26,7 @@ type recorder struct {
 	buf  bytes.Buffer
 }
 
-func newRecorder() *recorder                   { return &recorder{h: http.Header{}, code: http.StatusOK} }
+func newRecorder() *recorder                    { return &recorder{h: http.Header{}, code: http.StatusOK} }
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
 func (r *recorder) WriteHeader(code int)        { r.code = code }

@@ -291,20 +291,20 @@ func (s *Server) limits(q *request) {
 	o := q.o
 	lim := func(m, used int) map[string]int { return map[string]int{"Max": m, "Remaining": max(m-used, 0)} }
 	writeJSON(q.w, http.StatusOK, map[string]any{
-		"DailyApiRequests":          lim(o.dailyMax, o.apiUsed),
-		"DailyAsyncApexExecutions":  lim(250000, 0),
-		"DailyBulkApiBatches":       lim(15000, 0),
-		"DailyBulkV2QueryJobs":      lim(10000, 0),
-		"DailyGenericStreamingApiEvents": lim(10000, 0),
-		"DailyStreamingApiEvents":   lim(1000000, 0),
-		"DailyWorkflowEmails":       lim(100000, 0),
-		"DataStorageMB":             lim(1024, 0),
-		"FileStorageMB":             lim(1024, 0),
-		"HourlyTimeBasedWorkflow":   lim(50, 0),
-		"MassEmail":                 lim(5000, 0),
-		"SingleEmail":               lim(5000, len(s.mail)),
+		"DailyApiRequests":                  lim(o.dailyMax, o.apiUsed),
+		"DailyAsyncApexExecutions":          lim(250000, 0),
+		"DailyBulkApiBatches":               lim(15000, 0),
+		"DailyBulkV2QueryJobs":              lim(10000, 0),
+		"DailyGenericStreamingApiEvents":    lim(10000, 0),
+		"DailyStreamingApiEvents":           lim(1000000, 0),
+		"DailyWorkflowEmails":               lim(100000, 0),
+		"DataStorageMB":                     lim(1024, 0),
+		"FileStorageMB":                     lim(1024, 0),
+		"HourlyTimeBasedWorkflow":           lim(50, 0),
+		"MassEmail":                         lim(5000, 0),
+		"SingleEmail":                       lim(5000, len(s.mail)),
 		"ConcurrentAsyncGetReportInstances": lim(200, 0),
-		"StreamingApiConcurrentClients": lim(2000, 0),
+		"StreamingApiConcurrentClients":     lim(2000, 0),
 	})
 }
 
@@ -420,7 +420,7 @@ func (s *Server) describeBasic(q *request, schema *soql.Object) map[string]any {
 		"deletable": writable, "layoutable": false, "replicateable": true, "triggerable": false, "activateable": false,
 		"customSetting": false, "deprecatedAndHidden": false, "feedEnabled": false, "mergeable": false, "mruEnabled": false,
 		"undeletable": false,
-		"urls": map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
+		"urls":        map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
 	}
 }
 

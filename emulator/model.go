@@ -97,7 +97,7 @@ type profile struct {
 }
 
 type objectAccess struct {
-	id                                           string
+	id                                          string
 	read, create, edit, del, viewAll, modifyAll bool
 }
 

@@ -642,7 +642,7 @@ func (s *Server) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		"given_name": u.first, "family_name": u.last, "zoneinfo": "GMT", "photos": photos(base, u),
 		"profile": base + "/" + u.id, "picture": base + "/profilephoto/005/F", "address": map[string]any{},
 		"is_salesforce_integration_user": u.profile.license.key == "SFDC_INTEGRATION",
-		"urls": identityURLs(base, u, "{version}"), "active": u.active, "user_type": "STANDARD", "language": "en_US",
+		"urls":                           identityURLs(base, u, "{version}"), "active": u.active, "user_type": "STANDARD", "language": "en_US",
 		"locale": "en_US", "utcOffset": 0, "updated_at": u.modified.Format(time.RFC3339), "is_app_installed": true,
 	})
 }

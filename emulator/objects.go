@@ -117,7 +117,7 @@ func init() {
 			fields(soql.TypeInt, "TotalLicenses", "UsedLicenses"), fields(soql.TypeDate, "ExpirationDate"), audit)},
 		rows: pslRows})
 	define(&objectDef{label: "Permission Set License Assignment", prefix: prefixPSLAssign, writable: true, schema: &soql.Object{Name: "PermissionSetLicenseAssign",
-		Fields: concat(fields(soql.TypeID, "Id", "AssigneeId", "PermissionSetLicenseId"), audit),
+		Fields:        concat(fields(soql.TypeID, "Id", "AssigneeId", "PermissionSetLicenseId"), audit),
 		Relationships: []soql.Relationship{rel("Assignee", "AssigneeId", "User"), rel("PermissionSetLicense", "PermissionSetLicenseId", "PermissionSetLicense")}},
 		rows: pslAssignRows})
 	define(&objectDef{label: "User License", prefix: prefixUserLicense, schema: &soql.Object{Name: "UserLicense",

@@ -86,8 +86,8 @@ type SeedConnectedApp struct {
 	ConsumerKey           string             `yaml:"consumerKey" json:"consumerKey"`
 	ConsumerSecret        string             `yaml:"consumerSecret" json:"consumerSecret"`
 	CallbackURL           string             `yaml:"callbackUrl" json:"callbackUrl"`
-	Certificate           string             `yaml:"certificate" json:"certificate"`         // PEM; empty = JWT bearer refused
-	PermittedUsers        string             `yaml:"permittedUsers" json:"permittedUsers"`   // "all" (default) | "admin_approved"
+	Certificate           string             `yaml:"certificate" json:"certificate"`       // PEM; empty = JWT bearer refused
+	PermittedUsers        string             `yaml:"permittedUsers" json:"permittedUsers"` // "all" (default) | "admin_approved"
 	PreAuthorizedProfiles []string           `yaml:"preAuthorizedProfiles" json:"preAuthorizedProfiles"`
 	PreAuthorizedPermSets []string           `yaml:"preAuthorizedPermissionSets" json:"preAuthorizedPermissionSets"`
 	RefreshTokenPolicy    RefreshTokenPolicy `yaml:"refreshTokenPolicy" json:"refreshTokenPolicy"`

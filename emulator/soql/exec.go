@@ -444,9 +444,11 @@ func (ex *executor) get(bp *bpath, row Row) any {
 	return row[bp.field.Name]
 }
 
+// sort orders rows by the ORDER BY keys. Keys are extracted once per row;
+// ties keep the source order (the sort is stable).
 func (ex *executor) sort(p *plan, rows []Row) []Row {
 	type keyed struct {
-		row  Row
+		idx  int
 		keys []any
 	}
 	nk := len(p.order)
@@ -457,10 +459,10 @@ func (ex *executor) sort(p *plan, rows []Row) []Row {
 		for j := range p.order {
 			k[j] = ex.get(p.order[j].path, r)
 		}
-		ks[i] = keyed{row: r, keys: k}
+		ks[i] = keyed{idx: i, keys: k}
 	}
 	specs := p.order
-	slices.SortStableFunc(ks, func(a, b keyed) int {
+	slices.SortFunc(ks, func(a, b keyed) int {
 		for i := range specs {
 			s := &specs[i]
 			av, bv := a.keys[i], b.keys[i]
@@ -482,11 +484,11 @@ func (ex *executor) sort(p *plan, rows []Row) []Row {
 				return c
 			}
 		}
-		return 0
+		return a.idx - b.idx
 	})
 	out := make([]Row, len(ks))
 	for i := range ks {
-		out[i] = ks[i].row
+		out[i] = rows[ks[i].idx]
 	}
 	return out
 }
