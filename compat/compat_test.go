@@ -763,6 +763,7 @@ func TestJSforce(t *testing.T) {
 			} `json:"queryMore"`
 			SampleRecord map[string]any `json:"sampleRecord"`
 		}
+		start := f.rec.mark()
 		f.jsforce(t, "query_paging", admin, nil).mustOK(t, &got)
 		if got.TotalSize < len(f.usernames) {
 			t.Fatalf("totalSize = %d, want at least the %d seeded users", got.TotalSize, len(f.usernames))
@@ -789,7 +790,8 @@ func TestJSforce(t *testing.T) {
 		if len(pages) != wantPages {
 			t.Errorf("query + queryMore gave %d batches, want %d: %+v", len(pages), wantPages, pages)
 		}
-		locRE := regexp.MustCompile(`^/services/data/v\d+\.\d+/query/[^/?]+$`)
+		// jsforce reports nextRecordsUrl rebuilt from the locator, absolute.
+		locRE := regexp.MustCompile(`^` + regexp.QuoteMeta(f.url) + `/services/data/v\d+\.\d+/query/[^/?]+$`)
 		for i, p := range pages {
 			last := i == len(pages)-1
 			if p.Size > batchSize || (!last && p.Size != batchSize) {
@@ -801,6 +803,34 @@ func TestJSforce(t *testing.T) {
 			if !last && !locRE.MatchString(p.NextRecordsURL) {
 				t.Errorf("batch %d nextRecordsUrl = %q, want /services/data/vNN.N/query/<locator>", i+1, p.NextRecordsURL)
 			}
+		}
+		// On the wire it is relative, as Salesforce sends it; each batch honours
+		// the Sforce-Query-Options header.
+		wireRE := regexp.MustCompile(`^/services/data/v\d+\.\d+/query/[^/?]+$`)
+		batches := 0
+		for _, ex := range f.rec.since(start) {
+			if !strings.HasPrefix(ex.URL, "/services/data/") || !strings.Contains(ex.URL, "/query") {
+				continue
+			}
+			batches++
+			var page struct {
+				NextRecordsURL *string          `json:"nextRecordsUrl"`
+				Records        []map[string]any `json:"records"`
+			}
+			if ex.Status != http.StatusOK || json.Unmarshal([]byte(ex.RespBody), &page) != nil {
+				t.Errorf("%s %s: HTTP %d %s", ex.Method, ex.URL, ex.Status, truncate(ex.RespBody, 300))
+				continue
+			}
+			if page.NextRecordsURL != nil && !wireRE.MatchString(*page.NextRecordsURL) {
+				t.Errorf("%s: nextRecordsUrl %q, want /services/data/vNN.N/query/<locator>", ex.URL, *page.NextRecordsURL)
+			}
+			if len(page.Records) > batchSize {
+				t.Errorf("%s: %d records in one batch, want at most %d", ex.URL, len(page.Records), batchSize)
+			}
+		}
+		if batches != 2*wantPages {
+			t.Errorf("saw %d query requests on the wire, want %d (autoFetch and queryMore, %d batches each)",
+				batches, 2*wantPages, wantPages)
 		}
 		if got.QueryMore.Records != got.TotalSize || got.QueryMore.Unique != got.TotalSize {
 			t.Errorf("queryMore got %d records (%d distinct), want %d", got.QueryMore.Records, got.QueryMore.Unique, got.TotalSize)

@@ -143,6 +143,13 @@ func randToken(n int) string {
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if strings.HasPrefix(p, "//") {
+		// Clients that keep a trailing slash on the instance URL (the
+		// Salesforce CLI after "org login access-token") send //services/...,
+		// which Salesforce serves like /services/....
+		p = "/" + strings.TrimLeft(p, "/")
+		r.URL.Path = p
+	}
 	if strings.HasPrefix(p, "/_emulator/") || p == "/_emulator" {
 		if s.opts.DisableControl {
 			restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")

@@ -305,12 +305,12 @@ func responseError(rq *request, resp *response) *Error {
 
 // transportError describes a request that got no (complete) response.
 func transportError(ctx, actx context.Context, rq *request, err error, timeout time.Duration) *Error {
-	e := &Error{Op: rq.op, Cause: warden.CauseOrgUnavailable, err: err}
 	var ue *url.Error
 	inner := err
 	if errors.As(err, &ue) {
 		inner = ue.Err // the URL may carry parameters; keep it out
 	}
+	e := &Error{Op: rq.op, Cause: warden.CauseOrgUnavailable, err: inner}
 	var ne net.Error
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):

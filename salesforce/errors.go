@@ -68,16 +68,14 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Format implements fmt.Formatter: %+v adds the HTTP status, whether the
-// cause is transient, and the underlying error; the other verbs print
-// Error().
+// Format implements fmt.Formatter: %+v adds the HTTP status and whether
+// the cause is transient or permanent; the other verbs print Error(). The
+// underlying error (reachable with errors.Is and errors.As) is never
+// printed, since it may carry what the message leaves out on purpose.
 func (e *Error) Format(f fmt.State, verb rune) {
 	switch {
 	case verb == 'v' && f.Flag('+'):
-		fmt.Fprintf(f, "%s [status=%d cause=%q transient=%t permanent=%t]", e.Error(), e.Status, e.Cause, e.Transient(), e.Permanent())
-		if e.err != nil {
-			fmt.Fprintf(f, ": %s", e.err.Error())
-		}
+		fmt.Fprintf(f, "%s [status=%d cause=%q kind=%s transient=%t permanent=%t]", e.Error(), e.Status, e.Cause, e.Kind(), e.Transient(), e.Permanent())
 	case verb == 'q':
 		fmt.Fprintf(f, "%q", e.Error())
 	default:
@@ -351,7 +349,7 @@ func causeOf(src source, status int, code, msg string) warden.Cause {
 		return warden.CausePasswordExpired
 	case "INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_TYPE":
 		return warden.CauseObjectPermissionMissing
-	case "INVALID_SESSION_ID", "INVALID_AUTH_HEADER":
+	case "INVALID_SESSION_ID", "INVALID_AUTH_HEADER", "invalid_client", "invalid_client_id":
 		return warden.CauseCredentialRejected
 	case "SERVER_UNAVAILABLE", "inactive_org":
 		return warden.CauseOrgUnavailable

@@ -86,15 +86,14 @@ func (db *DB) pruneRows(ctx context.Context, query string, cutoff int64) (int, e
 func (db *DB) pruneAudits(ctx context.Context, cutoff int64) (int, error) {
 	total := 0
 	for {
-		var runs int64
+		var findings, runs int64
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
 			const batch = `SELECT id FROM audits WHERE at < ? ORDER BY at, seq LIMIT ?`
 			res, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE audit_id IN (`+batch+`)`, cutoff, auditBatch)
 			if err != nil {
 				return err
 			}
-			findings, err := res.RowsAffected()
-			if err != nil {
+			if findings, err = res.RowsAffected(); err != nil {
 				return err
 			}
 			res, err = tx.ExecContext(ctx, `DELETE FROM audits WHERE id IN (`+batch+`)`, cutoff, auditBatch)
@@ -104,11 +103,14 @@ func (db *DB) pruneAudits(ctx context.Context, cutoff int64) (int, error) {
 			if runs, err = res.RowsAffected(); err != nil {
 				return err
 			}
-			total += int(findings + runs)
 			return nil
 		})
-		if err != nil || runs < auditBatch {
+		if err != nil {
 			return total, err
+		}
+		total += int(findings + runs)
+		if runs < auditBatch {
+			return total, nil
 		}
 	}
 }

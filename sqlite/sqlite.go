@@ -225,7 +225,9 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // normTime returns t in UTC, truncated to the microseconds the store keeps.
 func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// encodeTime returns t as stored: microseconds since the Unix epoch.
+// encodeTime returns t as stored: microseconds since the Unix epoch,
+// truncated. Times are compared at this precision: a bound with
+// sub-microsecond digits is truncated like the times it is compared with.
 func encodeTime(t time.Time) int64 { return t.UnixMicro() }
 
 // decodeTime returns the time stored as v.

@@ -341,13 +341,16 @@ func (ex *executor) eval(c *cond, row Row) bool {
 	return false
 }
 
-// isNull reports whether a row value is null: nil or the empty string.
+// isNull reports whether a row value is null: nil, the empty string or the
+// zero time.Time.
 func isNull(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
 	case string:
 		return x == ""
+	case time.Time:
+		return x.IsZero()
 	}
 	return false
 }

@@ -23,7 +23,11 @@ const AggregateObject = "AggregateResult"
 // the wrong type with INVALID_FIELD; the returned error is then an *Error.
 // Execute does not modify q or the rows of src and may be called
 // concurrently.
-func Execute(q *Query, src Source, now time.Time, loc *time.Location) (res *Result, err error) {
+func Execute(q *Query, src Source, now time.Time, loc *time.Location) (*Result, error) {
+	return execute(q, src, now, loc)
+}
+
+func execute(q *Query, src Source, now time.Time, loc *time.Location) (res *Result, err error) {
 	if q == nil {
 		return nil, &Error{Code: CodeMalformedQuery, Message: msgEmpty}
 	}
@@ -297,8 +301,17 @@ func (ex *executor) run(p *plan) *Result {
 	}
 	matched := rows
 	if p.where != nil {
-		matched = make([]Row, 0, len(rows))
+		// Without ORDER BY or aggregates, rows past OFFSET+LIMIT are never
+		// returned, so filtering can stop early.
+		need := len(rows)
+		if q.limit >= 0 && len(p.order) == 0 && len(p.aggs) == 0 {
+			need = min(need, max(q.offset, 0)+q.limit)
+		}
+		matched = make([]Row, 0, need)
 		for _, r := range rows {
+			if len(matched) == need {
+				break
+			}
 			if ex.eval(p.where, r) {
 				matched = append(matched, r)
 			}
@@ -395,10 +408,7 @@ func (ex *executor) project(row Row, obj *Object, hasID bool, nodes []*projNode,
 			} else {
 				v = row[n.name]
 			}
-			if s, ok := v.(string); ok && s == "" {
-				v = nil
-			}
-			if v != nil {
+			if !isNull(v) {
 				f.Value = v
 			}
 			f.Type = n.typ

@@ -145,7 +145,11 @@ type parser struct {
 // Parse parses one SOQL statement. It only checks syntax; object and field
 // names are resolved by Execute. Errors are *Error values with Code
 // MALFORMED_QUERY. Parse never panics and bounds nesting depth.
-func Parse(q string) (query *Query, err error) {
+func Parse(q string) (*Query, error) {
+	return parse(q)
+}
+
+func parse(q string) (query *Query, err error) {
 	if strings.TrimSpace(q) == "" {
 		return nil, &Error{Code: CodeMalformedQuery, Message: msgEmpty}
 	}
@@ -342,9 +346,6 @@ func (p *parser) parseSelectList(q *Query) {
 		case p.tok.kind == tLParen:
 			p.failAt(p.tok.pos, "child relationship sub-queries are not supported by this emulator")
 		case p.tok.kind != tIdent || p.isReserved():
-			if p.isKw("SELECT") {
-				p.failAt(p.tok.pos, "child relationship sub-queries are not supported by this emulator")
-			}
 			p.unexpected()
 		}
 		start := p.tok.pos

@@ -101,8 +101,8 @@ type Object struct {
 }
 
 // Row is one record: canonical field name to value. Values are string, bool,
-// int64, float64, time.Time or nil; a missing key or an empty string means
-// null.
+// int64, float64, time.Time or nil; a missing key, an empty string and the
+// zero time.Time all mean null.
 type Row map[string]any
 
 // Source is the data a query runs against. The emulator implements it once
@@ -114,8 +114,9 @@ type Source interface {
 	Object(name string) (*Object, bool)
 	// Rows returns all rows of the object with the given canonical name.
 	Rows(object string) []Row
-	// Lookup returns the row of the given canonical object whose Id is id.
-	// It is used to follow parent relationships.
+	// Lookup returns the row of the given canonical object whose Id is id,
+	// the value of a reference field as stored in a row (15 or 18
+	// characters). It is used to follow parent relationships.
 	Lookup(object, id string) (Row, bool)
 }
 
@@ -132,7 +133,9 @@ type Result struct {
 	Records []*Record
 }
 
-// Record is one returned record, or one AggregateResult row.
+// Record is one returned record, or one AggregateResult row. Records
+// returned by Execute are read-only: records that reference the same parent
+// through the same relationship share one parent *Record.
 type Record struct {
 	// Object is the record's canonical object name, or "AggregateResult".
 	Object string

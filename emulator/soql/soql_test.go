@@ -68,6 +68,8 @@ func TestQueryRows(t *testing.T) {
 		{"empty literal means null", "SELECT Id FROM User WHERE Email = ''", nil, []string{u4}},
 		{"not null", "SELECT Id FROM User WHERE Email != null", nil, []string{u1, u2, u3, u5}},
 		{"null reference", "SELECT Id FROM User WHERE ProfileId = null", nil, []string{u4}},
+		{"zero time is null", "SELECT Id FROM User WHERE LastLoginDate = null", nil, []string{u4}},
+		{"zero time not null", "SELECT Id FROM User WHERE LastLoginDate != null", nil, []string{u1, u2, u3, u5}},
 		{"int greater", "SELECT Id FROM User WHERE FailedLogins > 1", nil, []string{u2, u3}},
 		{"int greater or equal", "SELECT Id FROM User WHERE FailedLogins >= 1", nil, []string{u2, u3, u4}},
 		{"int less", "SELECT Id FROM User WHERE FailedLogins < 1", nil, []string{u1, u5}},
@@ -183,6 +185,9 @@ func TestQueryRows(t *testing.T) {
 		{"order two-level", "SELECT Id FROM PermissionSetAssignment ORDER BY Assignee.Username DESC, PermissionSet.Name", nil,
 			[]string{"0Pa000000000004AAA", "0Pa000000000003AAA", "0Pa000000000002AAA", "0Pa000000000001AAA"}},
 		{"where order limit", "SELECT Id FROM User WHERE IsActive = true ORDER BY Username LIMIT 2", nil, []string{u1, u2}},
+		{"where limit without order", "SELECT Id FROM User WHERE IsActive = true LIMIT 2", nil, []string{u1, u2}},
+		{"where offset limit without order", "SELECT Id FROM User WHERE IsActive = true LIMIT 2 OFFSET 1", nil, []string{u2, u4}},
+		{"where limit beyond matches", "SELECT Id FROM User WHERE IsActive = false LIMIT 5", nil, []string{u3}},
 		{"limit offset", "SELECT Id FROM User ORDER BY Username LIMIT 2 OFFSET 2", nil, []string{u2, u4}},
 		{"offset", "SELECT Id FROM User ORDER BY Username OFFSET 4", nil, []string{u5}},
 		{"offset past end", "SELECT Id FROM User OFFSET 10", nil, []string{}},
@@ -235,8 +240,8 @@ func TestQueryJSON(t *testing.T) {
 		},
 		{
 			"null relationship and empty string",
-			"SELECT Email, Profile.Name, Manager.Username FROM User WHERE Id = '005000000000004AAA'",
-			`{"attributes":{"type":"User","url":"` + base + `User/005000000000004AAA"},"Email":null,"Profile":null,"Manager":null}`,
+			"SELECT Email, Profile.Name, Manager.Username, LastLoginDate FROM User WHERE Id = '005000000000004AAA'",
+			`{"attributes":{"type":"User","url":"` + base + `User/005000000000004AAA"},"Email":null,"Profile":null,"Manager":null,"LastLoginDate":null}`,
 			1,
 		},
 		{
@@ -639,5 +644,108 @@ func TestCivilDays(t *testing.T) {
 		if got, want := civilOf(d), d.Unix()/86400; got != want && !(d.Unix() < 0 && got == (d.Unix()-86399)/86400) {
 			t.Errorf("civilOf(%s) = %d, want %d", d.Format("2006-01-02"), got, want)
 		}
+	}
+}
+
+func TestDateLiteralRanges(t *testing.T) {
+	// now is Wednesday 2026-01-07 15:00 UTC; weeks start on Sunday.
+	tests := []struct {
+		lit    string
+		lo, hi string
+	}{
+		{"TODAY", "2026-01-07T00:00:00Z", "2026-01-08T00:00:00Z"},
+		{"YESTERDAY", "2026-01-06T00:00:00Z", "2026-01-07T00:00:00Z"},
+		{"TOMORROW", "2026-01-08T00:00:00Z", "2026-01-09T00:00:00Z"},
+		{"THIS_WEEK", "2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"},
+		{"LAST_WEEK", "2025-12-28T00:00:00Z", "2026-01-04T00:00:00Z"},
+		{"NEXT_WEEK", "2026-01-11T00:00:00Z", "2026-01-18T00:00:00Z"},
+		{"THIS_MONTH", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"},
+		{"LAST_MONTH", "2025-12-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+		{"NEXT_MONTH", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"},
+		{"THIS_YEAR", "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"},
+		{"LAST_YEAR", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+		{"NEXT_YEAR", "2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z"},
+		{"LAST_90_DAYS", "2025-10-09T00:00:00Z", "2026-01-08T00:00:00Z"},
+		{"NEXT_90_DAYS", "2026-01-08T00:00:00Z", "2026-04-08T00:00:00Z"},
+		{"LAST_N_DAYS:1", "2026-01-06T00:00:00Z", "2026-01-08T00:00:00Z"},
+		{"NEXT_N_DAYS:2", "2026-01-08T00:00:00Z", "2026-01-10T00:00:00Z"},
+		{"N_DAYS_AGO:7", "2025-12-31T00:00:00Z", "2026-01-01T00:00:00Z"},
+		{"LAST_N_WEEKS:2", "2025-12-21T00:00:00Z", "2026-01-04T00:00:00Z"},
+		{"NEXT_N_WEEKS:1", "2026-01-11T00:00:00Z", "2026-01-18T00:00:00Z"},
+		{"LAST_N_MONTHS:2", "2025-11-01T00:00:00Z", "2026-01-01T00:00:00Z"},
+		{"NEXT_N_MONTHS:12", "2026-02-01T00:00:00Z", "2027-02-01T00:00:00Z"},
+		{"LAST_N_HOURS:3", "2026-01-07T12:00:00Z", "2026-01-07T16:00:00Z"},
+		{"NEXT_N_HOURS:2", "2026-01-07T16:00:00Z", "2026-01-07T18:00:00Z"},
+	}
+	for _, tc := range tests {
+		q, err := Parse("SELECT Id FROM LoginHistory WHERE LoginTime = " + tc.lit)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.lit, err)
+		}
+		ex := &executor{now: testNow, loc: time.UTC}
+		v := ex.dateLiteral(&q.where.vals[0])
+		if !v.lo.Equal(ts(tc.lo)) || !v.hi.Equal(ts(tc.hi)) {
+			t.Errorf("%s: got [%s, %s), want [%s, %s)", tc.lit, v.lo.Format(time.RFC3339), v.hi.Format(time.RFC3339), tc.lo, tc.hi)
+		}
+		if want := civilOf(ts(tc.lo)); v.dlo != want {
+			t.Errorf("%s: dlo = %d, want %d", tc.lit, v.dlo, want)
+		}
+	}
+	// Day boundaries follow the org time zone, including DST changes.
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		ex := &executor{now: ts("2026-03-08T15:00:00Z"), loc: ny}
+		v := ex.dateLiteral(&literal{kind: lDateLit, kw: kwToday})
+		if v.lo.UTC() != ts("2026-03-08T05:00:00Z") || v.hi.UTC() != ts("2026-03-09T04:00:00Z") {
+			t.Errorf("DST TODAY = [%s, %s)", v.lo.UTC(), v.hi.UTC())
+		}
+	}
+}
+
+func TestLenientRowValues(t *testing.T) {
+	src := newMemSource(&Object{Name: "Thing", Fields: []Field{
+		{"Id", TypeID}, {"Name", TypeString}, {"N", TypeInt}, {"F", TypeFloat},
+		{"D", TypeDate}, {"T", TypeDateTime}, {"B", TypeBool},
+	}})
+	src.add("Thing",
+		Row{"Id": "a00000000000001", "Name": "Ärger", "N": 3, "F": float32(1.5), "D": "2026-01-05", "T": "2026-01-05T10:00:00Z", "B": true},
+		Row{"Id": "a00000000000002", "Name": "apple", "N": int32(-2), "F": int64(2), "D": day("2026-01-06"), "T": "2026-01-05T11:00:00.000+0000", "B": "yes"},
+		Row{"Id": "a00000000000003", "Name": "äpfel", "N": 2.5, "F": uint64(7), "D": 20260107, "T": 12345, "B": nil},
+	)
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"SELECT Id FROM Thing WHERE N > 0", []string{"a00000000000001", "a00000000000003"}},
+		{"SELECT Id FROM Thing WHERE N = -2", []string{"a00000000000002"}},
+		{"SELECT Id FROM Thing WHERE F >= 2", []string{"a00000000000002", "a00000000000003"}},
+		{"SELECT Id FROM Thing WHERE D = 2026-01-05", []string{"a00000000000001"}},
+		{"SELECT Id FROM Thing WHERE D != 2026-01-05", []string{"a00000000000002", "a00000000000003"}},
+		{"SELECT Id FROM Thing WHERE T > 2026-01-05T10:30:00Z", []string{"a00000000000002"}},
+		{"SELECT Id FROM Thing WHERE B = true", []string{"a00000000000001"}},
+		{"SELECT Id FROM Thing WHERE B != true", []string{"a00000000000002", "a00000000000003"}},
+		{"SELECT Id FROM Thing WHERE Name = 'ÄRGER'", []string{"a00000000000001"}},
+		{"SELECT Id FROM Thing WHERE Name LIKE 'ä%'", []string{"a00000000000001", "a00000000000003"}},
+		{"SELECT Id FROM Thing ORDER BY Name", []string{"a00000000000002", "a00000000000003", "a00000000000001"}},
+		{"SELECT Id FROM Thing ORDER BY N DESC", []string{"a00000000000001", "a00000000000003", "a00000000000002"}},
+		{"SELECT Id FROM Thing ORDER BY F", []string{"a00000000000001", "a00000000000002", "a00000000000003"}},
+		{"SELECT Id FROM Thing ORDER BY T DESC", []string{"a00000000000002", "a00000000000001", "a00000000000003"}},
+		{"SELECT Id FROM Thing WHERE Id = 'a00000000000002AAA'", []string{"a00000000000002"}},
+	}
+	for _, tc := range tests {
+		res, err := run(t, src, tc.q, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		if got := recordIDs(res); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s\n got %v\nwant %v", tc.q, got, tc.want)
+		}
+	}
+	res, err := run(t, src, "SELECT COUNT_DISTINCT(Name), COUNT_DISTINCT(N), COUNT_DISTINCT(D), COUNT_DISTINCT(T), COUNT_DISTINCT(B), COUNT_DISTINCT(Id), SUM(N), MAX(F) FROM Thing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"attributes":{"type":"AggregateResult"},"expr0":3,"expr1":3,"expr2":3,"expr3":3,"expr4":2,"expr5":3,"expr6":3.5,"expr7":7}`
+	if got := encode(res); got != want {
+		t.Errorf("aggregates:\n got %s\nwant %s", got, want)
 	}
 }

@@ -138,7 +138,7 @@ func testSource() *memSource {
 			"ManagerId": u1, "UserType": "Standard", "LastLoginDate": ts("2025-11-01T08:00:00Z"),
 			"FailedLogins": int64(5)},
 		Row{"Id": u4, "Username": "nologin@example.com", "Email": "", "IsActive": true, "UserType": "CsnOnly",
-			"StartDate": day("2026-01-07"), "FailedLogins": int64(1), "Score": 3.0},
+			"LastLoginDate": time.Time{}, "StartDate": day("2026-01-07"), "FailedLogins": int64(1), "Score": 3.0},
 		Row{"Id": u5, "Username": "o'brien_100%@example.com", "Email": "Line\n\"quoted\"", "IsActive": true, "ProfileId": pStd,
 			"ManagerId": u2, "UserType": "Standard", "LastLoginDate": ts("2025-12-20T12:00:00Z"), "StartDate": day("2025-12-31"),
 			"FailedLogins": int64(0), "Score": -1.5},

@@ -126,7 +126,7 @@ func GenerateKEKFile(path string) (KeyEncryptionKey, error) {
 
 func decodeKEKText(text []byte) (KeyEncryptionKey, error) {
 	text = bytes.TrimSpace(text)
-	buf := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	buf := make([]byte, base64.RawStdEncoding.DecodedLen(len(text))) // the larger of the two
 	defer clear(buf)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding} {
 		n, err := enc.Decode(buf, text)
