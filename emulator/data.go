@@ -212,6 +212,10 @@ func writeQueryError(q *request, err error) {
 }
 
 func (s *Server) query(q *request) {
+	if q.r.URL.Query().Get("columns") == "true" {
+		s.queryColumns(q)
+		return
+	}
 	res, err := s.runQuery(q, q.r.URL.Query().Get("q"))
 	if err != nil {
 		writeQueryError(q, err)
@@ -469,4 +473,94 @@ func decodeBody(q *request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// column is an entry of the columnMetadata the Salesforce CLI asks for with
+// query?columns=true.
+type column struct {
+	Aggregate      bool      `json:"aggregate"`
+	ApexType       *string   `json:"apexType"`
+	BooleanType    bool      `json:"booleanType"`
+	ColumnName     string    `json:"columnName"`
+	Custom         bool      `json:"custom"`
+	DisplayName    string    `json:"displayName"`
+	ForeignKeyName *string   `json:"foreignKeyName"`
+	Insertable     bool      `json:"insertable"`
+	JoinColumns    []*column `json:"joinColumns"`
+	NumberType     bool      `json:"numberType"`
+	TextType       bool      `json:"textType"`
+	Updatable      bool      `json:"updatable"`
+}
+
+// queryColumns answers query?columns=true: the metadata of the SELECT
+// list, without running the query.
+func (s *Server) queryColumns(q *request) {
+	pq, err := s.parse(q.r.URL.Query().Get("q"))
+	if err != nil {
+		writeQueryError(q, err)
+		return
+	}
+	schema, ok := q.view().Object(pq.Object())
+	if !ok {
+		// Execute produces the real INVALID_TYPE error text.
+		_, err := soql.Execute(pq, q.view(), q.now, q.o.settings.timeZone)
+		writeQueryError(q, err)
+		return
+	}
+	var cols []*column
+	aggN := 0
+	for _, c := range pq.Columns() {
+		if c.Aggregate != "" || len(c.Path) == 0 {
+			name := c.Alias
+			if name == "" {
+				name = fmt.Sprintf("expr%d", aggN)
+				aggN++
+			}
+			cols = append(cols, &column{Aggregate: true, ColumnName: name, DisplayName: c.Aggregate + "(" + strings.Join(c.Path, ".") + ")", JoinColumns: []*column{}, NumberType: true})
+			continue
+		}
+		level, display := &cols, ""
+		for i, seg := range c.Path {
+			if i == 0 && len(c.Path) > 1 && strings.EqualFold(seg, schema.Name) {
+				continue // SELECT User.Name FROM User
+			}
+			if display != "" {
+				display += "."
+			}
+			display += seg
+			var found *column
+			for _, x := range *level {
+				if strings.EqualFold(x.ColumnName, seg) {
+					found = x
+				}
+			}
+			if found == nil {
+				found = &column{ColumnName: seg, DisplayName: display, JoinColumns: []*column{}, TextType: i == len(c.Path)-1,
+					Insertable: i == len(c.Path)-1 && seg != "Id", Updatable: i == len(c.Path)-1 && seg != "Id"}
+				*level = append(*level, found)
+			}
+			level = &found.JoinColumns
+		}
+	}
+	if cols == nil {
+		cols = []*column{}
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"columnMetadata": cols, "entityName": schema.Name, "groupBy": false,
+		"idSelected": slicesContainsFold(pq.Columns(), "Id"), "keyPrefix": s.keyPrefix(schema.Name)})
+}
+
+func slicesContainsFold(cols []soql.Column, name string) bool {
+	for _, c := range cols {
+		if len(c.Path) == 1 && strings.EqualFold(c.Path[0], name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) keyPrefix(object string) string {
+	if d := objects[strings.ToLower(object)]; d != nil {
+		return d.prefix
+	}
+	return prefixRecord
 }

@@ -335,3 +335,25 @@ func TestLimitsAndAPIEnabled(t *testing.T) {
 		t.Errorf("API disabled: %d %s", r.status, r.body)
 	}
 }
+
+func TestQueryColumnsForSalesforceCLI(t *testing.T) {
+	e := start(t)
+	tok := e.admin()
+	r := e.do("GET", "/services/data/v62.0/query?columns=true&q="+url.QueryEscape("SELECT Id, Username, Profile.Name, Profile.Id FROM User"), tok, nil)
+	var out struct {
+		ColumnMetadata []struct {
+			ColumnName  string
+			JoinColumns []struct{ ColumnName, DisplayName string }
+		}
+		EntityName string
+		IDSelected bool `json:"idSelected"`
+	}
+	r.json(t, &out)
+	if r.status != 200 || out.EntityName != "User" || !out.IDSelected || len(out.ColumnMetadata) != 3 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	prof := out.ColumnMetadata[2]
+	if prof.ColumnName != "Profile" || len(prof.JoinColumns) != 2 || prof.JoinColumns[0].DisplayName != "Profile.Name" {
+		t.Errorf("relationship column: %+v", prof)
+	}
+}

@@ -604,6 +604,43 @@ func seedAliasBomb() string {
 
 func seedLine(n int) string { return fmt.Sprintf("s.yaml:%d: ", n) }
 
+// TestSeedDecoderSupportsSeedTypes fails when seed.go gains a field of a
+// type the decoder does not handle, or one without a yaml tag.
+func TestSeedDecoderSupportsSeedTypes(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type, string)
+	walk = func(ty reflect.Type, path string) {
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		switch ty {
+		case seedTimeType, seedPolicyType:
+			return
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice:
+			walk(ty.Elem(), path)
+		case reflect.Map:
+			if ty.Key().Kind() != reflect.String {
+				t.Errorf("%s: map key %s", path, ty.Key())
+			}
+			walk(ty.Elem(), path)
+		case reflect.Struct:
+			if got, want := len(seedFields(ty)), ty.NumField(); got != want {
+				t.Errorf("%s (%s): %d of %d fields have yaml tags", path, ty, got, want)
+			}
+			for i := range ty.NumField() {
+				walk(ty.Field(i).Type, path+"."+ty.Field(i).Name)
+			}
+		case reflect.String, reflect.Int, reflect.Bool:
+		default:
+			t.Errorf("%s: the seed decoder cannot decode %s", path, ty)
+		}
+	}
+	walk(reflect.TypeFor[Seed](), "Seed")
+}
+
 func TestValidateWithoutLines(t *testing.T) {
 	s := &Seed{Orgs: []SeedOrg{{
 		Name:     "Acme",

@@ -144,11 +144,15 @@ var causeCases = []causeCase{
 		run:    diagnosed(legacyUser, passwordLogin(legacyUser, legacyPass+legacyToken)),
 		status: 400, code: "invalid_grant", msg: authFailure, evidence: "password isExpired=true", kind: warden.EUNAUTHORIZED},
 	{name: "login_rate_exceeded/jwt", cause: warden.CauseLoginRateExceeded,
-		setup:  func(e *env) { e.control(http.MethodPost, "orgs/"+orgName+"/users/"+integUser+"/logins", map[string]int{"count": 3601}) },
+		setup: func(e *env) {
+			e.control(http.MethodPost, "orgs/"+orgName+"/users/"+integUser+"/logins", map[string]int{"count": 3601})
+		},
 		run:    jwtLogin(integUser),
 		status: 400, code: "rate_limit_exceeded", msg: "Number of logins exceeded", kind: warden.EUNAVAILABLE},
 	{name: "login_rate_exceeded/soap", cause: warden.CauseLoginRateExceeded,
-		setup:  func(e *env) { e.control(http.MethodPost, "orgs/"+orgName+"/users/"+legacyUser+"/logins", map[string]int{"count": 3601}) },
+		setup: func(e *env) {
+			e.control(http.MethodPost, "orgs/"+orgName+"/users/"+legacyUser+"/logins", map[string]int{"count": 3601})
+		},
 		run:    soapLogin(legacyUser, legacyPass+legacyToken),
 		status: 500, code: "REQUEST_LIMIT_EXCEEDED", msg: "Login rate exceeded for this user", kind: warden.EUNAVAILABLE},
 	{name: "credential_rejected/wrong-password+diagnose", cause: warden.CauseCredentialRejected,
@@ -205,7 +209,9 @@ var causeCases = []causeCase{
 		run:    diagnosed(legacyUser, passwordLogin(legacyUser, legacyPass)),
 		status: 400, code: "invalid_grant", msg: authFailure, evidence: `"Failed: API security token required"`, kind: warden.EUNAUTHORIZED},
 	{name: "refresh_token_revoked", cause: warden.CauseRefreshTokenRevoked,
-		setup: func(e *env) { e.control(http.MethodPost, "orgs/"+orgName+"/revoke", map[string]string{"username": adminUser}) },
+		setup: func(e *env) {
+			e.control(http.MethodPost, "orgs/"+orgName+"/revoke", map[string]string{"username": adminUser})
+		},
 		run: func(ctx context.Context, e *env) error {
 			_, err := e.c.Refresh(ctx, salesforce.RefreshGrant{ClientID: wardenKey, ClientSecret: wardenSecret, RefreshToken: seedRefreshTok})
 			return err
@@ -276,7 +282,9 @@ var causeCases = []causeCase{
 		run:    query(integUser, "SELECT Id FROM Account"),
 		status: 500, code: "UNKNOWN_EXCEPTION", msg: "An unexpected error occurred.", kind: warden.EUNAVAILABLE},
 	{name: "org_unavailable/token-endpoint", cause: warden.CauseOrgUnavailable,
-		setup:  func(e *env) { e.fault(emulator.Fault{Path: "/services/oauth2/token", Kind: "status", Status: 503, Count: 10}) },
+		setup: func(e *env) {
+			e.fault(emulator.Fault{Path: "/services/oauth2/token", Kind: "status", Status: 503, Count: 10})
+		},
 		run:    jwtLogin(integUser),
 		status: 503, code: "ERROR_HTTP_503", msg: "503 Service Unavailable", kind: warden.EUNAVAILABLE},
 	{name: "org_unavailable/soap-endpoint", cause: warden.CauseOrgUnavailable,
@@ -292,7 +300,9 @@ var causeCases = []causeCase{
 		run:    query(integUser, "SELECT Id FROM Account"),
 		status: 0, code: "", msg: "connection failed: ", kind: warden.EUNAVAILABLE},
 	{name: "org_unavailable/timeout", cause: warden.CauseOrgUnavailable,
-		setup: func(e *env) { e.fault(emulator.Fault{Path: "/services/data/", Kind: "latency", Latency: "5s", Count: 10}) },
+		setup: func(e *env) {
+			e.fault(emulator.Fault{Path: "/services/data/", Kind: "latency", Latency: "5s", Count: 10})
+		},
 		run: func(ctx context.Context, e *env) error {
 			c := e.client(func(cfg *salesforce.Config) { cfg.RequestTimeout = 50 * time.Millisecond })
 			s := salesforce.NewSession(c, &salesforce.JWTAuth{Client: c, Grant: e.jwtGrant(integUser)})

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/salesforce"
@@ -306,5 +305,4 @@ func TestLimitsUserInfoIdentity(t *testing.T) {
 	if _, err := s.UserInfo(ctx); err != nil {
 		t.Fatalf("UserInfo after revoke: %+v", err)
 	}
-	_ = time.Now
 }

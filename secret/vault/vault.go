@@ -222,7 +222,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, stage warden.
 	defer unlock()
 	path := s.prefix + key
 	md, err := s.metadata(ctx, path)
-	if err != nil && warden.ErrorKind(err) != warden.ENOTFOUND {
+	if err != nil && !errors.Is(err, api.ErrSecretNotFound) {
 		return warden.SecretVersion{}, s.wrap(op, key, err)
 	}
 	var (
