@@ -161,7 +161,7 @@ func (s *httpSender) transportError(ctx context.Context, err error) error {
 	}
 	what := s.scrub(cause.Error())
 	if errors.Is(cause, context.DeadlineExceeded) && ctx.Err() != nil {
-		what = "no answer within the time limit"
+		what = "no answer within " + s.timeout.String()
 	} else if errors.Is(cause, context.Canceled) {
 		what = "canceled"
 	}

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -63,7 +64,8 @@ var _ warden.Store = (*DB)(nil)
 
 // Open connects to the PostgreSQL database named by dsn (a URL such as
 // postgres://user@host:5432/db?sslmode=disable, or key=value pairs) and
-// applies pending migrations. Opening an up-to-date database again changes
+// applies pending migrations to the first schema on the search path
+// (public by default; a search_path parameter in dsn picks another). Opening an up-to-date database again changes
 // nothing. An unreachable server is an EUNAVAILABLE error.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	const op = "postgres.Open"
@@ -89,14 +91,27 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies the embedded migrations that db lacks, holding a
-// session advisory lock meanwhile.
+// migrate applies the embedded migrations that db lacks, in the current
+// schema, holding a session advisory lock for that schema meanwhile so
+// that instances starting together take turns.
 func migrate(ctx context.Context, db *sql.DB) error {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return err
+	}
+	if !schema.Valid {
+		return warden.Errorf(warden.EINVALID, "no schema on the search_path exists")
+	}
+	h := fnv.New64a()
+	h.Write([]byte("warden.migrate:" + schema.String))
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(int64(h.Sum64())),
+		lock.WithLockTimeout(1, 300), // poll every second for up to 5 minutes
+	)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,14 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"fmt"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,8 +97,67 @@ func open(tb testing.TB) *postgres.DB {
 	return db
 }
 
+// storeSlots bounds how many stores the suite keeps open at once, so that
+// parallel subtests on a many-core machine stay within the server's
+// max_connections (each store may open postgres.MaxConns connections).
+var storeSlots = make(chan struct{}, 6)
+
+// schemaStores opens stores in one test database, each in a schema of
+// its own: creating a schema is much cheaper than creating a database.
+type schemaStores struct {
+	dsn   string
+	admin *sql.DB
+	n     atomic.Int64
+}
+
+// newSchemaStores creates the test database the stores share; it is
+// dropped when tb ends.
+func newSchemaStores(tb testing.TB) *schemaStores {
+	tb.Helper()
+	dsn := newDatabase(tb)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { admin.Close() })
+	return &schemaStores{dsn: dsn, admin: admin}
+}
+
+// open returns a store in a new, empty schema.
+func (s *schemaStores) open(t *testing.T) warden.Store {
+	t.Helper()
+	storeSlots <- struct{}{}
+	t.Cleanup(func() { <-storeSlots })
+	schema := fmt.Sprintf("store_%d", s.n.Add(1))
+	if _, err := s.admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(t.Context(), withParam(t, s.dsn, "search_path", schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// withParam returns dsn with the connection parameter key set to value.
+func withParam(tb testing.TB, dsn, key, value string) string {
+	tb.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		q.Set(key, value)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + key + "=" + value
+}
+
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) warden.Store { return open(t) })
+	stores := newSchemaStores(t)
+	storetest.Run(t, stores.open)
 }
 
 func TestReopen(t *testing.T) {

@@ -1,18 +1,3 @@
-// Package salesforce is Warden's typed Salesforce client: every OAuth 2.0
-// grant Salesforce offers (JWT bearer, client credentials, refresh token,
-// authorization code with PKCE, and the retiring username-password flow and
-// SOAP login()), sessions that log in once and share the token, the REST
-// calls Warden needs (query with paging, composite, sObject rows, the user
-// password resource, limits, userinfo, identity, revoke, introspect), the
-// CometD streaming API for User change events, and typed failures: every
-// error is an *Error that carries Salesforce's raw code and message and the
-// precise health cause (warden.Cause) it proves.
-//
-// A Client holds configuration only and makes no calls by itself. A Session
-// pairs a Client with an Authenticator, logs in on first use, reuses the
-// token until Salesforce rejects it, re-authenticates once on
-// INVALID_SESSION_ID, retries transient failures with backoff, and tracks
-// the org's daily API usage from the Sforce-Limit-Info header.
 package salesforce
 
 import (
@@ -300,6 +285,11 @@ func responseError(rq *request, resp *response) *Error {
 	e := &Error{Op: rq.op, Status: resp.status, Code: redact(eb.code, rq.secrets), Message: redact(eb.message, rq.secrets),
 		retryAfter: resp.header.Get("Retry-After")}
 	e.Cause = causeOf(rq.src, resp.status, eb.code, eb.message)
+	if e.Cause == warden.CauseNone && (rq.src == srcSOAP || rq.src == srcSOAPLogin) && !strings.HasPrefix(eb.code, "ERROR_HTTP_") {
+		// SOAP faults always come as HTTP 500; a fault without a cause
+		// is about the request (INVALID_NEW_PASSWORD, INVALID_ID_FIELD).
+		e.kind = warden.EINVALID
+	}
 	return e
 }
 

@@ -94,16 +94,12 @@ func (a *RefreshAuth) Authenticate(ctx context.Context) (*Token, error) {
 		return nil, err
 	}
 	if tok.RefreshToken == "" || tok.RefreshToken == rt {
-		tok.RefreshToken = rt
 		return tok, nil
 	}
 	a.current = tok.RefreshToken
 	if a.OnRotate != nil {
 		if err := a.OnRotate(ctx, tok.RefreshToken); err != nil {
-			kind := warden.ErrorKind(err)
-			if kind == "" || kind == warden.EINTERNAL {
-				kind = warden.EINTERNAL
-			}
+			kind := warden.ErrorKind(err) // EINTERNAL unless the callback says otherwise
 			return nil, &Error{Op: "salesforce.RefreshAuth", Code: "ROTATION_NOT_PERSISTED",
 				Message: redact("the rotated refresh token could not be persisted, so its access token is not used: "+
 					warden.ErrorMessage(err), []string{tok.RefreshToken, rt, tok.AccessToken}), kind: kind, err: err}

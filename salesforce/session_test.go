@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -75,67 +76,74 @@ func TestSingleFlight(t *testing.T) {
 	}
 }
 
-// TestSingleFlightFailure: concurrent callers share one failed login.
+// TestSingleFlightFailure: concurrent callers share one failed login. The
+// bubble's clock and scheduler make "every caller is waiting" exact.
 func TestSingleFlightFailure(t *testing.T) {
-	e := newEnv(t)
-	e.patchUser(integUser, map[string]any{"active": false})
-	e.control(http.MethodDelete, "orgs/"+orgName+"/usage", nil)
-	var calls atomic.Int32
-	release := make(chan struct{})
-	jwt := &salesforce.JWTAuth{Client: e.c, Grant: e.jwtGrant(integUser)}
-	s := salesforce.NewSession(e.c, salesforce.AuthFunc(func(ctx context.Context) (*salesforce.Token, error) {
-		calls.Add(1)
-		<-release // hold the flight open until every caller waits on it
-		return jwt.Authenticate(ctx)
-	}))
-	ctx := testCtx(t)
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.Query(ctx, "SELECT Id FROM Account", nil)
-			wantCause(t, err, warden.CauseUserDeactivated)
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Errorf("%d authentications, want 1", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		release := make(chan struct{})
+		refused := &salesforce.Error{Op: "test", Status: 400, Code: "invalid_grant", Message: "inactive user", Cause: warden.CauseUserDeactivated}
+		s := salesforce.NewSession(salesforce.New(salesforce.Config{}), salesforce.AuthFunc(func(ctx context.Context) (*salesforce.Token, error) {
+			calls.Add(1)
+			<-release
+			return nil, refused
+		}))
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.Token(context.Background())
+				if err != refused {
+					t.Errorf("Token: %v, want the shared login error", err)
+				}
+			}()
+		}
+		synctest.Wait() // the leader waits on release, the 19 others on its flight
+		close(release)
+		wg.Wait()
+		if n := calls.Load(); n != 1 {
+			t.Errorf("%d authentications, want 1", n)
+		}
+		// A later call tries again (failures are not cached).
+		s.Token(context.Background())
+		if n := calls.Load(); n != 2 {
+			t.Errorf("%d authentications after a new call, want 2", n)
+		}
+	})
 }
 
 // TestLeaderCanceled: when the caller leading a login gives up, the
 // waiting callers log in themselves instead of failing.
 func TestLeaderCanceled(t *testing.T) {
-	e := newEnv(t)
-	jwt := &salesforce.JWTAuth{Client: e.c, Grant: e.jwtGrant(integUser)}
-	var calls atomic.Int32
-	s := salesforce.NewSession(e.c, salesforce.AuthFunc(func(ctx context.Context) (*salesforce.Token, error) {
-		if calls.Add(1) == 1 {
-			<-ctx.Done()
-			return nil, ctx.Err()
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		tok := &salesforce.Token{AccessToken: "00D000000000001AAA!AQx", InstanceURL: "http://127.0.0.1:1"}
+		s := salesforce.NewSession(salesforce.New(salesforce.Config{}), salesforce.AuthFunc(func(ctx context.Context) (*salesforce.Token, error) {
+			if calls.Add(1) == 1 {
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			return tok, nil
+		}))
+		leaderCtx, cancel := context.WithCancel(context.Background())
+		leaderErr := make(chan error, 1)
+		go func() { _, err := s.Token(leaderCtx); leaderErr <- err }()
+		synctest.Wait()
+		followerTok := make(chan *salesforce.Token, 1)
+		go func() { got, _ := s.Token(context.Background()); followerTok <- got }()
+		synctest.Wait() // the follower waits on the leader's flight
+		cancel()
+		if err := <-leaderErr; !errors.Is(err, context.Canceled) {
+			t.Errorf("leader: %v, want context.Canceled in the chain", err)
 		}
-		return jwt.Authenticate(ctx)
-	}))
-	leaderCtx, cancel := context.WithCancel(testCtx(t))
-	leaderErr := make(chan error, 1)
-	go func() { _, err := s.Token(leaderCtx); leaderErr <- err }()
-	for calls.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	followerErr := make(chan error, 1)
-	go func() { _, err := s.Token(testCtx(t)); followerErr <- err }()
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	err := <-leaderErr
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("leader: %v, want context.Canceled in the chain", err)
-	}
-	if err := <-followerErr; err != nil {
-		t.Errorf("follower: %+v, want a token", err)
-	}
+		if got := <-followerTok; got != tok {
+			t.Errorf("follower got %v, want a token of its own login", got)
+		}
+		if n := calls.Load(); n != 2 {
+			t.Errorf("%d authentications, want 2", n)
+		}
+	})
 }
 
 func TestReauthenticateOnInvalidSession(t *testing.T) {
