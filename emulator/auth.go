@@ -97,7 +97,9 @@ func (s *Server) login(a attempt) (*user, failure) {
 	case u.isLocked(now):
 		f = failLocked
 	case a.checkPass:
-		f = s.checkPassword(u, a.password, a.ip, now)
+		// Browser logins verify identity instead of asking for the
+		// security token (identity verification is not emulated).
+		f = s.checkPassword(u, a.password, a.ip, a.ui, now)
 	}
 	if f == loginOK {
 		f = s.checkRestrictions(u, a, now)
@@ -123,12 +125,12 @@ func (s *Server) login(a attempt) (*user, failure) {
 
 // checkPassword verifies password (+ security token) and counts failures
 // toward lockout.
-func (s *Server) checkPassword(u *user, given string, ip netip.Addr, now time.Time) failure {
+func (s *Server) checkPassword(u *user, given string, ip netip.Addr, browser bool, now time.Time) failure {
 	if secretEqual(given, u.password+u.token) {
 		return loginOK
 	}
 	if secretEqual(given, u.password) {
-		if u.trustedIP(ip) {
+		if browser || u.trustedIP(ip) {
 			return loginOK
 		}
 		return failNoToken

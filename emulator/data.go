@@ -99,13 +99,14 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, v int) (*request,
 	if day := q.now.Truncate(24 * time.Hour); !day.Equal(o.apiDay) {
 		o.apiDay, o.apiUsed = day, 0
 	}
-	defer func() { w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", o.apiUsed, o.dailyMax)) }()
 	if o.apiUsed >= o.dailyMax {
+		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", o.apiUsed, o.dailyMax))
 		restError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 		return nil, false
 	}
 	o.apiUsed++
 	o.usage.apiRequests++
+	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", o.apiUsed, o.dailyMax))
 	if sess.expiredPassword {
 		restError(w, http.StatusForbidden, "INVALID_OPERATION_WITH_EXPIRED_PASSWORD",
 			"The users password has expired, you must call SetPassword before attempting any other API operations")

@@ -284,6 +284,11 @@ func TestSOAPLogin(t *testing.T) {
 	if err != nil || tmp == "" {
 		t.Fatalf("SOAPResetPassword: %q %+v", tmp, err)
 	}
+	// A password the policy refuses is a plain invalid request.
+	err = e.c.SOAPSetPassword(testCtx(t), admin, e.userID(integUser), "short")
+	if se := sfError(t, err); se.Code != "INVALID_NEW_PASSWORD" || se.Cause != warden.CauseNone || warden.ErrorKind(err) != warden.EINVALID {
+		t.Errorf("weak SOAP password: %+v", err)
+	}
 	// A bad session is refused.
 	bad := *admin
 	bad.AccessToken = tok.OrgID + "!AQnotasession"

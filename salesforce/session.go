@@ -212,18 +212,16 @@ func (s *Session) Token(ctx context.Context) (*Token, error) {
 		f := &flight{done: make(chan struct{})}
 		s.flight = f
 		s.mu.Unlock()
+		return s.lead(ctx, f)
+	}
+}
 
-		tok, err := s.auth.Authenticate(ctx)
-		if err == nil && tok == nil {
-			err = &Error{Op: "salesforce.Session", Message: "authenticator returned no token", kind: warden.EINTERNAL}
-		}
-		if err != nil {
-			var se *Error
-			if !errors.As(err, &se) {
-				err = &Error{Op: "salesforce.Session", Message: "login failed: " + warden.ErrorMessage(err), kind: warden.ErrorKind(err), err: err}
-			}
-			tok = nil
-		}
+// lead runs the authentication of flight f and hands its outcome to every
+// caller waiting on it, even if the Authenticator panics.
+func (s *Session) lead(ctx context.Context, f *flight) (tok *Token, err error) {
+	finished := false
+	finish := func() {
+		finished = true
 		s.mu.Lock()
 		s.flight = nil
 		if err == nil {
@@ -232,8 +230,26 @@ func (s *Session) Token(ctx context.Context) (*Token, error) {
 		s.mu.Unlock()
 		f.tok, f.err, f.canceled = tok, err, err != nil && ctx.Err() != nil
 		close(f.done)
-		return tok, err
 	}
+	defer func() {
+		if !finished { // the Authenticator panicked
+			tok, err = nil, &Error{Op: "salesforce.Session", Message: "login aborted", kind: warden.EINTERNAL}
+			finish()
+		}
+	}()
+	tok, err = s.auth.Authenticate(ctx)
+	if err == nil && tok == nil {
+		err = &Error{Op: "salesforce.Session", Message: "authenticator returned no token", kind: warden.EINTERNAL}
+	}
+	if err != nil {
+		var se *Error
+		if !errors.As(err, &se) {
+			err = &Error{Op: "salesforce.Session", Message: "login failed: " + warden.ErrorMessage(err), kind: warden.ErrorKind(err), err: err}
+		}
+		tok = nil
+	}
+	finish()
+	return tok, err
 }
 
 // Invalidate drops the cached token if it is still tok (nil drops any), so
