@@ -86,3 +86,62 @@ type CredentialService interface {
 	Credentials(ctx context.Context, org string) ([]*Credential, error)
 	DeleteCredential(ctx context.Context, name string) error
 }
+
+// Material is the secret part of a credential. It is stored in a secret
+// store as JSON and must never be printed or logged: String and GoString
+// hide it.
+type Material struct {
+	// PrivateKey is the PEM RSA key that signs JWT bearer assertions.
+	PrivateKey string `json:"privateKey,omitempty"`
+	// ClientSecret is the connected app's consumer secret.
+	ClientSecret string `json:"clientSecret,omitempty"`
+	// RefreshToken is an OAuth refresh token.
+	RefreshToken string `json:"refreshToken,omitempty"`
+	// Password is the password with the security token appended.
+	Password string `json:"password,omitempty"`
+}
+
+// String hides the material.
+func (Material) String() string { return "[secret material]" }
+
+// GoString hides the material.
+func (Material) GoString() string { return "[secret material]" }
+
+// Secrets returns the non-empty secret values, for redaction and for
+// scanning output in tests.
+func (m Material) Secrets() []string {
+	var out []string
+	for _, s := range []string{m.PrivateKey, m.ClientSecret, m.RefreshToken, m.Password} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Check reports whether the material has what the credential kind needs.
+func (m Material) Check(kind CredentialKind) error {
+	missing := ""
+	switch kind {
+	case CredentialJWT:
+		if m.PrivateKey == "" {
+			missing = "privateKey"
+		}
+	case CredentialClientCredentials:
+		if m.ClientSecret == "" {
+			missing = "clientSecret"
+		}
+	case CredentialRefreshToken:
+		if m.RefreshToken == "" {
+			missing = "refreshToken"
+		}
+	case CredentialPassword:
+		if m.Password == "" {
+			missing = "password"
+		}
+	}
+	if missing != "" {
+		return Errorf(EINVALID, "secret material for a %s credential lacks %s", kind, missing)
+	}
+	return nil
+}

@@ -447,3 +447,56 @@ func demoGlobex(now time.Time, cert string) SeedOrg {
 	b.daily(SeedLoginHistory{User: "hr.feed@globex.demo", SourceIP: "198.51.100.33", Application: "HR Feed"}, time.Hour+30*time.Minute)
 	return b.finish()
 }
+
+// DemoPassword returns the fixed, public password of a demo user.
+func DemoPassword(username string) string { return demoPassword(username) }
+
+// DemoToken returns the fixed, public security token of a demo user.
+func DemoToken(username string) string { return demoToken(username) }
+
+// DemoCredential says how an application of the demo logs in as a demo
+// integration user, so Warden's demo configuration can check it.
+type DemoCredential struct {
+	Org      string // org name
+	Username string
+	// Kind is jwt, client_credentials, refresh_token or password.
+	Kind string
+	// ClientID is the connected app's consumer key ("" for SOAP login).
+	ClientID string
+	// Secret is the secret material: the consumer secret
+	// (client_credentials), the refresh token, or password + security token;
+	// empty for jwt (the demo key signs).
+	Secret string
+	// ClientSecret is the consumer secret for refresh and password grants.
+	ClientSecret string
+}
+
+// DemoCredentials lists the credential of every demo integration user.
+func DemoCredentials() []DemoCredential {
+	const acme, globex = "Acme Corp", "Globex Corporation"
+	pw := func(org, user, key string) DemoCredential {
+		c := DemoCredential{Org: org, Username: user, Kind: "password", ClientID: key, Secret: demoPassword(user) + demoToken(user)}
+		if key != "" {
+			c.ClientSecret = key + "-secret"
+		}
+		return c
+	}
+	rt := func(user, key, token string) DemoCredential {
+		return DemoCredential{Org: acme, Username: user, Kind: "refresh_token", ClientID: key, Secret: token, ClientSecret: key + "-secret"}
+	}
+	return []DemoCredential{
+		rt("invoice.sync@acme.demo", "demo-acme-invoice-sync", "5Aep861DemoAcmeInvoiceSyncRefreshToken01"),
+		pw(acme, "gis.legacy@acme.demo", "demo-acme-gis-sync"),
+		rt("marketing.sync@acme.demo", "demo-acme-marketing-sync", "5Aep861DemoAcmeMarketingSyncRefreshToken1"),
+		rt("contracts.esign@acme.demo", "demo-acme-contract-signing", "5Aep861DemoAcmeContractSigningRefreshTok1"),
+		pw(acme, "warehouse.batch@acme.demo", "demo-acme-warehouse-batch"),
+		pw(acme, "order.webhook@acme.demo", "demo-acme-order-webhooks"),
+		pw(acme, "legacy.soap@acme.demo", ""),
+		pw(acme, "etl.loader@acme.demo", "demo-acme-etl-loader"),
+		pw(acme, "reporting.api@acme.demo", "demo-acme-reporting-connector"),
+		{Org: acme, Username: "jwt.analytics@acme.demo", Kind: "jwt", ClientID: "demo-acme-analytics-loader"},
+		{Org: globex, Username: "erp.sync@globex.demo", Kind: "client_credentials", ClientID: "demo-globex-erp-sync", Secret: "demo-globex-erp-sync-secret"},
+		pw(globex, "support.bridge@globex.demo", "demo-globex-support-bridge"),
+		pw(globex, "hr.feed@globex.demo", "demo-globex-hr-feed"),
+	}
+}

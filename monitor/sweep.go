@@ -2,8 +2,6 @@ package monitor
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +14,10 @@ import (
 type Target struct {
 	Username   string
 	Credential warden.CredentialKind
+	// Owner is the owning team; Dependents the applications affected when
+	// the user breaks (both named in alerts).
+	Owner      string
+	Dependents []warden.AffectedApp
 	// Needs is the object access the user's dependents declare.
 	Needs []warden.ObjectAccess
 }
@@ -108,17 +110,20 @@ type queryPage struct {
 // sweep reads the state of targets with one composite request (two on an
 // org's first sweep, to learn user ids; more only when login history has
 // more than one page) and returns an observation per target.
-func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Target, st *orgState, now time.Time, expiresDays int) (map[string]*Observation, error) {
+//
+// It also returns how many API requests it made.
+func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Target, st *orgState, now time.Time, expiresDays int) (map[string]*Observation, int, error) {
 	reqs := sweepQueries(targets, st, now)
+	requests := 1
 	resps, err := s.Composite(ctx, false, reqs)
 	if err != nil {
-		return nil, err
+		return nil, requests, err
 	}
 	pages := map[string]*queryPage{}
 	for i := range resps {
 		var p queryPage
 		if err := resps[i].Decode(&p); err != nil {
-			return nil, err
+			return nil, requests, err
 		}
 		pages[resps[i].ReferenceID] = &p
 	}
@@ -132,19 +137,22 @@ func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Tar
 	}
 	if learnt && pages["history"] == nil || learnt && st.lastSweep.IsZero() {
 		// First sight of these users: read their login history too.
-		if p, err := historyFor(ctx, s, st, now); err == nil {
-			pages["history"] = p
-		} else {
-			return nil, err
+		p, err := historyFor(ctx, s, st, now)
+		requests += 1 + p.TotalSize/2000
+		if err != nil {
+			return nil, requests, err
 		}
+		pages["history"] = p
 	} else if p := pages["history"]; p != nil {
-		if err := morePages(ctx, s, p); err != nil {
-			return nil, err
+		n, err := morePages(ctx, s, p)
+		requests += n
+		if err != nil {
+			return nil, requests, err
 		}
 	}
 	obs := buildObservations(org, targets, pages, st, now, expiresDays)
 	st.lastSweep = now
-	return obs, nil
+	return obs, requests, nil
 }
 
 // historyFor reads the past hour of login history of every known user.
@@ -157,22 +165,25 @@ func historyFor(ctx context.Context, s *salesforce.Session, st *orgState, now ti
 	res, err := s.Query(ctx, "SELECT Id, UserId, LoginTime, Status, LoginType, ApiType, Application, SourceIp FROM LoginHistory WHERE UserId IN ("+
 		strings.Join(ids, ",")+") AND LoginTime >= "+now.Add(-time.Hour).UTC().Format("2006-01-02T15:04:05Z")+" ORDER BY LoginTime DESC", nil)
 	if err != nil {
-		return nil, err
+		return &queryPage{}, err
 	}
 	return &queryPage{TotalSize: res.TotalSize, Done: true, Records: res.Records}, nil
 }
 
-// morePages follows nextRecordsUrl of a composite query result.
-func morePages(ctx context.Context, s *salesforce.Session, p *queryPage) error {
+// morePages follows nextRecordsUrl of a composite query result and returns
+// the number of requests it made.
+func morePages(ctx context.Context, s *salesforce.Session, p *queryPage) (int, error) {
+	n := 0
 	for !p.Done && p.NextRecordsURL != "" {
 		var next queryPage
+		n++
 		if err := s.Do(ctx, "GET", p.NextRecordsURL, nil, &next); err != nil {
-			return err
+			return n, err
 		}
 		p.Records = append(p.Records, next.Records...)
 		p.Done, p.NextRecordsURL = next.Done, next.NextRecordsURL
 	}
-	return nil
+	return n, nil
 }
 
 func buildObservations(org string, targets []Target, pages map[string]*queryPage, st *orgState, now time.Time, expiresDays int) map[string]*Observation {
@@ -338,13 +349,4 @@ func (st *orgState) mergeChanges(rows []salesforce.Record, now time.Time) {
 		n--
 	}
 	st.changes = st.changes[:n]
-}
-
-// describe is a compact form of an observation, for logs and tests.
-func (o *Observation) describe() string {
-	b, _ := json.Marshal(struct {
-		U               string
-		Found, Act, Frz bool
-	}{o.Username, o.Found, o.Active, o.Frozen})
-	return fmt.Sprint(string(b))
 }

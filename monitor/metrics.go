@@ -1,0 +1,80 @@
+package monitor
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wardenhq/warden"
+)
+
+// Metrics are the monitor's Prometheus metrics. A nil *Metrics records
+// nothing.
+type Metrics struct {
+	state     *prometheus.GaugeVec
+	duration  *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	failures  *prometheus.CounterVec
+	throttled *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
+}
+
+// NewMetrics registers the monitor's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "warden_user_state",
+			Help: "Health of each integration user: 1 for its current state, 0 for the others."}, []string{"org", "username", "state"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "warden_sweep_duration_seconds",
+			Help: "Duration of one org sweep.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"org"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_api_requests_total",
+			Help: "Salesforce API requests Warden made, per org."}, []string{"org"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_sweep_failures_total",
+			Help: "Sweeps that failed, per org."}, []string{"org"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_sweeps_throttled_total",
+			Help: "Sweeps skipped because Warden's share of the org's daily API requests was used up."}, []string{"org"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_alerts_total",
+			Help: "Alerts raised, by the state they announce."}, []string{"state"}),
+	}
+	reg.MustRegister(m.state, m.duration, m.requests, m.failures, m.throttled, m.alerts)
+	return m
+}
+
+func (m *Metrics) sweep(org string, d time.Duration, requests int, err error) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(org).Observe(d.Seconds())
+	m.requests.WithLabelValues(org).Add(float64(requests))
+	if err != nil {
+		m.failures.WithLabelValues(org).Inc()
+	}
+}
+
+func (m *Metrics) throttle(org string) {
+	if m != nil {
+		m.throttled.WithLabelValues(org).Inc()
+	}
+}
+
+func (m *Metrics) alert(s warden.State) {
+	if m != nil {
+		m.alerts.WithLabelValues(string(s)).Inc()
+	}
+}
+
+var allStates = []warden.State{warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown}
+
+func (m *Metrics) states(org string, users map[string]*userRun) {
+	if m == nil {
+		return
+	}
+	for _, u := range users {
+		for _, s := range allStates {
+			v := 0.0
+			if u.status.State == s {
+				v = 1
+			}
+			m.state.WithLabelValues(org, u.target.Username, string(s)).Set(v)
+		}
+	}
+}
