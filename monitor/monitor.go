@@ -177,10 +177,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 }
 
 func (m *Monitor) loop(ctx context.Context, r *orgRun) {
-	// Spread first sweeps over a tenth of the interval.
-	first := time.Duration(rand.Int64N(int64(m.opts.SweepInterval/10) + 1))
+	// The first sweep runs soon (spread over at most 3s); the second at a
+	// random point of the interval, so that orgs do not sweep in lockstep.
+	first := time.Duration(rand.Int64N(int64(min(m.opts.SweepInterval/10, 3*time.Second)) + 1))
 	t := time.NewTimer(first)
 	defer t.Stop()
+	next := time.Duration(rand.Int64N(int64(m.opts.SweepInterval)) + 1)
 	for {
 		select {
 		case <-ctx.Done():
@@ -197,7 +199,8 @@ func (m *Monitor) loop(ctx context.Context, r *orgRun) {
 		if err := m.sweepOrg(ctx, r); err != nil && ctx.Err() == nil {
 			m.opts.Logger.Warn("sweep failed", "org", r.org.Name, "err", warden.ErrorMessage(err))
 		}
-		t.Reset(m.opts.SweepInterval)
+		t.Reset(next)
+		next = m.opts.SweepInterval
 	}
 }
 

@@ -68,7 +68,7 @@ func sweepQueries(targets []Target, st *orgState, now time.Time) []salesforce.Su
 	if len(ids) > 0 {
 		since := st.lastSweep.Add(-time.Minute)
 		if st.lastSweep.IsZero() {
-			since = now.Add(-time.Hour)
+			since = now.Add(-24 * time.Hour) // a day, to see how each user logs in
 		}
 		reqs = append(reqs, salesforce.QueryRequest("history", "SELECT Id, UserId, LoginTime, Status, LoginType, ApiType, Application, SourceIp FROM LoginHistory WHERE UserId IN ("+
 			strings.Join(ids, ",")+") AND LoginTime >= "+since.UTC().Format("2006-01-02T15:04:05Z")+" ORDER BY LoginTime DESC"))
@@ -107,14 +107,25 @@ type queryPage struct {
 	Records        []salesforce.Record `json:"records"`
 }
 
-// sweep reads the state of targets with one composite request (two on an
-// org's first sweep, to learn user ids; more only when login history has
-// more than one page) and returns an observation per target.
-//
-// It also returns how many API requests it made.
+// sweep reads the state of targets with one composite request. The first
+// sweep of an org (or of a new user) first reads the users' ids, which the
+// login-history and token queries need: one more request. Login history
+// with more than one page costs a request per extra page. It returns an
+// observation per target and how many API requests it made.
 func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Target, st *orgState, now time.Time, expiresDays int) (map[string]*Observation, int, error) {
+	requests := 0
+	if unknown := st.unknownIDs(targets); len(unknown) > 0 {
+		requests++
+		res, err := s.Query(ctx, "SELECT Id, Username FROM User WHERE Username IN ("+strings.Join(unknown, ",")+")", nil)
+		if err != nil {
+			return nil, requests, err
+		}
+		for _, r := range res.Records {
+			st.ids[strings.ToLower(r.String("Username"))] = r.ID()
+		}
+	}
 	reqs := sweepQueries(targets, st, now)
-	requests := 1
+	requests++
 	resps, err := s.Composite(ctx, false, reqs)
 	if err != nil {
 		return nil, requests, err
@@ -127,23 +138,10 @@ func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Tar
 		}
 		pages[resps[i].ReferenceID] = &p
 	}
-	learnt := false
 	for _, r := range pages["users"].Records {
-		key := strings.ToLower(r.String("Username"))
-		if st.ids[key] == "" {
-			learnt = true
-		}
-		st.ids[key] = r.ID()
+		st.ids[strings.ToLower(r.String("Username"))] = r.ID()
 	}
-	if learnt && pages["history"] == nil || learnt && st.lastSweep.IsZero() {
-		// First sight of these users: read their login history too.
-		p, err := historyFor(ctx, s, st, now)
-		requests += 1 + p.TotalSize/2000
-		if err != nil {
-			return nil, requests, err
-		}
-		pages["history"] = p
-	} else if p := pages["history"]; p != nil {
+	if p := pages["history"]; p != nil {
 		n, err := morePages(ctx, s, p)
 		requests += n
 		if err != nil {
@@ -155,19 +153,16 @@ func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Tar
 	return obs, requests, nil
 }
 
-// historyFor reads the past hour of login history of every known user.
-func historyFor(ctx context.Context, s *salesforce.Session, st *orgState, now time.Time) (*queryPage, error) {
-	var ids []string
-	for _, id := range st.ids {
-		ids = append(ids, quote(id))
+// unknownIDs returns the quoted usernames whose user ids are not known yet.
+func (st *orgState) unknownIDs(targets []Target) []string {
+	var out []string
+	for _, t := range targets {
+		if _, ok := st.ids[strings.ToLower(t.Username)]; !ok {
+			out = append(out, quote(t.Username))
+			st.ids[strings.ToLower(t.Username)] = "" // asked once; absent users stay ""
+		}
 	}
-	sort.Strings(ids)
-	res, err := s.Query(ctx, "SELECT Id, UserId, LoginTime, Status, LoginType, ApiType, Application, SourceIp FROM LoginHistory WHERE UserId IN ("+
-		strings.Join(ids, ",")+") AND LoginTime >= "+now.Add(-time.Hour).UTC().Format("2006-01-02T15:04:05Z")+" ORDER BY LoginTime DESC", nil)
-	if err != nil {
-		return &queryPage{}, err
-	}
-	return &queryPage{TotalSize: res.TotalSize, Done: true, Records: res.Records}, nil
+	return out
 }
 
 // morePages follows nextRecordsUrl of a composite query result and returns
