@@ -258,8 +258,8 @@ type plan struct {
 // every route that got a problem with the same Key, and to routes it
 // matches by itself, unless the route skips recoveries. A route that got
 // the same Key with the same State and Cause within the dedup window is
-// suppressed. Dispatch returns when every delivery has ended or ctx is
-// done.
+// suppressed. Dispatch returns when every delivery has ended; canceling
+// ctx ends deliveries and retry waits early.
 func (d *Dispatcher) Dispatch(ctx context.Context, a *warden.Alert) Result {
 	if a == nil {
 		return Result{}
@@ -308,20 +308,21 @@ func (d *Dispatcher) plan(a *warden.Alert, key string) []plan {
 		case rank < r.minRank:
 			matches, p.out.Reason = false, fmt.Sprintf("severity %s is below the route's minimum %s", effectiveSeverity(a), r.MinSeverity)
 		}
+		dup := p.had && p.prev.recovery == recovery && p.prev.state == a.State && p.prev.cause == a.Cause &&
+			d.window > 0 && now.Sub(p.prev.at) < d.window
 		if recovery {
 			gotProblem := p.had && !p.prev.recovery
 			switch {
 			case r.SkipRecoveries:
 				p.out.Reason = "the route skips recoveries"
 				continue
-			case !gotProblem && !matches:
+			case !gotProblem && !matches && !dup:
 				continue
 			}
 		} else if !matches {
 			continue
 		}
-		if p.had && p.prev.recovery == recovery && p.prev.state == a.State && p.prev.cause == a.Cause &&
-			d.window > 0 && now.Sub(p.prev.at) < d.window {
+		if dup {
 			p.out.Status = StatusSuppressed
 			p.out.Reason = fmt.Sprintf("sent %s ago, within the %s dedup window", now.Sub(p.prev.at).Round(time.Second), d.window)
 			d.stats[i].Suppressed++

@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -138,7 +137,7 @@ func NewEmail(cfg EmailConfig) (*Email, error) {
 	e.tls = &tls.Config{
 		ServerName:         host,
 		RootCAs:            cfg.RootCAs,
-		InsecureSkipVerify: cfg.InsecureSkipVerify, //nolint:gosec // opt-in, for tests
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
 		MinVersion:         tls.VersionTLS12,
 	}
 	return e, nil
@@ -244,22 +243,22 @@ func (e *Email) message(a *warden.Alert) ([]byte, error) {
 		domain = e.from.Address[i+1:]
 	}
 	var h bytes.Buffer
-	header := func(k, v string) { h.WriteString(k + ": " + v + "\r\n") }
+	header := func(k, v string) { h.WriteString(foldHeader(k, v)) }
 	header("From", e.from.String())
 	to := make([]string, len(e.to))
 	for i, addr := range e.to {
 		to[i] = addr.String()
 	}
-	header("To", strings.Join(to, ",\r\n "))
-	header("Subject", mime.QEncoding.Encode("utf-8", emailSubject(a)))
+	header("To", strings.Join(to, ", "))
+	header("Subject", encodeWords(emailSubject(a)))
 	header("Date", now.Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"."+strconv.FormatInt(now.Unix(), 10)+"@"+domain+">")
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
 	header("Auto-Submitted", "auto-generated")
-	header("X-Warden-Key", mime.QEncoding.Encode("utf-8", truncate(singleLine(alertKey(a)), 200)))
-	header("X-Warden-State", mime.QEncoding.Encode("utf-8", truncate(stateLabel(a), 50)))
+	header("X-Warden-Key", encodeWords(truncate(singleLine(alertKey(a)), 200)))
+	header("X-Warden-State", encodeWords(truncate(stateLabel(a), 50)))
 	h.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&h)
 	if _, err := qp.Write([]byte(emailBody(a, e.now))); err != nil {
@@ -269,6 +268,67 @@ func (e *Email) message(a *warden.Alert) ([]byte, error) {
 		return nil, err
 	}
 	return h.Bytes(), nil
+}
+
+// encodeWords returns s unchanged when it is printable ASCII, and else as
+// RFC 2047 Q-encoded words short enough for foldHeader to keep every line
+// within 78 characters. Decoders join adjacent encoded words, dropping the
+// spaces between them.
+func encodeWords(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	const maxPayload = 45
+	var words []string
+	var w strings.Builder
+	for _, r := range s {
+		var enc strings.Builder
+		for _, c := range []byte(string(r)) {
+			switch {
+			case c == ' ':
+				enc.WriteByte('_')
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("!*+-/", c) >= 0:
+				enc.WriteByte(c)
+			default:
+				fmt.Fprintf(&enc, "=%02X", c)
+			}
+		}
+		if w.Len()+enc.Len() > maxPayload {
+			words = append(words, "=?utf-8?q?"+w.String()+"?=")
+			w.Reset()
+		}
+		w.WriteString(enc.String())
+	}
+	if w.Len() > 0 {
+		words = append(words, "=?utf-8?q?"+w.String()+"?=")
+	}
+	return strings.Join(words, " ")
+}
+
+// foldHeader renders one header field, folded at spaces so that lines stay
+// within 78 characters where the words allow (RFC 5322 §2.2.3). The value
+// must be free of line breaks.
+func foldHeader(name, value string) string {
+	var b strings.Builder
+	b.WriteString(name + ":")
+	n := b.Len()
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 && n+1+len(word) > 78 {
+			b.WriteString("\r\n")
+			n = 0
+		}
+		b.WriteString(" " + word)
+		n += 1 + len(word)
+	}
+	b.WriteString("\r\n")
+	return b.String()
 }
 
 // send delivers msg over one SMTP session.

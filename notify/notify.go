@@ -16,6 +16,17 @@ package notify
 
 import (
 	"time"
+
+	"github.com/wardenhq/warden"
+)
+
+// Every channel is a warden.Notifier.
+var (
+	_ warden.Notifier = (*Slack)(nil)
+	_ warden.Notifier = (*Teams)(nil)
+	_ warden.Notifier = (*Email)(nil)
+	_ warden.Notifier = (*Webhook)(nil)
+	_ warden.Notifier = (*PagerDuty)(nil)
 )
 
 // DefaultTimeout bounds one delivery attempt of any channel when its config

@@ -1,6 +1,6 @@
 // Package smtptest is a small SMTP server for tests: it listens on
 // 127.0.0.1, speaks enough of RFC 5321 for real clients (EHLO/HELO,
-// STARTTLS with a generated certificate, AUTH PLAIN, MAIL FROM, RCPT TO,
+// STARTTLS or implicit TLS with a generated certificate, AUTH PLAIN, MAIL FROM, RCPT TO,
 // DATA with dot-unstuffing, RSET, NOOP, VRFY, QUIT), records every message
 // it accepts, and can be told to fail chosen commands with 4xx or 5xx
 // replies.
@@ -42,6 +42,9 @@ type Config struct {
 	// 127.0.0.1, ::1 and localhost (see Server.CertPool). AUTH is then
 	// offered only after TLS is up, as real submission servers do.
 	StartTLS bool
+	// ImplicitTLS makes every session TLS from the first byte (SMTPS, as on
+	// port 465), with the same certificate. STARTTLS is then not offered.
+	ImplicitTLS bool
 	// MaxMessageBytes caps a message; 10 MiB when zero. Larger messages
 	// are refused with 552.
 	MaxMessageBytes int
@@ -102,7 +105,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.MaxMessageBytes = 10 << 20
 	}
 	s := &Server{cfg: cfg, failures: map[string]*failure{}, conns: map[net.Conn]struct{}{}}
-	if cfg.StartTLS {
+	if cfg.StartTLS || cfg.ImplicitTLS {
 		cert, pool, err := selfSigned()
 		if err != nil {
 			return nil, err
@@ -114,8 +117,11 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ln = ln
 	s.Addr = ln.Addr().String()
+	if cfg.ImplicitTLS {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	s.ln = ln
 	s.Host = "127.0.0.1"
 	s.Port = ln.Addr().(*net.TCPAddr).Port
 	s.wg.Add(1)
@@ -124,7 +130,7 @@ func NewServer(cfg Config) (*Server, error) {
 }
 
 // CertPool returns a pool holding the server's certificate, so clients can
-// verify STARTTLS properly; nil without StartTLS.
+// verify it properly; nil without StartTLS or ImplicitTLS.
 func (s *Server) CertPool() *x509.CertPool { return s.pool }
 
 // Close stops the server, ends open sessions and waits for them.
@@ -179,7 +185,8 @@ func (s *Server) Reset() {
 // 5xx); times ≤ 0 fails every reply until Reset. command is a verb: EHLO,
 // HELO, AUTH, MAIL, RCPT, RSET, NOOP, or DATA. A DATA failure happens after
 // the message has been received, at the end-of-data reply where real
-// servers reject content, and the message is not recorded.
+// servers reject content, and the message is not recorded. Fail panics
+// on a code outside 400-599.
 func (s *Server) Fail(command string, code int, times int) {
 	if code < 400 || code > 599 {
 		panic(fmt.Sprintf("smtptest: Fail code %d is not 4xx or 5xx", code))
@@ -260,7 +267,7 @@ type session struct {
 }
 
 func (s *Server) serve(c net.Conn) {
-	ss := &session{s: s, conn: c, r: bufio.NewReader(c), w: bufio.NewWriter(c)}
+	ss := &session{s: s, conn: c, r: bufio.NewReader(c), w: bufio.NewWriter(c), tls: s.cfg.ImplicitTLS}
 	ss.reply(220, s.cfg.Hostname+" ESMTP smtptest ready")
 	for {
 		_ = ss.conn.SetDeadline(time.Now().Add(idleTimeout))
@@ -358,7 +365,7 @@ func (ss *session) resetTx() {
 
 // authOffered reports whether AUTH is available in this session's state.
 func (ss *session) authOffered() bool {
-	return ss.s.cfg.Username != "" && (ss.tls || !ss.s.cfg.StartTLS)
+	return ss.s.cfg.Username != "" && (ss.tls || !ss.s.cfg.StartTLS && !ss.s.cfg.ImplicitTLS)
 }
 
 // handle runs one command. It returns false when the session ends.
@@ -380,7 +387,7 @@ func (ss *session) handle(verb, arg string) bool {
 			return true
 		}
 		lines := []string{cfg.Hostname + " greets " + arg, "8BITMIME", "ENHANCEDSTATUSCODES", "SIZE " + strconv.Itoa(cfg.MaxMessageBytes)}
-		if cfg.StartTLS && !ss.tls {
+		if cfg.StartTLS && !ss.tls && !cfg.ImplicitTLS {
 			lines = append(lines, "STARTTLS")
 		}
 		if ss.authOffered() {
@@ -389,7 +396,7 @@ func (ss *session) handle(verb, arg string) bool {
 		ss.replyLines(250, append(lines, "HELP")...)
 	case "STARTTLS":
 		switch {
-		case !cfg.StartTLS:
+		case !cfg.StartTLS || cfg.ImplicitTLS && !ss.tls:
 			ss.reply(502, "5.5.1 STARTTLS not available")
 		case ss.tls:
 			ss.reply(503, "5.5.1 TLS already active")
