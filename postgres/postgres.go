@@ -185,6 +185,9 @@ func encodeList[T any](v []T) (string, error) {
 
 // decodeList parses a JSON array; an empty array yields nil.
 func decodeList[T any](s string) ([]T, error) {
+	if s == "[]" {
+		return nil, nil
+	}
 	var v []T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return nil, err
@@ -277,8 +280,9 @@ func wrap(op string, err error) error {
 	case code == codeForeignKey:
 		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "refers to a record that does not exist", Err: err}
 	case strings.HasPrefix(code, "23") || strings.HasPrefix(code, "22"):
-		// Integrity constraint violations and data exceptions.
-		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "a value is out of range", Err: err}
+		// Integrity constraint violations and data exceptions (a NUL byte
+		// in a string, say).
+		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "a value is invalid or out of range", Err: err}
 	case code == "40001" || code == "40P01" || strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P"):
 		// Serialization failures, deadlocks, connection exceptions,
 		// insufficient resources and shutdowns: retrying may succeed.

@@ -6,8 +6,10 @@
 // IMMEDIATE, so writers within the process queue in Go instead of failing
 // with SQLITE_BUSY, and writers in other processes wait up to the busy
 // timeout. Reads use a separate pool of read-only connections, which WAL
-// lets run alongside the writer. The database file (and the WAL and
-// shared-memory files SQLite derives from it) is readable by its owner only.
+// lets run alongside the writer. With synchronous=NORMAL a commit survives
+// a crash of the process; a power loss may roll back the last few. The
+// database file (and the WAL and shared-memory files SQLite derives from
+// it) is readable by its owner only.
 //
 // The schema lives in migrations/ and is applied with goose on Open.
 // Times are stored as UTC microseconds since the Unix epoch, lists as JSON
@@ -260,6 +262,9 @@ func encodeList[T any](v []T) (string, error) {
 
 // decodeList parses a JSON array; an empty array yields nil.
 func decodeList[T any](s string) ([]T, error) {
+	if s == "[]" {
+		return nil, nil
+	}
 	var v []T
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return nil, err
@@ -348,7 +353,7 @@ func wrap(op string, err error) error {
 	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "refers to a record that does not exist", Err: err}
 	case code&0xff == sqlite3.SQLITE_CONSTRAINT:
-		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "a value is out of range", Err: err}
+		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "a value is invalid or out of range", Err: err}
 	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
 		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: "the database is busy; retry later", Err: err}
 	}

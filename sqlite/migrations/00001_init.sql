@@ -94,7 +94,7 @@ CREATE TABLE health_latest (
 	result_id  INTEGER NOT NULL UNIQUE REFERENCES health_results (id) ON DELETE CASCADE,
 	checked_at INTEGER NOT NULL,
 	PRIMARY KEY (org, username)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- One row per audit run, including clean runs without findings.
 CREATE TABLE audits (
