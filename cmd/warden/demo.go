@@ -2,41 +2,62 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"text/template"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/emulator"
+	"github.com/wardenhq/warden/secret/local"
 )
 
 func init() {
-	register("demo", "run the demo: the emulator with the demo orgs", runDemo)
+	register("demo", "run the demo: emulator, Warden and its status page", runDemo)
 }
 
-const demoUsage = `demo [--emulator-addr 127.0.0.1:PORT] [--data DIR]
+const demoUsage = `demo [--addr 127.0.0.1:PORT] [--emulator-addr 127.0.0.1:PORT] [--data DIR] [--sweep-interval 30s]
 
-Starts the Salesforce emulator with the built-in demo seed: two orgs with
-integration users in realistic states (healthy, over-privileged, frozen,
-deactivated, password expiring, outside login hours, near the hourly login
-limit, still on SOAP login, ...). The demo's JWT private key is written to
-DIR/demo-jwt.key. Everything runs on loopback; nothing leaves the machine.`
+Starts the Salesforce emulator with the built-in demo orgs (integration
+users that are healthy, over-privileged, frozen, deactivated, locked, out
+of their login hours, near the hourly login limit, still on SOAP login...),
+and a Warden server on SQLite that monitors both orgs. It writes its
+configuration to DIR/warden.yaml, so other commands can be pointed at the
+running demo with --config DIR/warden.yaml. Everything runs on loopback.`
 
 func runDemo(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("demo", demoUsage)
+	addr := fs.String("addr", "127.0.0.1:8080", "Warden listen address")
 	emuAddr := fs.String("emulator-addr", "127.0.0.1:8484", "emulator listen address")
-	dataDir := fs.String("data", "warden-demo", "directory for the demo's files")
+	dataDir := fs.String("data", "warden-demo", "directory for the demo's configuration, database and secrets")
+	interval := fs.Duration("sweep-interval", 30*time.Second, "how often each org is swept")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+	if *interval < time.Second {
+		return warden.Errorf(warden.EINVALID, "--sweep-interval: %v is shorter than 1s", *interval)
+	}
+	dir, err := filepath.Abs(*dataDir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o700)
+	}
+	if err != nil {
 		return warden.Errorf(warden.EINVALID, "--data: cannot create %s: %v", *dataDir, err)
 	}
-	keyPath := filepath.Join(*dataDir, "demo-jwt.key")
-	seed, err := loadSeed("demo", keyPath)
+	seed, key, err := emulator.Demo(time.Now())
 	if err != nil {
+		return fmt.Errorf("demo seed: %w", err)
+	}
+	if err := writeKey(filepath.Join(dir, "demo-jwt.key"), key); err != nil {
 		return err
 	}
 	srv, err := emulator.New(seed, emulator.Options{})
@@ -47,15 +68,235 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return warden.Errorf(warden.EUNAVAILABLE, "--emulator-addr: cannot listen on %s: %v", *emuAddr, err)
 	}
-	base := "http://" + ln.Addr().String()
-	printEmulator(m.Stdout, base, seed, true)
-	fmt.Fprintf(m.Stdout, "\nDemo JWT private key: %s (its certificate is installed in every demo connected app)\n", keyPath)
-	o := seed.Orgs[0]
-	fmt.Fprintf(m.Stdout, "\nLog in as the demo admin with the OAuth password flow:\n  curl -s %s/services/oauth2/token -d grant_type=password -d client_id=%s -d client_secret=%s -d username=%s -d 'password=%s'\n",
-		base, o.ConnectedApps[0].ConsumerKey, "<secret>", o.Users[0].Username, "<password>")
-	fmt.Fprintf(m.Stdout, "  (demo credentials: docs/emulator.md#the-demo-seed)\nStarted %s.\n", time.Now().Format(time.RFC3339))
-	if m.Ready != nil {
-		m.Ready("emulator", base)
+	emuURL := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	emuDone := make(chan error, 1)
+	go func() { emuDone <- serve(ctx, ln, srv) }()
+	defer func() { cancel(); <-emuDone }()
+
+	// Warden's address must be known before the configuration is written.
+	wln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return warden.Errorf(warden.EUNAVAILABLE, "--addr: cannot listen on %s: %v", *addr, err)
 	}
-	return serve(ctx, ln, srv)
+	wardenAddr := wln.Addr().String()
+	wln.Close()
+
+	cfgPath := filepath.Join(dir, "warden.yaml")
+	if err := writeDemoConfig(ctx, dir, cfgPath, emuURL, wardenAddr, *interval, key); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(cfgPath)
+	if err != nil {
+		return fmt.Errorf("demo configuration: %w", err)
+	}
+	if m.Ready != nil {
+		m.Ready("emulator", emuURL)
+	}
+	fmt.Fprintf(m.Stdout, `Warden demo
+  status page:          http://%s/status
+  emulator:             %s (login URL and instance URL of both demo orgs)
+  emulator control API: %s/_emulator/orgs
+  configuration:        %s
+
+Try, in another terminal:
+  go run ./cmd/warden status --config %s
+  curl -s -X PATCH %s/_emulator/orgs/Acme%%20Corp/users/invoice.sync@acme.demo -d '{"frozen":true}'
+  (the next sweep, within %v, shows user_frozen; {"frozen":false} shows the recovery)
+
+Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
+
+`, wardenAddr, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
+	return m.serve(ctx, cfg, false)
+}
+
+// demoOwners are the teams of the demo, with the applications they run.
+var demoApps = []struct{ user, app, team, objects string }{
+	{"invoice.sync@acme.demo", "Invoice Sync", "billing", "Account:Read;Invoice__c:Read,Create,Edit"},
+	{"gis.legacy@acme.demo", "GIS Sync", "gis", "Account:Read,Edit"},
+	{"marketing.sync@acme.demo", "Marketing Connector", "marketing", ""},
+	{"contracts.esign@acme.demo", "Contract e-Signature", "legal", ""},
+	{"warehouse.batch@acme.demo", "Warehouse Batch", "operations", ""},
+	{"order.webhook@acme.demo", "Order Webhooks", "commerce", ""},
+	{"legacy.soap@acme.demo", "Legacy SOAP ETL", "data", ""},
+	{"etl.loader@acme.demo", "ETL Loader", "data", ""},
+	{"reporting.api@acme.demo", "Reporting Connector", "analytics", ""},
+	{"jwt.analytics@acme.demo", "Analytics Loader", "analytics", ""},
+	{"erp.sync@globex.demo", "ERP Sync", "finance", ""},
+	{"support.bridge@globex.demo", "Support Bridge", "support", ""},
+	{"hr.feed@globex.demo", "HR Feed", "people", ""},
+}
+
+var demoConfig = template.Must(template.New("demo").Parse(`# Written by "warden demo". Point other commands here with --config.
+store:
+  driver: sqlite
+  path: warden.db
+server:
+  addr: {{.Addr}}
+  publicUrl: http://{{.Addr}}
+secretStores:
+  - name: local
+    kind: local
+    path: secrets.json
+    keyFile: warden.key
+orgs:
+{{- range .Orgs}}
+  - name: {{.Name}}
+    loginUrl: {{$.Emulator}}
+    monitoringCredential: {{.Credential}}
+{{- end}}
+credentials:
+{{- range .Credentials}}
+  - name: {{.Name}}
+    org: {{.Org}}
+    kind: {{.Kind}}
+    username: {{.Username}}
+{{- if .ClientID}}
+    clientId: {{.ClientID}}
+{{- end}}
+    secret: {store: local, key: {{.Name}}}
+{{- end}}
+owners:
+{{- range .Teams}}
+  - team: {{.}}
+    contacts: [{{.}}-oncall@example.com]
+{{- end}}
+users:
+{{- range .Users}}
+  - org: {{.Org}}
+    username: {{.Username}}
+    credential: {{.Credential}}
+    owner: {{.Owner}}
+{{- end}}
+dependents:
+{{- range .Apps}}
+  - name: {{.Name}}
+    org: {{.Org}}
+    username: {{.Username}}
+    owner: {{.Owner}}
+    contact: {{.Owner}}-oncall@example.com
+    delivery: secret_store
+{{- if .Objects}}
+    objects:
+{{- range .Objects}}
+      - {object: {{.Object}}, access: [{{.Access}}]}
+{{- end}}
+{{- end}}
+{{- end}}
+monitor:
+  sweepInterval: {{.Interval}}
+  livenessInterval: 15m
+`))
+
+// writeDemoConfig stores every demo credential in a local secret store
+// under dir and writes the configuration that monitors both demo orgs.
+func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interval time.Duration, key *rsa.PrivateKey) error {
+	keyFile := filepath.Join(dir, "warden.key")
+	kek, err := local.KEKFromFile(keyFile)
+	if errors.Is(err, fs.ErrNotExist) || warden.ErrorKind(err) == warden.ENOTFOUND {
+		kek, err = local.GenerateKEKFile(keyFile)
+	}
+	if err != nil {
+		return err
+	}
+	secrets, err := local.Open(filepath.Join(dir, "secrets.json"), kek)
+	if err != nil {
+		return err
+	}
+	defer secrets.Close()
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	put := func(name string, m warden.Material) error {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		_, err = secrets.Put(ctx, name, b, warden.StageCurrent, map[string]string{"source": "warden demo"})
+		return err
+	}
+	type cred struct{ Name, Org, Kind, Username, ClientID string }
+	type user struct{ Org, Username, Credential, Owner string }
+	type obj struct{ Object, Access string }
+	type app struct {
+		Name, Org, Username, Owner string
+		Objects                    []obj
+	}
+	data := struct {
+		Addr, Emulator, Interval string
+		Orgs                     []struct{ Name, Credential string }
+		Credentials              []cred
+		Users                    []user
+		Apps                     []app
+		Teams                    []string
+	}{Addr: addr, Emulator: emuURL, Interval: interval.String()}
+	for _, o := range []struct{ name, admin, key string }{
+		{"Acme Corp", "admin@acme.demo", "warden-demo-acme"}, {"Globex Corporation", "admin@globex.demo", "warden-demo-globex"}} {
+		short := demoOrgName(o.name)
+		name := "monitor-" + short
+		data.Orgs = append(data.Orgs, struct{ Name, Credential string }{short, name})
+		data.Credentials = append(data.Credentials, cred{name, short, "jwt", o.admin, o.key})
+		if err := put(name, warden.Material{PrivateKey: keyPEM}); err != nil {
+			return err
+		}
+	}
+	teams := map[string]bool{}
+	owner := map[string]string{}
+	for _, a := range demoApps {
+		owner[a.user] = a.team
+	}
+	for _, dc := range emulator.DemoCredentials() {
+		org := demoOrgName(dc.Org)
+		name := strings.Split(dc.Username, "@")[0] + "-" + org
+		data.Credentials = append(data.Credentials, cred{name, org, dc.Kind, dc.Username, dc.ClientID})
+		m := warden.Material{ClientSecret: dc.ClientSecret}
+		switch dc.Kind {
+		case "jwt":
+			m.PrivateKey = keyPEM
+		case "client_credentials":
+			m.ClientSecret = dc.Secret
+		case "refresh_token":
+			m.RefreshToken = dc.Secret
+		case "password":
+			m.Password = dc.Secret
+		}
+		if err := put(name, m); err != nil {
+			return err
+		}
+		data.Users = append(data.Users, user{org, dc.Username, name, owner[dc.Username]})
+		teams[owner[dc.Username]] = true
+		for _, a := range demoApps {
+			if a.user != dc.Username {
+				continue
+			}
+			ap := app{Name: yamlQuote(a.app), Org: org, Username: dc.Username, Owner: a.team}
+			if a.objects != "" {
+				for _, part := range strings.Split(a.objects, ";") {
+					o, acc, _ := strings.Cut(part, ":")
+					ap.Objects = append(ap.Objects, obj{o, strings.ReplaceAll(acc, ",", ", ")})
+				}
+			}
+			data.Apps = append(data.Apps, ap)
+		}
+	}
+	for t := range teams {
+		data.Teams = append(data.Teams, t)
+	}
+	sortStrings(data.Teams)
+	var b strings.Builder
+	if err := demoConfig.Execute(&b, data); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// demoOrgName is Warden's name for a demo org: "acme", "globex".
+func demoOrgName(emulatorName string) string { return strings.ToLower(strings.Fields(emulatorName)[0]) }
+
+func yamlQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

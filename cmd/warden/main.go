@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
@@ -57,8 +58,12 @@ func register(name, summary string, run func(ctx context.Context, m *Main, args 
 	commands[name] = command{summary: summary, run: run}
 }
 
-// errUsage marks an error already explained by a usage message.
-var errUsage = errors.New("usage")
+// errUsage marks an error already explained by a usage message (exit 2);
+// errFailed a failure the command's output already explains (exit 1).
+var (
+	errUsage  = errors.New("usage")
+	errFailed = errors.New("failed")
+)
 
 // Run runs the subcommand named by args[0] and returns the exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
@@ -89,6 +94,8 @@ func (m *Main) exit(err error) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errFailed):
+		return 1
 	}
 	fmt.Fprintf(m.Stderr, "warden: %s\n", warden.ErrorMessage(err))
 	if warden.ErrorKind(err) == warden.EINTERNAL {
@@ -154,3 +161,7 @@ func init() {
 		return nil
 	})
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/monitor"
+	"github.com/wardenhq/warden/web"
+)
+
+func init() {
+	register("serve", "run the monitor and the web interface", runServe)
+}
+
+const serveUsage = `serve [--config FILE] [--addr HOST:PORT]
+
+Runs Warden continuously: sweeps every org's integration users, checks
+their credentials, records health history, sends alerts on changes and
+recoveries, and serves the status page (/status), the JSON API
+(/api/status), Prometheus metrics (/metrics), /healthz and /readyz.`
+
+func runServe(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("serve", serveUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	addr := fs.String("addr", "", "listen address (default server.addr from the configuration)")
+	verbose := fs.Bool("v", false, "log at debug level")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(m.configPath(*file))
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	return m.serve(ctx, cfg, *verbose)
+}
+
+// serve runs the monitor and web server of cfg until ctx ends.
+func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) error {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	e, err := m.open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	reg := newRegistry()
+	metrics := monitor.NewMetrics(reg)
+	d, err := e.dispatcher()
+	if err != nil {
+		return err
+	}
+	mon, err := e.monitor(ctx, e.alerter(d), metrics)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return warden.Errorf(warden.EUNAVAILABLE, "server.addr: cannot listen on %s: %v", cfg.Server.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	logger.Info("warden serving", "status", base+"/status", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
+	fmt.Fprintf(m.Stdout, "Warden status page: %s/status\n", base)
+	if m.Ready != nil {
+		m.Ready("warden", base)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	monDone := make(chan error, 1)
+	go func() { monDone <- mon.Run(ctx) }()
+	err = serve(ctx, ln, web.New(web.Options{Source: mon, Gatherer: reg}))
+	cancel()
+	<-monDone
+	return err
+}
