@@ -33,9 +33,14 @@
 // history with no stage.
 //
 // Tags are at most [MaxTags] pairs; names are 1 to 64 characters of ASCII
-// letters, digits, '.', '_' and '-', values at most 256 characters. Names
-// beginning with "warden" (any case) are reserved for the backends' own
-// bookkeeping.
+// letters, digits, '.', '_' and '-', values valid UTF-8 of at most 256
+// bytes. Names beginning with "warden" (any case) are reserved for the
+// backends' own bookkeeping. Tags are set by Put and never change.
+//
+// Version ids are backend-specific strings: decimal numbers counting from
+// 1 for local and Vault, Key Vault's 32-hex-digit ids for Azure. A version
+// id that names nothing (including a malformed one) is ENOTFOUND; an empty
+// one is EINVALID.
 package secret
 
 import (

@@ -186,10 +186,21 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	// Two processes opening a new file at once both see no schema, and
+	// the one that commits second fails on "already exists": running the
+	// migrations again then finds them applied.
+	var upErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if _, upErr = p.Up(ctx); upErr == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 50 * time.Millisecond):
+		}
 	}
-	return nil
+	return fmt.Errorf("migrate: %w", upErr)
 }
 
 // Close closes the database. It is safe to call more than once.

@@ -106,20 +106,3 @@ func TestEmulatorRejectsBadSeed(t *testing.T) {
 	}
 }
 
-func TestDemoWritesKey(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "demo")
-	base := startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--data", dir)
-	fi, err := os.Stat(filepath.Join(dir, "demo-jwt.key"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("demo key: %v %v", err, fi)
-	}
-	resp, err := http.Get(base + "/_emulator/orgs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "Acme Corp") || !strings.Contains(string(body), "Globex") {
-		t.Errorf("demo orgs: %s", body)
-	}
-}

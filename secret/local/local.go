@@ -48,9 +48,10 @@
 // metadata; only values are secret. Every change rewrites the file through
 // a temporary file in the same directory (mode 0600), fsync, rename and a
 // directory fsync, so a crash leaves the old file or the new one. A mutex
-// serializes changes within the process and an advisory lock on
-// "<path>.lock" (on Unix) stops a second process from opening the same
-// file. The decoder treats the file as untrusted input and is fuzzed.
+// serializes operations within the process, and each operation holds an
+// advisory lock on "<path>.lock" (on Unix: shared to read, exclusive to
+// write), reloading the file when another process changed it, so several
+// processes (warden serve and the CLI) can share one store. The decoder treats the file as untrusted input and is fuzzed.
 //
 // # Versions and stages
 //
@@ -100,10 +101,11 @@ type Store struct {
 	path string
 	opts Options
 
-	mu     sync.Mutex
-	kek    cipher.AEAD // nil once closed
-	data   *fileData   // replaced, never modified, on every change
-	unlock func() error
+	mu    sync.Mutex
+	kek   cipher.AEAD // nil once closed
+	fp    string      // the KEK's fingerprint
+	data  *fileData   // replaced, never modified, on every change
+	stamp os.FileInfo // the file as data was last read or written
 }
 
 var _ warden.SecretStore = (*Store)(nil)
@@ -134,25 +136,17 @@ func OpenWithOptions(path string, kek KeyEncryptionKey, opts Options) (*Store, e
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot create the directory of %s", path), Err: err}
 	}
-	unlock, err := lockFile(path + ".lock")
+	unlock, err := lockFile(path+".lock", true)
 	if err != nil {
-		if errors.Is(err, errLocked) {
-			return nil, &warden.Error{Kind: warden.ECONFLICT, Op: op, Message: fmt.Sprintf("secret store %s is in use by another process", path), Err: err}
-		}
 		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot lock %s", path), Err: err}
 	}
-	s, err := open(path, kek, opts)
-	if err != nil {
-		unlock()
-		return nil, err
-	}
-	s.unlock = unlock
-	return s, nil
+	defer unlock()
+	return open(path, kek, opts)
 }
 
 func open(path string, kek KeyEncryptionKey, opts Options) (*Store, error) {
 	const op = "local.Open"
-	s := &Store{path: path, opts: opts, kek: newAEAD(kek.k[:])}
+	s := &Store{path: path, opts: opts, kek: newAEAD(kek.k[:]), fp: kek.Fingerprint()}
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -164,32 +158,61 @@ func open(path string, kek KeyEncryptionKey, opts Options) (*Store, error) {
 	case err != nil:
 		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot read secret store %s", path), Err: err}
 	}
+	if err := s.load(op, raw); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load decodes the store file's bytes and checks they were written under
+// this store's KEK. Callers hold s.mu (or own s exclusively).
+func (s *Store) load(op string, raw []byte) error {
 	data, err := decodeFile(raw)
 	if err != nil {
-		return nil, &warden.Error{Kind: warden.EINVALID, Op: op, Message: fmt.Sprintf("secret store %s: %v", path, err), Err: err}
+		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: fmt.Sprintf("secret store %s: %v", s.path, err), Err: err}
 	}
-	if fp := kek.Fingerprint(); subtle.ConstantTimeCompare([]byte(fp), []byte(data.KEK)) != 1 {
-		return nil, &warden.Error{Kind: warden.EUNAUTHORIZED, Op: op, Message: fmt.Sprintf(
-			"key-encryption key does not match: fingerprint %s, but secret store %s was written under the key with fingerprint %s", fp, path, data.KEK)}
+	if subtle.ConstantTimeCompare([]byte(s.fp), []byte(data.KEK)) != 1 {
+		return &warden.Error{Kind: warden.EUNAUTHORIZED, Op: op, Message: fmt.Sprintf(
+			"key-encryption key does not match: fingerprint %s, but secret store %s was written under the key with fingerprint %s", s.fp, s.path, data.KEK)}
 	}
 	s.data = data
-	return s, nil
+	s.stamp, _ = os.Stat(s.path)
+	return nil
+}
+
+// lock takes the store file's lock (shared to read, exclusive to write) for
+// one operation, and reloads the file if another process changed it since
+// this store last read or wrote it. Callers hold s.mu.
+func (s *Store) lock(op string, exclusive bool) (func() error, error) {
+	unlock, err := lockFile(s.path+".lock", exclusive)
+	if err != nil {
+		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot lock %s", s.path), Err: err}
+	}
+	cur, err := os.Stat(s.path)
+	if err == nil && s.stamp != nil && os.SameFile(cur, s.stamp) && cur.ModTime().Equal(s.stamp.ModTime()) && cur.Size() == s.stamp.Size() {
+		return unlock, nil
+	}
+	raw, err := os.ReadFile(s.path)
+	if err == nil {
+		err = s.load(op, raw)
+	} else {
+		err = &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot read secret store %s", s.path), Err: err}
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }
 
 // Path returns the store file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the store's file lock. Later calls fail.
+// Close forgets the key and the data. Later calls fail.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.kek == nil {
-		return nil
-	}
 	s.kek, s.data = nil, nil
-	if s.unlock != nil {
-		return s.unlock()
-	}
 	return nil
 }
 
@@ -359,6 +382,11 @@ func (s *Store) RotateKEK(ctx context.Context, newKEK KeyEncryptionKey) error {
 	if s.kek == nil {
 		return errClosed(op)
 	}
+	unlock, err := s.lock(op, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	next := newAEAD(newKEK.k[:])
 	data := &fileData{Format: fileFormat, Version: fileVersion, KEK: newKEK.Fingerprint(), Secrets: make(map[string]*record, len(s.data.Secrets))}
 	for key, r := range s.data.Secrets {
@@ -378,7 +406,8 @@ func (s *Store) RotateKEK(ctx context.Context, newKEK KeyEncryptionKey) error {
 	if err := s.write(data); err != nil {
 		return &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot write secret store %s; the old key-encryption key still applies", s.path), Err: err}
 	}
-	s.kek, s.data = next, data
+	s.kek, s.data, s.fp = next, data, newKEK.Fingerprint()
+	s.stamp, _ = os.Stat(s.path)
 	return nil
 }
 
@@ -392,6 +421,11 @@ func (s *Store) read(ctx context.Context, op, key string) (*record, cipher.AEAD,
 	if s.kek == nil {
 		return nil, nil, errClosed(op)
 	}
+	unlock, err := s.lock(op, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
 	r := s.data.Secrets[key]
 	if r == nil {
 		return nil, nil, notFound(op, key)
@@ -411,11 +445,16 @@ func (s *Store) update(ctx context.Context, op, key string, fn func(*record) (*r
 	if s.kek == nil {
 		return errClosed(op)
 	}
+	unlock, err := s.lock(op, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var r *record
 	if old := s.data.Secrets[key]; old != nil {
 		r = old.clone()
 	}
-	r, err := fn(r)
+	r, err = fn(r)
 	if err != nil {
 		return err
 	}
@@ -430,6 +469,7 @@ func (s *Store) update(ctx context.Context, op, key string, fn func(*record) (*r
 		return &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot write secret store %s", s.path), Err: err}
 	}
 	s.data = &data
+	s.stamp, _ = os.Stat(s.path)
 	return nil
 }
 

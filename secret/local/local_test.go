@@ -176,24 +176,24 @@ func TestTampering(t *testing.T) {
 		want    string
 	}{
 		{
-			name:    "flip a value byte",
-			edit:    func(recs map[string]*storeRecord) { recs["a"].Versions[0].Value[20] ^= 1 },
-			key:     "a", version: "1", want: "value failed to decrypt",
+			name: "flip a value byte",
+			edit: func(recs map[string]*storeRecord) { recs["a"].Versions[0].Value[20] ^= 1 },
+			key:  "a", version: "1", want: "value failed to decrypt",
 		},
 		{
-			name:    "flip a value tag byte",
-			edit:    func(recs map[string]*storeRecord) { v := recs["a"].Versions[0].Value; v[len(v)-1] ^= 0x80 },
-			key:     "a", version: "1", want: "value failed to decrypt",
+			name: "flip a value tag byte",
+			edit: func(recs map[string]*storeRecord) { v := recs["a"].Versions[0].Value; v[len(v)-1] ^= 0x80 },
+			key:  "a", version: "1", want: "value failed to decrypt",
 		},
 		{
-			name:    "flip a nonce byte",
-			edit:    func(recs map[string]*storeRecord) { recs["a"].Versions[0].Value[0] ^= 1 },
-			key:     "a", version: "1", want: "value failed to decrypt",
+			name: "flip a nonce byte",
+			edit: func(recs map[string]*storeRecord) { recs["a"].Versions[0].Value[0] ^= 1 },
+			key:  "a", version: "1", want: "value failed to decrypt",
 		},
 		{
-			name:    "flip a data key byte",
-			edit:    func(recs map[string]*storeRecord) { recs["a"].Versions[0].DEK[30] ^= 1 },
-			key:     "a", version: "1", want: "data key failed to decrypt",
+			name: "flip a data key byte",
+			edit: func(recs map[string]*storeRecord) { recs["a"].Versions[0].DEK[30] ^= 1 },
+			key:  "a", version: "1", want: "data key failed to decrypt",
 		},
 		{
 			name: "swap values between keys",
@@ -230,14 +230,14 @@ func TestTampering(t *testing.T) {
 			key: "c", version: "1", want: "data key failed to decrypt",
 		},
 		{
-			name:    "change the version id",
-			edit:    func(recs map[string]*storeRecord) { recs["a"].Versions[0].ID = strings.Repeat("ab", 16) },
-			key:     "a", version: "1", want: "value failed to decrypt",
+			name: "change the version id",
+			edit: func(recs map[string]*storeRecord) { recs["a"].Versions[0].ID = strings.Repeat("ab", 16) },
+			key:  "a", version: "1", want: "value failed to decrypt",
 		},
 		{
-			name:    "change a tag",
-			edit:    func(recs map[string]*storeRecord) { recs["a"].Versions[0].Tags = map[string]string{"owner": "mallory"} },
-			key:     "a", version: "1", want: "value failed to decrypt",
+			name: "change a tag",
+			edit: func(recs map[string]*storeRecord) { recs["a"].Versions[0].Tags = map[string]string{"owner": "mallory"} },
+			key:  "a", version: "1", want: "value failed to decrypt",
 		},
 	}
 	for _, tt := range tests {
@@ -380,16 +380,34 @@ func TestRotateKEKAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestSecondProcessLocked(t *testing.T) {
+func TestTwoStoresShareTheFile(t *testing.T) {
+	// Two processes (here two Store values) may use one file: each
+	// operation takes the file lock and reloads what the other wrote.
 	path := filepath.Join(t.TempDir(), "secrets.json")
 	kek := local.GenerateKEK()
-	s := openStore(t, path, kek)
-	_, err := local.Open(path, kek)
-	if warden.ErrorKind(err) != warden.ECONFLICT || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second Open: %v; want ECONFLICT in use", err)
+	a := openStore(t, path, kek)
+	b := openStore(t, path, kek)
+	ctx := t.Context()
+	if _, err := a.Put(ctx, "k", []byte("from a"), warden.StageCurrent, nil); err != nil {
+		t.Fatal(err)
 	}
-	s.Close()
-	openStore(t, path, kek) // released by Close
+	got, err := b.Get(ctx, "k", warden.StageCurrent)
+	if err != nil || string(got.Value) != "from a" {
+		t.Fatalf("b sees %v %v", got, err)
+	}
+	if _, err := b.Put(ctx, "k", []byte("from b"), warden.StagePending, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Promote(ctx, "k"); err != nil {
+		t.Fatalf("a promotes b's pending version: %v", err)
+	}
+	got, err = b.Get(ctx, "k", warden.StageCurrent)
+	if err != nil || string(got.Value) != "from b" {
+		t.Fatalf("after promote b sees %v %v", got, err)
+	}
+	if _, err := local.Open(path, local.GenerateKEK()); warden.ErrorKind(err) != warden.EUNAUTHORIZED {
+		t.Errorf("a wrong KEK: %v", err)
+	}
 }
 
 func TestClosed(t *testing.T) {

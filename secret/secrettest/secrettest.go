@@ -84,6 +84,7 @@ const (
 	discard
 )
 
+// String names the operation in failure messages.
 func (o op) String() string {
 	return [...]string{"put current", "put pending", "promote", "discard"}[o]
 }
