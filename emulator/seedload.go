@@ -2,36 +2,25 @@ package emulator
 
 // Loading and validating seeds (the YAML/JSON form of Seed).
 //
-// ParseSeed decodes through a yaml.Node tree rather than yaml.Unmarshal so
-// that every problem can name its line, unknown keys are errors, and all
-// problems are reported together. JSON goes through the same path: JSON is
-// YAML 1.2 apart from a few string escapes, which seedJSONForYAML rewrites.
+// ParseSeed decodes with internal/strictyaml, so that every problem names
+// its line, unknown keys are errors, and all problems (decoding and
+// validation) are reported together, sorted by line.
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
-	"io"
-	"math"
 	"net/netip"
 	"net/url"
 	"os"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/wardenhq/warden/internal/strictyaml"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,64 +43,19 @@ const (
 	seedDefaultAuditSection          = "Manage Users"
 )
 
-// SeedProblem is one problem found in a seed.
-type SeedProblem struct {
-	File string // the name given to ParseSeed; "" from Validate on a seed built in Go
-	Line int    // 1-based line in File; 0 when unknown
-	Path string // where in the seed, e.g. orgs[0].users[2].profile; "" when Msg names it
-	Msg  string
-}
-
-// String formats the problem as "file:line: path: message", leaving out the
-// parts that are unknown.
-func (p SeedProblem) String() string {
-	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		if p.Line > 0 {
-			fmt.Fprintf(&b, ":%d", p.Line)
-		}
-		b.WriteString(": ")
-	}
-	if p.Path != "" {
-		b.WriteString(p.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(p.Msg)
-	return b.String()
-}
+// SeedProblem is one problem found in a seed: File is the name given to
+// ParseSeed ("" from Validate on a seed built in Go), Line is 1-based (0
+// when unknown), Path is where in the seed, e.g. orgs[0].users[2].profile
+// ("" when Msg names it). String formats it as "file:line: path: message".
+type SeedProblem = strictyaml.Problem
 
 // SeedError is the error ParseSeed, LoadSeedFile and Validate return: every
 // problem found (up to 200, then a count of the rest), sorted by line.
 // Error() gives one problem per line.
-type SeedError struct {
-	Problems []SeedProblem
-}
+type SeedError = strictyaml.Error
 
-func (e *SeedError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// seedMaxProblems caps the problems reported at once: a seed with more has
-// usually one systematic mistake.
-const seedMaxProblems = 200
-
-func seedErrorOf(problems []SeedProblem) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-	if len(problems) > seedMaxProblems {
-		rest := len(problems) - seedMaxProblems
-		problems = append(problems[:seedMaxProblems:seedMaxProblems],
-			SeedProblem{File: problems[0].File, Msg: fmt.Sprintf("... and %d more problems", rest)})
-	}
-	return &SeedError{Problems: problems}
-}
+// seedYAMLOptions name the document in messages about it as a whole.
+var seedYAMLOptions = strictyaml.Options{Name: "seed", Want: "a mapping with the key orgs"}
 
 // ParseSeed decodes a seed in YAML or JSON. name is used in error messages (a
 // file name). Decoding is strict: unknown keys, duplicate keys and values of
@@ -122,34 +66,14 @@ func ParseSeed(data []byte, name string) (*Seed, error) {
 	if name == "" {
 		name = "seed"
 	}
-	root, err := seedParseYAML(data, name)
-	if err != nil {
+	var s Seed
+	doc, err := strictyaml.Decode(data, name, &s, seedYAMLOptions)
+	if doc == nil {
 		return nil, err
 	}
-	budget := 8 * len(data)
-	if budget < 200000 {
-		budget = 200000
-	}
-	d := &seedDecoder{
-		file:   name,
-		lines:  map[string]int{},
-		bad:    map[string]bool{},
-		budget: budget,
-		limit:  budget,
-	}
-	var s Seed
-	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		d.errorf(root.Line, "", "empty seed: want a mapping with the key orgs")
-		return nil, seedErrorOf(d.problems)
-	}
-	d.decode(root, reflect.ValueOf(&s).Elem(), "", 0)
-	if d.overflow {
-		// The tree is incomplete; validating it would only add noise.
-		return nil, seedErrorOf(d.problems)
-	}
-	v := &seedValidator{file: name, lines: d.lines, bad: d.bad, problems: d.problems}
+	v := &seedValidator{doc: doc, problems: doc.Problems()}
 	v.run(&s)
-	if err := seedErrorOf(v.problems); err != nil {
+	if err := strictyaml.Join(v.problems); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -185,681 +109,73 @@ func LoadSeedFile(path string) (*Seed, error) {
 // to the username's spelling in the seed.
 func (s *Seed) Validate() error {
 	if s == nil {
-		return seedErrorOf([]SeedProblem{{Msg: "nil seed"}})
+		return strictyaml.Join([]SeedProblem{{Msg: "nil seed"}})
 	}
 	v := &seedValidator{}
 	v.run(s)
-	return seedErrorOf(v.problems)
+	return strictyaml.Join(v.problems)
 }
 
 // ---------------------------------------------------------------------------
-// YAML parsing
-
-var seedYAMLLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// seedParseYAML parses data as one YAML document and returns its root node.
-func seedParseYAML(data []byte, file string) (*yaml.Node, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if json.Valid(data) {
-		data = seedJSONForYAML(data)
-	}
-	docs, err := seedYAMLDocuments(data, 2)
-	if err != nil {
-		return nil, seedYAMLError(file, data, err)
-	}
-	switch {
-	case len(docs) == 0 || docs[0].Kind == yaml.DocumentNode && len(docs[0].Content) == 0:
-		return nil, seedErrorOf([]SeedProblem{{File: file, Line: 1, Msg: "empty seed: want a mapping with the key orgs"}})
-	case len(docs) > 1:
-		return nil, seedErrorOf([]SeedProblem{{File: file, Line: docs[1].Line, Msg: "more than one YAML document: a seed is a single document"}})
-	case docs[0].Kind == yaml.DocumentNode:
-		return docs[0].Content[0], nil
-	}
-	return docs[0], nil
-}
-
-// seedYAMLDocuments parses up to limit documents from data.
-func seedYAMLDocuments(data []byte, limit int) (docs []*yaml.Node, err error) {
-	defer func() {
-		// yaml.v3 has panicked on hostile input before; never let it take
-		// the emulator down.
-		if r := recover(); r != nil {
-			docs, err = nil, fmt.Errorf("yaml: cannot parse: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for len(docs) < limit {
-		doc := new(yaml.Node)
-		if err := dec.Decode(doc); err != nil {
-			if errors.Is(err, io.EOF) {
-				return docs, nil
-			}
-			return nil, err
-		}
-		docs = append(docs, doc)
-	}
-	return docs, nil
-}
-
-// seedYAMLError turns a yaml.v3 syntax error into a SeedError.
-func seedYAMLError(file string, data []byte, err error) error {
-	msg := err.Error()
-	p := SeedProblem{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
-	if m := seedYAMLLineRE.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Msg = m[2]
-		p.Line = seedRefineErrorLine(data, p.Line, p.Msg)
-	}
-	return seedErrorOf([]SeedProblem{p})
-}
-
-// seedRefineMaxBytes bounds the size of documents whose syntax error lines
-// seedRefineErrorLine refines.
-const seedRefineMaxBytes = 256 << 10
-
-// seedRefineErrorLine finds the line a YAML syntax error is really on.
-// yaml.v3 reports parser errors at the start of the enclosing block (a
-// "did not find expected key" three lines below "orgs:" is reported on the
-// "orgs:" line), so this looks for the shortest prefix of whole lines,
-// starting at the reported line, that fails with the same message.
-func seedRefineErrorLine(data []byte, line int, msg string) int {
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	same := func(k int) bool {
-		_, err := seedYAMLDocuments(bytes.Join(lines[:k], nil), 1<<30)
-		if err == nil {
-			return false
-		}
-		m := seedYAMLLineRE.FindStringSubmatch(err.Error())
-		return m != nil && m[2] == msg
-	}
-	// data fails as a whole; the search costs about log2(lines) parses of
-	// up to len(data) bytes, so big files keep yaml.v3's line.
-	lo, hi := max(line, 1), len(lines)
-	if lo >= hi || len(data) > seedRefineMaxBytes {
-		return line
-	}
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if same(mid) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
-}
-
-// seedJSONForYAML rewrites the string escapes that JSON has and YAML lacks
-// (\/ and UTF-16 surrogate pairs), and escapes characters that JSON allows
-// raw in strings but YAML does not (C1 controls, DEL, U+2028/9, U+FEFF).
-// data must be valid JSON. Line numbers are unchanged: JSON strings hold no
-// raw newlines.
-func seedJSONForYAML(data []byte) []byte {
-	out := make([]byte, 0, len(data)+16)
-	inString := false
-	for i := 0; i < len(data); {
-		c := data[i]
-		if !inString {
-			if c == '"' {
-				inString = true
-			}
-			out = append(out, c)
-			i++
-			continue
-		}
-		switch {
-		case c == '"':
-			inString = false
-			out = append(out, c)
-			i++
-		case c == '\\' && i+1 < len(data):
-			switch data[i+1] {
-			case '/':
-				out = append(out, '/')
-				i += 2
-			case 'u':
-				r, ok := seedHex4(data, i+2)
-				if !ok { // cannot happen in valid JSON
-					out = append(out, c)
-					i++
-					continue
-				}
-				n := 6
-				if utf16.IsSurrogate(r) {
-					r2, ok2 := rune(-1), false
-					if i+11 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
-						r2, ok2 = seedHex4(data, i+8)
-					}
-					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
-						r = dec
-						n = 12
-					} else {
-						r = utf8.RuneError
-					}
-					out = fmt.Appendf(out, `\U%08X`, r)
-				} else {
-					out = append(out, data[i:i+n]...)
-				}
-				i += n
-			default:
-				out = append(out, c, data[i+1])
-				i += 2
-			}
-		case c < utf8.RuneSelf:
-			if c == 0x7f {
-				out = append(out, `\u007F`...)
-			} else {
-				out = append(out, c)
-			}
-			i++
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			if (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff {
-				out = fmt.Appendf(out, `\u%04X`, r)
-			} else {
-				out = append(out, data[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return out
-}
-
-func seedHex4(data []byte, at int) (rune, bool) {
-	if at+4 > len(data) {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(string(data[at:at+4]), 16, 32)
-	if err != nil {
-		return 0, false
-	}
-	return rune(v), true
-}
-
-// ---------------------------------------------------------------------------
-// Decoding a yaml.Node tree into Seed
-
-type seedDecoder struct {
-	file     string
-	problems []SeedProblem
-	lines    map[string]int  // path -> line, for later validation messages
-	bad      map[string]bool // paths whose value had the wrong type
-	budget   int             // nodes left to visit (aliases can multiply a document)
-	limit    int             // the initial budget
-	overflow bool
-	hints    map[string]string // unknown key -> suggestion, memoized
-}
-
-var (
-	seedTimeType   = reflect.TypeFor[time.Time]()
-	seedPolicyType = reflect.TypeFor[RefreshTokenPolicy]()
-)
-
-type seedField struct {
-	key   string
-	index int
-}
-
-var seedFieldCache sync.Map // reflect.Type -> []seedField
-
-func seedFields(t reflect.Type) []seedField {
-	if f, ok := seedFieldCache.Load(t); ok {
-		return f.([]seedField)
-	}
-	var fields []seedField
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		fields = append(fields, seedField{key: name, index: i})
-	}
-	seedFieldCache.Store(t, fields)
-	return fields
-}
-
-func (d *seedDecoder) errorf(line int, path, format string, args ...any) {
-	d.problems = append(d.problems, SeedProblem{File: d.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-// typeErrorf reports a value of the wrong type at path and marks the path so
-// that validation does not pile further problems on it.
-func (d *seedDecoder) typeErrorf(n *yaml.Node, path, format string, args ...any) {
-	d.bad[path] = true
-	d.errorf(n.Line, path, format, args...)
-}
-
-// wrongKind reports a node of the wrong kind: want is e.g. "a mapping".
-func (d *seedDecoder) wrongKind(n *yaml.Node, path, want string) {
-	d.typeErrorf(n, path, "expected %s, found %s", want, seedDescribe(n))
-}
-
-func seedDescribe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return strconv.Quote(n.Value)
-	}
-	return "nothing"
-}
-
-func seedWhere(path string) string {
-	if path == "" {
-		return "at the top level"
-	}
-	return "in " + path
-}
-
-func seedJoin(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// resolve follows aliases.
-func (d *seedDecoder) resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-// spend takes k nodes from the budget and reports whether any were left.
-func (d *seedDecoder) spend(k, line int) bool {
-	if d.overflow {
-		return false
-	}
-	d.budget -= k
-	if d.budget < 0 {
-		d.overflow = true
-		d.errorf(line, "", "seed too large: aliases expand it beyond %d nodes", d.limit)
-		return false
-	}
-	return true
-}
-
-// decode decodes n into v. line is the line of n's key, if any, which is
-// where problems with the whole value are reported. It reports whether the
-// value had the expected type.
-func (d *seedDecoder) decode(n *yaml.Node, v reflect.Value, path string, line int) bool {
-	n = d.resolve(n)
-	if n == nil || n.Kind == yaml.AliasNode {
-		return false
-	}
-	if !d.spend(1, n.Line) {
-		return false
-	}
-	if line == 0 {
-		line = n.Line
-	}
-	if _, seen := d.lines[path]; !seen {
-		d.lines[path] = line
-	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		v.SetZero()
-		return true
-	}
-	return d.decodeValue(n, v, path)
-}
-
-func (d *seedDecoder) decodeValue(n *yaml.Node, v reflect.Value, path string) bool {
-	t := v.Type()
-	switch t {
-	case seedTimeType:
-		return d.decodeTime(n, v, path)
-	case seedPolicyType:
-		return d.decodePolicy(n, v, path)
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		p := reflect.New(t.Elem())
-		if !d.decodeValue(n, p.Elem(), path) {
-			return false
-		}
-		v.Set(p)
-		return true
-	case reflect.Struct:
-		return d.decodeStruct(n, v, path)
-	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.wrongKind(n, path, "a list")
-			return false
-		}
-		if !d.spend(len(n.Content), n.Line) {
-			return false
-		}
-		d.budget += len(n.Content) // reserved only: each element spends its own
-		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
-		for i, c := range n.Content {
-			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i), 0)
-		}
-		v.Set(s)
-		return true
-	case reflect.Map:
-		return d.decodeMap(n, v, path)
-	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.wrongKind(n, path, "a string")
-			return false
-		}
-		v.SetString(n.Value)
-		return true
-	case reflect.Int:
-		i, ok := d.scalarInt(n, path)
-		if ok {
-			v.SetInt(int64(i))
-		}
-		return ok
-	case reflect.Bool:
-		if n.Kind != yaml.ScalarNode {
-			d.wrongKind(n, path, "true or false")
-			return false
-		}
-		b, ok := seedParseBool(n)
-		if !ok {
-			d.typeErrorf(n, path, "%q is not a boolean (use true or false)", n.Value)
-			return false
-		}
-		v.SetBool(b)
-		return true
-	}
-	// A field type added to seed.go without support here; see
-	// TestSeedDecoderSupportsSeedTypes.
-	d.typeErrorf(n, path, "internal error: the seed decoder cannot decode %s", t)
-	return false
-}
-
-func seedParseBool(n *yaml.Node) (bool, bool) {
-	if n.ShortTag() != "!!bool" {
-		return false, false
-	}
-	switch strings.ToLower(n.Value) {
-	case "true", "yes", "on", "y":
-		return true, true
-	case "false", "no", "off", "n":
-		return false, true
-	}
-	return false, false
-}
-
-func (d *seedDecoder) scalarInt(n *yaml.Node, path string) (int, bool) {
-	if n.Kind != yaml.ScalarNode {
-		d.wrongKind(n, path, "an integer")
-		return 0, false
-	}
-	if n.ShortTag() != "!!int" {
-		d.typeErrorf(n, path, "%q is not an integer", n.Value)
-		return 0, false
-	}
-	i, err := strconv.ParseInt(n.Value, 0, 64)
-	if err != nil || i > math.MaxInt32 || i < math.MinInt32 {
-		d.typeErrorf(n, path, "%q is out of range", n.Value)
-		return 0, false
-	}
-	return int(i), true
-}
-
-func (d *seedDecoder) decodeTime(n *yaml.Node, v reflect.Value, path string) bool {
-	if n.Kind != yaml.ScalarNode {
-		d.wrongKind(n, path, "a time")
-		return false
-	}
-	t, ok := seedParseTime(n.Value)
-	if !ok {
-		d.typeErrorf(n, path, "%q is not a time (use RFC 3339, e.g. 2026-01-05T00:00:00Z, or a date, e.g. 2026-01-05)", n.Value)
-		return false
-	}
-	v.Set(reflect.ValueOf(t))
-	return true
-}
-
-func seedParseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
-}
+// Decoding
 
 const seedPolicyHelp = "use valid_until_revoked, {expireAfterHours: N} or {idleHours: N}"
 
-func (d *seedDecoder) decodePolicy(n *yaml.Node, v reflect.Value, path string) bool {
+// UnmarshalStrict decodes a refresh token policy written as
+// valid_until_revoked or as a mapping with one of expireAfterHours or
+// idleHours.
+func (p *RefreshTokenPolicy) UnmarshalStrict(n *yaml.Node, decode func(any) error) error {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Value != "valid_until_revoked" {
-			d.typeErrorf(n, path, "%q is not a refresh token policy (%s)", n.Value, seedPolicyHelp)
-			return false
+			return fmt.Errorf("%q is not a refresh token policy (%s)", n.Value, seedPolicyHelp)
 		}
-		v.SetZero()
-		return true
+		*p = RefreshTokenPolicy{}
+		return nil
 	case yaml.MappingNode:
 	default:
-		d.wrongKind(n, path, "a refresh token policy ("+seedPolicyHelp+")")
-		return false
+		return fmt.Errorf("expected a refresh token policy (%s), found %s", seedPolicyHelp, strictyaml.Describe(n))
 	}
-	var p RefreshTokenPolicy
-	known := []string{"expireAfterHours", "idleHours"}
-	seen := map[string]int{}
-	ok := true
-	for _, kv := range d.mappingPairs(n, 0) {
-		key, ok2 := d.key(kv.key, path)
-		if !ok2 {
-			ok = false
-			continue
-		}
-		if first, dup := seen[key]; dup {
-			d.errorf(kv.key.Line, "", "duplicate key %q %s (first at line %d)", key, seedWhere(path), first)
-			continue
-		}
-		seen[key] = kv.key.Line
-		if !slices.Contains(known, key) {
-			d.unknownKey(kv.key.Line, key, path, known)
-			ok = false
-			continue
-		}
-		kp := seedJoin(path, key)
-		val := d.resolve(kv.val)
-		if val == nil || !d.spend(1, kv.key.Line) {
-			return false
-		}
-		d.lines[kp] = kv.key.Line
-		hours, good := d.scalarInt(val, kp)
-		if !good {
-			ok = false
-			continue
-		}
-		if hours <= 0 {
-			d.typeErrorf(val, kp, "must be a positive number of hours, got %d", hours)
-			ok = false
-			continue
-		}
-		if key == "expireAfterHours" {
-			p.ExpireAfterHours = hours
-		} else {
-			p.IdleHours = hours
-		}
+	var m struct {
+		ExpireAfterHours *seedHours `yaml:"expireAfterHours"`
+		IdleHours        *seedHours `yaml:"idleHours"`
 	}
-	if len(seen) != 1 {
-		d.typeErrorf(n, path, "give exactly one of expireAfterHours or idleHours (%s)", seedPolicyHelp)
-		return false
+	if err := decode(&m); err != nil {
+		return err
 	}
-	if ok {
-		v.Set(reflect.ValueOf(p))
+	if (m.ExpireAfterHours == nil) == (m.IdleHours == nil) {
+		return fmt.Errorf("give exactly one of expireAfterHours or idleHours (%s)", seedPolicyHelp)
 	}
-	return ok
+	*p = RefreshTokenPolicy{}
+	if m.ExpireAfterHours != nil {
+		p.ExpireAfterHours = int(*m.ExpireAfterHours)
+	} else {
+		p.IdleHours = int(*m.IdleHours)
+	}
+	return nil
 }
 
-// key returns the text of a mapping key.
-func (d *seedDecoder) key(k *yaml.Node, path string) (string, bool) {
-	k = d.resolve(k)
-	if k == nil || k.Kind != yaml.ScalarNode {
-		line := 0
-		if k != nil {
-			line = k.Line
-		}
-		d.errorf(line, "", "keys %s must be strings", seedWhere(path))
-		return "", false
-	}
-	return k.Value, true
-}
+// seedHours is a positive number of hours in a refresh token policy.
+type seedHours int
 
-func (d *seedDecoder) unknownKey(line int, key, path string, known []string) {
-	memoKey := known[0] + "\x00" + key
-	hint, ok := d.hints[memoKey]
-	if !ok && len(d.problems) < seedMaxProblems { // hints past the cap would not be shown
-		if s := seedSuggest(key, known); s != "" {
-			hint = fmt.Sprintf("; did you mean %q?", s)
-		}
-		if d.hints == nil {
-			d.hints = map[string]string{}
-		}
-		d.hints[memoKey] = hint
+// UnmarshalStrict decodes an integer and checks that it is positive.
+func (h *seedHours) UnmarshalStrict(n *yaml.Node, decode func(any) error) error {
+	var i int
+	if err := decode(&i); err != nil {
+		return err
 	}
-	d.errorf(line, "", "unknown key %q %s (known keys: %s%s)", key, seedWhere(path), strings.Join(known, ", "), hint)
-}
-
-type seedPair struct{ key, val *yaml.Node }
-
-// mappingPairs returns the pairs of mapping n with merge keys (<<: *anchor)
-// expanded. Keys written in n win over merged ones; among merged mappings
-// the first wins.
-func (d *seedDecoder) mappingPairs(n *yaml.Node, depth int) []seedPair {
-	var explicit, merged []seedPair
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
-			explicit = append(explicit, seedPair{k, val})
-			continue
-		}
-		if depth >= 8 {
-			d.errorf(k.Line, "", "merge keys (<<) nested too deeply")
-			continue
-		}
-		m := d.resolve(val)
-		if m == nil || !d.spend(1, k.Line) {
-			continue
-		}
-		var sources []*yaml.Node
-		switch m.Kind {
-		case yaml.MappingNode:
-			sources = []*yaml.Node{m}
-		case yaml.SequenceNode:
-			for _, c := range m.Content {
-				sources = append(sources, d.resolve(c))
-			}
-		}
-		if len(sources) == 0 {
-			d.errorf(k.Line, "", "a merge key (<<) needs a mapping or a list of mappings")
-			continue
-		}
-		for _, src := range sources {
-			if src == nil || src.Kind != yaml.MappingNode {
-				d.errorf(k.Line, "", "a merge key (<<) needs a mapping or a list of mappings")
-				continue
-			}
-			if !d.spend(len(src.Content)/2+1, k.Line) {
-				return explicit
-			}
-			merged = append(merged, d.mappingPairs(src, depth+1)...)
-		}
+	if i <= 0 {
+		return fmt.Errorf("must be a positive number of hours, got %d", i)
 	}
-	if len(merged) == 0 {
-		return explicit
-	}
-	seen := map[string]bool{}
-	for _, p := range explicit {
-		if k := d.resolve(p.key); k != nil && k.Kind == yaml.ScalarNode {
-			seen[k.Value] = true
-		}
-	}
-	out := explicit
-	for _, p := range merged {
-		k := d.resolve(p.key)
-		if k == nil || k.Kind != yaml.ScalarNode || seen[k.Value] {
-			continue
-		}
-		seen[k.Value] = true
-		out = append(out, p)
-	}
-	return out
-}
-
-func (d *seedDecoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) bool {
-	if n.Kind != yaml.MappingNode {
-		want := "a mapping"
-		if path == "" {
-			want = "a mapping with the key orgs"
-		}
-		d.wrongKind(n, path, want)
-		return false
-	}
-	fields := seedFields(v.Type())
-	seen := map[string]int{}
-	for _, kv := range d.mappingPairs(n, 0) {
-		key, ok := d.key(kv.key, path)
-		if !ok {
-			continue
-		}
-		kline := d.resolve(kv.key).Line
-		if first, dup := seen[key]; dup {
-			d.errorf(kline, "", "duplicate key %q %s (first at line %d)", key, seedWhere(path), first)
-			continue
-		}
-		seen[key] = kline
-		i := slices.IndexFunc(fields, func(f seedField) bool { return f.key == key })
-		if i < 0 {
-			known := make([]string, len(fields))
-			for j, f := range fields {
-				known[j] = f.key
-			}
-			d.unknownKey(kline, key, path, known)
-			continue
-		}
-		d.decode(kv.val, v.Field(fields[i].index), seedJoin(path, key), kline)
-	}
-	return true
-}
-
-func (d *seedDecoder) decodeMap(n *yaml.Node, v reflect.Value, path string) bool {
-	if n.Kind != yaml.MappingNode {
-		d.wrongKind(n, path, "a mapping")
-		return false
-	}
-	t := v.Type()
-	m := reflect.MakeMap(t)
-	seen := map[string]int{}
-	for _, kv := range d.mappingPairs(n, 0) {
-		key, ok := d.key(kv.key, path)
-		if !ok {
-			continue
-		}
-		kline := d.resolve(kv.key).Line
-		if first, dup := seen[key]; dup {
-			d.errorf(kline, "", "duplicate key %q %s (first at line %d)", key, seedWhere(path), first)
-			continue
-		}
-		seen[key] = kline
-		ev := reflect.New(t.Elem()).Elem()
-		d.decode(kv.val, ev, seedJoin(path, key), kline)
-		m.SetMapIndex(reflect.ValueOf(key), ev)
-	}
-	v.Set(m)
-	return true
+	*h = seedHours(i)
+	return nil
 }
 
 // ---------------------------------------------------------------------------
 // Validation
 
 type seedValidator struct {
-	file     string
-	lines    map[string]int  // from the decoder; nil for seeds built in Go
-	bad      map[string]bool // paths the decoder already complained about
+	doc      *strictyaml.Doc // nil for seeds built in Go: no file, no lines
 	problems []SeedProblem
 	memo     map[string]string // results of costly checks (aliases can repeat a value many times)
 }
@@ -877,54 +193,15 @@ func (v *seedValidator) memoized(key string, f func() string) string {
 	return r
 }
 
-func seedParentPath(p string) string {
-	if strings.HasSuffix(p, "]") {
-		if i := strings.LastIndexByte(p, '['); i >= 0 {
-			return p[:i]
-		}
-	}
-	if i := strings.LastIndexByte(p, '.'); i >= 0 {
-		return p[:i]
-	}
-	return ""
-}
-
 // line returns the line of path, or of its nearest ancestor with a line.
-func (v *seedValidator) line(path string) int {
-	if v.lines == nil {
-		return 0
-	}
-	for {
-		if l, ok := v.lines[path]; ok {
-			return l
-		}
-		if path == "" {
-			return 0
-		}
-		path = seedParentPath(path)
-	}
-}
+func (v *seedValidator) line(path string) int { return v.doc.Line(path) }
 
-func (v *seedValidator) suppressed(path string) bool {
-	if len(v.bad) == 0 {
-		return false
-	}
-	for {
-		if v.bad[path] {
-			return true
-		}
-		if path == "" {
-			return false
-		}
-		path = seedParentPath(path)
-	}
-}
-
+// add records a problem at path, unless decoding path already failed.
 func (v *seedValidator) add(path, format string, args ...any) {
-	if v.suppressed(path) {
+	if v.doc.Failed(path) {
 		return
 	}
-	v.problems = append(v.problems, SeedProblem{File: v.file, Line: v.line(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+	v.problems = append(v.problems, v.doc.Problem(path, format, args...))
 }
 
 // ref names path for "also ..." messages, with its line when known.
@@ -1317,7 +594,7 @@ func (v *seedValidator) systemPermissions(path string, perms []string) {
 	for k, perm := range perms {
 		if !IsSystemPermission(perm) {
 			hint := ""
-			if len(v.problems) < seedMaxProblems { // hints past the cap would not be shown
+			if len(v.problems) < strictyaml.MaxProblems { // hints past the cap would not be shown
 				hint = v.memoized("perm\x00"+perm, func() string { return seedPermissionHint(perm) })
 			}
 			v.add(fmt.Sprintf("%s[%d]", path, k), "unknown system permission %q%s", perm, hint)
@@ -1530,25 +807,6 @@ func seedFirstUserWith(o *SeedOrg, perm string) string {
 	return ""
 }
 
-const seedIDChecksumChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-
-// seedID18 returns the 18-character form of a 15-character Salesforce id:
-// the id plus one checksum character per 5-character chunk, encoding which
-// of the chunk's characters are upper-case letters.
-func seedID18(id15 string) string {
-	suffix := make([]byte, 3)
-	for chunk := range 3 {
-		n := 0
-		for i := range 5 {
-			if c := id15[chunk*5+i]; c >= 'A' && c <= 'Z' {
-				n |= 1 << i
-			}
-		}
-		suffix[chunk] = seedIDChecksumChars[n]
-	}
-	return id15 + string(suffix)
-}
-
 // seedNormalizeOrgID checks an org id and returns its 18-character form, or a
 // message saying what is wrong with it.
 func seedNormalizeOrgID(id string) (string, string) {
@@ -1561,7 +819,7 @@ func seedNormalizeOrgID(id string) (string, string) {
 	if !valid {
 		return "", fmt.Sprintf("%q is not an org id (want 15 or 18 letters and digits starting with 00D)", id)
 	}
-	full := seedID18(id[:15])
+	full := idChecksum(id[:15])
 	if len(id) == 18 && id != full {
 		return "", fmt.Sprintf("%q has a wrong checksum suffix %q: the 18-character form of %s is %s", id, id[15:], id[:15], full)
 	}
@@ -1577,7 +835,7 @@ func seedGenerateOrgID(name string, attempt int) string {
 	for _, b := range sum[:12] {
 		id = append(id, digits[int(b)%len(digits)])
 	}
-	return seedID18(string(id))
+	return idChecksum(string(id))
 }
 
 func seedKeys[V any](m map[string]V) []string {
@@ -1603,59 +861,8 @@ func seedListHint(what string, names []string) string {
 	return fmt.Sprintf(" (%s: %s%s)", what, strings.Join(names, ", "), more)
 }
 
-// seedSuggest returns the candidate closest to word if it is close enough to
-// be a likely typo, else "".
+// seedSuggest returns the candidate closest to word if it is a likely typo,
+// else "" (see strictyaml.Suggest).
 func seedSuggest(word string, candidates []string) string {
-	for _, c := range candidates {
-		if strings.EqualFold(c, word) {
-			return c
-		}
-	}
-	if len(word) < 3 || len(word) > 64 {
-		return ""
-	}
-	best, bestDist, unique := "", 3, false
-	for _, c := range candidates {
-		if len(c) > len(word)+2 || len(word) > len(c)+2 {
-			continue // too far apart: the distance is at least the length difference
-		}
-		d := seedEditDistance(strings.ToLower(word), strings.ToLower(c))
-		switch {
-		case d < bestDist:
-			best, bestDist, unique = c, d, true
-		case d == bestDist:
-			unique = false
-		}
-	}
-	if !unique || bestDist > len(word)/3 {
-		return ""
-	}
-	return best
-}
-
-// seedEditDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and transpositions of adjacent letters.
-func seedEditDistance(a, b string) int {
-	rows := make([][]int, len(a)+1)
-	for i := range rows {
-		rows[i] = make([]int, len(b)+1)
-		rows[i][0] = i
-	}
-	for j := range rows[0] {
-		rows[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, rows[i-2][j-2]+1)
-			}
-			rows[i][j] = d
-		}
-	}
-	return rows[len(a)][len(b)]
+	return strictyaml.Suggest(word, candidates)
 }

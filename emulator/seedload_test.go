@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden/internal/strictyaml"
 )
 
 // seedDoc joins lines with newlines, so that the index of a line in the call
@@ -607,38 +609,9 @@ func seedLine(n int) string { return fmt.Sprintf("s.yaml:%d: ", n) }
 // TestSeedDecoderSupportsSeedTypes fails when seed.go gains a field of a
 // type the decoder does not handle, or one without a yaml tag.
 func TestSeedDecoderSupportsSeedTypes(t *testing.T) {
-	seen := map[reflect.Type]bool{}
-	var walk func(reflect.Type, string)
-	walk = func(ty reflect.Type, path string) {
-		if seen[ty] {
-			return
-		}
-		seen[ty] = true
-		switch ty {
-		case seedTimeType, seedPolicyType:
-			return
-		}
-		switch ty.Kind() {
-		case reflect.Pointer, reflect.Slice:
-			walk(ty.Elem(), path)
-		case reflect.Map:
-			if ty.Key().Kind() != reflect.String {
-				t.Errorf("%s: map key %s", path, ty.Key())
-			}
-			walk(ty.Elem(), path)
-		case reflect.Struct:
-			if got, want := len(seedFields(ty)), ty.NumField(); got != want {
-				t.Errorf("%s (%s): %d of %d fields have yaml tags", path, ty, got, want)
-			}
-			for i := range ty.NumField() {
-				walk(ty.Field(i).Type, path+"."+ty.Field(i).Name)
-			}
-		case reflect.String, reflect.Int, reflect.Bool:
-		default:
-			t.Errorf("%s: the seed decoder cannot decode %s", path, ty)
-		}
+	if err := strictyaml.Check(reflect.TypeFor[Seed]()); err != nil {
+		t.Error(err)
 	}
-	walk(reflect.TypeFor[Seed](), "Seed")
 }
 
 func TestValidateWithoutLines(t *testing.T) {
@@ -661,14 +634,14 @@ func TestValidateWithoutLines(t *testing.T) {
 	}
 }
 
-func TestSeedID18(t *testing.T) {
+func TestIDChecksum(t *testing.T) {
 	for id15, want := range map[string]string{
 		"00D5g000000EmuA": "00D5g000000EmuAEAS",
 		"001000000000000": "001000000000000AAA",
 		"ABCDEABCDEABCDE": "ABCDEABCDEABCDE555",
 	} {
-		if got := seedID18(id15); got != want {
-			t.Errorf("seedID18(%s) = %s, want %s", id15, got, want)
+		if got := idChecksum(id15); got != want {
+			t.Errorf("idChecksum(%s) = %s, want %s", id15, got, want)
 		}
 	}
 }

@@ -639,26 +639,40 @@ func lowerRune(r rune) rune {
 
 // foldCompare orders strings case-insensitively.
 func foldCompare(a, b string) int {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		ca, cb := a[i], b[j]
-		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
-			if 'A' <= ca && ca <= 'Z' {
-				ca += 'a' - 'A'
-			}
-			if 'A' <= cb && cb <= 'Z' {
-				cb += 'a' - 'A'
-			}
-			if ca != cb {
-				if ca < cb {
-					return -1
-				}
-				return 1
-			}
-			i++
-			j++
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
 			continue
 		}
+		if ca|cb >= utf8.RuneSelf {
+			// Restart at the beginning of the rune (the bytes before i
+			// are identical in a and b).
+			for i > 0 && !utf8.RuneStart(a[i]) {
+				i--
+			}
+			return foldCompareRunes(a[i:], b[i:])
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpInt(int64(len(a)), int64(len(b)))
+}
+
+// foldCompareRunes is foldCompare for strings with non-ASCII characters.
+func foldCompareRunes(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
 		ra, na := utf8.DecodeRuneInString(a[i:])
 		rb, nb := utf8.DecodeRuneInString(b[j:])
 		ra, rb = lowerRune(ra), lowerRune(rb)

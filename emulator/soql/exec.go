@@ -454,51 +454,100 @@ func (ex *executor) get(bp *bpath, row Row) any {
 	return row[bp.field.Name]
 }
 
+// sortKey is an ORDER BY value extracted once per row, typed so that
+// comparisons need no interface assertions.
+type sortKey struct {
+	s     string  // TypeString, TypeID
+	a, b  int64   // ints, bools (0/1), dates (day), date/times (unix s, ns)
+	f     float64 // numbers
+	isInt bool
+	null  bool
+}
+
+func makeSortKey(t Type, v any) sortKey {
+	if isNull(v) {
+		return sortKey{null: true}
+	}
+	var k sortKey
+	switch t {
+	case TypeString, TypeID:
+		k.s, _ = v.(string)
+	case TypeBool:
+		if b, _ := v.(bool); b {
+			k.a = 1
+		}
+	case TypeInt, TypeFloat:
+		if i, ok := asInt(v); ok {
+			k.a, k.f, k.isInt = i, float64(i), true
+		} else {
+			k.f, _ = asFloat(v)
+		}
+	case TypeDate:
+		k.a, _ = asDay(v)
+	case TypeDateTime:
+		tm, _ := asTime(v)
+		k.a, k.b = tm.Unix(), int64(tm.Nanosecond())
+	}
+	return k
+}
+
+func compareSortKeys(t Type, x, y *sortKey) int {
+	switch t {
+	case TypeString:
+		return foldCompare(x.s, y.s)
+	case TypeID:
+		return strings.Compare(x.s, y.s)
+	case TypeInt, TypeFloat:
+		if x.isInt && y.isInt {
+			return cmpInt(x.a, y.a)
+		}
+		return cmpFloat(x.f, y.f)
+	}
+	if c := cmpInt(x.a, y.a); c != 0 {
+		return c
+	}
+	return cmpInt(x.b, y.b)
+}
+
 // sort orders rows by the ORDER BY keys. Keys are extracted once per row;
 // ties keep the source order (the sort is stable).
 func (ex *executor) sort(p *plan, rows []Row) []Row {
-	type keyed struct {
-		idx  int
-		keys []any
-	}
 	nk := len(p.order)
-	ks := make([]keyed, len(rows))
-	buf := make([]any, len(rows)*nk)
+	keys := make([]sortKey, len(rows)*nk)
+	idx := make([]int32, len(rows))
 	for i, r := range rows {
-		k := buf[i*nk : (i+1)*nk : (i+1)*nk]
+		idx[i] = int32(i)
 		for j := range p.order {
-			k[j] = ex.get(p.order[j].path, r)
+			keys[i*nk+j] = makeSortKey(p.order[j].typ, ex.get(p.order[j].path, r))
 		}
-		ks[i] = keyed{idx: i, keys: k}
 	}
 	specs := p.order
-	slices.SortFunc(ks, func(a, b keyed) int {
+	slices.SortFunc(idx, func(a, b int32) int {
+		ka, kb := keys[int(a)*nk:], keys[int(b)*nk:]
 		for i := range specs {
 			s := &specs[i]
-			av, bv := a.keys[i], b.keys[i]
-			an, bn := isNull(av), isNull(bv)
-			if an || bn {
-				if an && bn {
+			x, y := &ka[i], &kb[i]
+			if x.null || y.null {
+				if x.null && y.null {
 					continue
 				}
-				if an == s.nullsFirst {
+				if x.null == s.nullsFirst {
 					return -1
 				}
 				return 1
 			}
-			c := compareValues(s.typ, av, bv)
-			if c != 0 {
+			if c := compareSortKeys(s.typ, x, y); c != 0 {
 				if s.desc {
 					return -c
 				}
 				return c
 			}
 		}
-		return a.idx - b.idx
+		return int(a - b)
 	})
-	out := make([]Row, len(ks))
-	for i := range ks {
-		out[i] = rows[ks[i].idx]
+	out := make([]Row, len(rows))
+	for i, j := range idx {
+		out[i] = rows[j]
 	}
 	return out
 }

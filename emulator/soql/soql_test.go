@@ -749,3 +749,32 @@ func TestLenientRowValues(t *testing.T) {
 		t.Errorf("aggregates:\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestFoldCompare(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"a", "", 1},
+		{"", "a", -1},
+		{"ABC", "abc", 0},
+		{"abc", "ABD", -1},
+		{"user10", "USER9", -1},
+		{"Zeta", "alpha", 1},
+		{"é", "É", 0},
+		{"é", "è", 1},
+		{"xé", "XÉy", -1},
+		{"aé", "ab", 1},
+		{"Ärger", "apfel", 1},
+		{"a\xff", "a\xfe", 0}, // invalid UTF-8 decodes to U+FFFD on both sides
+	}
+	for _, tc := range tests {
+		if got := foldCompare(tc.a, tc.b); got != tc.want {
+			t.Errorf("foldCompare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := foldCompare(tc.b, tc.a); got != -tc.want {
+			t.Errorf("foldCompare(%q, %q) = %d, want %d", tc.b, tc.a, got, -tc.want)
+		}
+	}
+}
