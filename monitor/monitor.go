@@ -106,6 +106,7 @@ type orgRun struct {
 	day       time.Time
 	used      int // API requests this UTC day
 	throttled bool
+	probed    time.Time // last /limits probe while the org's API limit held
 }
 
 type userRun struct {
@@ -344,6 +345,14 @@ func (m *Monitor) sweepFailed(ctx context.Context, r *orgRun, err error, now tim
 	var se *salesforce.Error
 	if errors.As(err, &se) && se.Cause == warden.CauseAPILimitExhausted {
 		cause = warden.CauseAPILimitExhausted
+		// The session refuses calls locally once the limit is reached; a
+		// /limits read (one request, at most every 5 minutes) lifts the
+		// hold as soon as the org has room again.
+		if now.Sub(r.probed) >= 5*time.Minute {
+			r.probed = now
+			r.used++
+			r.org.Session.Limits(ctx)
+		}
 	}
 	state := warden.StateUnknown
 	if cause == warden.CauseAPILimitExhausted {

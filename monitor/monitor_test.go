@@ -256,3 +256,55 @@ func TestPushDetectsDeactivation(t *testing.T) {
 	}
 	t.Fatalf("deactivation not seen within 5s: %+v", d.status(t, "erp.sync@globex.demo"))
 }
+
+func TestChaosRaisesNoFalseErrors(t *testing.T) {
+	d := startDemo(t, monitor.Options{NoPush: true, LivenessInterval: time.Millisecond})
+	ctx := t.Context()
+	const org = "Acme Corp"
+	if err := d.mon.SweepOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]warden.State{}
+	for _, s := range d.mon.Statuses() {
+		before[s.Username] = s.State
+	}
+	chaos := []map[string]any{
+		{"path": "/services/data/", "kind": "status", "status": 503, "probability": 0.25},
+		{"path": "/services/data/", "kind": "malformed", "probability": 0.1},
+		{"path": "/services/data/", "kind": "status", "status": 500, "probability": 0.1},
+		{"path": "/services/data/", "kind": "latency", "latency": "50ms", "probability": 0.2},
+		{"path": "/services/data/", "kind": "drop", "probability": 0.05},
+		{"path": "/services/oauth2/token", "kind": "status", "status": 503, "probability": 0.2},
+		{"path": "/services/Soap/", "kind": "status", "status": 502, "probability": 0.2},
+	}
+	for _, f := range chaos {
+		d.emu.Control(t, "POST", "faults", f, nil)
+	}
+	falseError := func() *warden.Alert {
+		d.alerts.mu.Lock()
+		defer d.alerts.mu.Unlock()
+		for _, a := range d.alerts.list {
+			if a.State == warden.StateError && before[a.Username] != warden.StateError && a.Username != "invoice.sync@acme.demo" {
+				return a
+			}
+		}
+		return nil
+	}
+	for i := 0; i < 12; i++ {
+		d.mon.SweepOrg(ctx, org)
+	}
+	if a := falseError(); a != nil {
+		t.Fatalf("false error alert during chaos: %+v", a)
+	}
+	// A real fault during the chaos is still detected.
+	d.emu.Control(t, "PATCH", "orgs/"+org+"/users/invoice.sync@acme.demo", map[string]any{"frozen": true}, nil)
+	for i := 0; i < 20 && d.alerts.find("invoice.sync@acme.demo", warden.StateError) == nil; i++ {
+		d.mon.SweepOrg(ctx, org)
+	}
+	if a := d.alerts.find("invoice.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen {
+		t.Fatalf("freeze not detected during chaos: %+v", a)
+	}
+	if a := falseError(); a != nil {
+		t.Fatalf("false error alert during chaos: %+v", a)
+	}
+}
