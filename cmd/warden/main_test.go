@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,3 +107,9 @@ func TestEmulatorRejectsBadSeed(t *testing.T) {
 	}
 }
 
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
+}

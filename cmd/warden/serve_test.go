@@ -1,0 +1,129 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden/emulator"
+	"github.com/wardenhq/warden/emulator/emulatortest"
+	"github.com/wardenhq/warden/notify"
+	"github.com/wardenhq/warden/notify/smtptest"
+)
+
+// TestServeAlertsThroughChannels runs "warden serve" against the demo orgs
+// with a signed webhook and an e-mail channel, and checks that the problems
+// of the demo arrive at both real endpoints, and metrics are served.
+func TestServeAlertsThroughChannels(t *testing.T) {
+	seed, key, err := emulator.Demo(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulatortest.Start(t, seed)
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := notify.VerifySignature("hook-secret", r.Header.Get("X-Warden-Timestamp"), r.Header.Get("X-Warden-Signature"), body, time.Now(), time.Minute); err != nil {
+			t.Errorf("webhook signature: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		bodies = append(bodies, string(body))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	smtp, err := smtptest.NewServer(smtptest.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtp.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "warden.yaml")
+	if err := writeDemoConfig(t.Context(), dir, path, emu.URL, "127.0.0.1:0", time.Second, key); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	f.WriteString(`notifications:
+  - name: hook
+    kind: webhook
+    url: ` + hook.URL + `/warden
+    secret: ${HOOK_SECRET}
+    minSeverity: high
+  - name: mail
+    kind: email
+    smtpHost: 127.0.0.1
+    smtpPort: ` + itoa(smtp.Port) + `
+    from: warden@example.com
+    to: [oncall@example.com]
+    minSeverity: high
+    owners: [marketing]
+`)
+	f.Close()
+	var out strings.Builder
+	m := &Main{Stdout: &out, Stderr: io.Discard, Getenv: func(k string) string {
+		if k == "HOOK_SECRET" {
+			return "hook-secret"
+		}
+		return ""
+	}}
+	ready := make(chan string, 2)
+	m.Ready = func(name, url string) { ready <- url }
+	ctx, cancel := contextWithCancel(t)
+	done := make(chan int)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", path}) }()
+	var base string
+	select {
+	case base = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve not ready")
+	}
+	defer func() { cancel(); <-done }()
+	waitFor(t, "alerts", 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(strings.Join(bodies, "\n"), "marketing.sync@acme.demo") && len(smtp.Messages()) > 0
+	})
+	mu.Lock()
+	all := strings.Join(bodies, "\n")
+	mu.Unlock()
+	for _, want := range []string{`"cause":"user_frozen"`, `"cause":"user_deactivated"`, `"cause":"password_locked"`, "Marketing Connector"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("webhook deliveries lack %s", want)
+		}
+	}
+	if strings.Contains(all, "invoice.sync@acme.demo") {
+		t.Errorf("a healthy user was announced")
+	}
+	msgs := smtp.Messages()
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "user_frozen") || !strings.Contains(string(msgs[0].Data), "marketing.sync@acme.demo") {
+		t.Errorf("e-mail routed to the marketing team: %d messages", len(msgs))
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`warden_user_state{org="acme",state="error",username="marketing.sync@acme.demo"} 1`, "warden_sweep_duration_seconds", "warden_api_requests_total", "warden_alerts_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/status"} {
+		resp, err := http.Get(base + p)
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: %v %v", p, err, resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
