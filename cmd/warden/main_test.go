@@ -107,7 +107,6 @@ func TestEmulatorRejectsBadSeed(t *testing.T) {
 	}
 }
 
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
