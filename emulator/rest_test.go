@@ -357,3 +357,22 @@ func TestQueryColumnsForSalesforceCLI(t *testing.T) {
 		t.Errorf("relationship column: %+v", prof)
 	}
 }
+
+func TestQueryCacheSeesEveryChange(t *testing.T) {
+	e := start(t)
+	tok := e.admin()
+	q := "SELECT IsFrozen FROM UserLogin WHERE UserId IN (SELECT Id FROM User WHERE Username = '" + intUser + "')"
+	frozen := func() any { return records(e.query(tok, q))[0]["IsFrozen"] }
+	if frozen() != false || frozen() != false {
+		t.Fatal("initial state")
+	}
+	e.Control(t, "PATCH", "orgs/Acme/users/"+intUser, map[string]any{"frozen": true}, nil)
+	if frozen() != true {
+		t.Error("a cached answer hid a freeze")
+	}
+	n := e.query(tok, "SELECT COUNT() FROM LoginHistory")["totalSize"].(float64)
+	e.admin() // a login writes a LoginHistory row
+	if m := e.query(tok, "SELECT COUNT() FROM LoginHistory")["totalSize"].(float64); m != n+1 {
+		t.Errorf("LoginHistory count %v after a login, want %v", m, n+1)
+	}
+}

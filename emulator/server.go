@@ -64,6 +64,7 @@ type Server struct {
 	faults     []*fault
 	events     *eventLog
 	queryCache map[string]*soql.Query
+	pageCache  map[string][]byte // single-page query answers, see query
 }
 
 // session is an access token.
@@ -105,7 +106,7 @@ func New(seed *Seed, opts Options) (*Server, error) {
 		opts: opts, log: opts.Logger,
 		orgByID: map[string]*org{}, userByName: map[string]*user{}, appByKey: map[string]*connectedApp{},
 		sessions: map[string]*session{}, refresh: map[string]*refreshToken{}, codes: map[string]*authCode{},
-		cursors: map[string]*cursor{}, mail: map[string][]Mail{}, queryCache: map[string]*soql.Query{},
+		cursors: map[string]*cursor{}, mail: map[string][]Mail{}, queryCache: map[string]*soql.Query{}, pageCache: map[string][]byte{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
