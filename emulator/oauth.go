@@ -108,10 +108,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 // clientApp authenticates the client from the body or HTTP Basic. With
 // needSecret false a missing secret is accepted (public clients).
 func (s *Server) clientApp(w http.ResponseWriter, r *http.Request, needSecret bool) *connectedApp {
-	id, secret, basic := r.BasicAuth()
-	if !basic {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, secret := clientCredentials(r)
 	a := s.appByKey[id]
 	if a == nil {
 		oauthError(w, 400, "invalid_client_id", "client identifier invalid")
@@ -124,33 +121,45 @@ func (s *Server) clientApp(w http.ResponseWriter, r *http.Request, needSecret bo
 	return a
 }
 
+// clientCredentials returns the client id and secret from HTTP Basic
+// authentication or the form body.
+func clientCredentials(r *http.Request) (id, secret string) {
+	if id, secret, ok := r.BasicAuth(); ok {
+		return id, secret
+	}
+	return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+}
+
 func (s *Server) grantPassword(w http.ResponseWriter, r *http.Request) {
 	a := s.clientApp(w, r, true)
 	if a == nil {
 		return
 	}
-	u, f := s.login(attempt{username: r.PostForm.Get("username"), password: r.PostForm.Get("password"), checkPass: true,
-		ip: clientIP(r), loginType: "Remote Access 2.0", app: a, loginURL: r.Host})
-	if f == loginOK && u.org != a.org {
+	s.grant(w, r, attempt{username: r.PostForm.Get("username"), password: r.PostForm.Get("password"), checkPass: true,
+		ip: clientIP(r), loginType: "Remote Access 2.0", app: a, loginURL: r.Host}, "api web id")
+}
+
+// grant runs the login of an app's grant and answers with a new access
+// token or the token endpoint's error.
+func (s *Server) grant(w http.ResponseWriter, r *http.Request, at attempt, scope string) {
+	u, f := s.login(at)
+	if f == loginOK && u.org != at.app.org {
 		f = failUnknownUser
 	}
-	if f == loginOK && !a.approved(u) {
+	if f == loginOK && !at.app.approved(u) {
 		f = failNotApproved
 	}
 	if f != loginOK {
 		tokenFailure(w, f)
 		return
 	}
-	s.writeToken(w, r, u, a, nil, scopeOr(r, "api web id"))
+	s.writeToken(w, r, u, at.app, nil, scopeOr(r, scope))
 }
 
 func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	t := s.refresh[r.PostForm.Get("refresh_token")]
-	id, secret, basic := r.BasicAuth()
-	if !basic {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, secret := clientCredentials(r)
 	if s.appByKey[id] == nil {
 		oauthError(w, 400, "invalid_client_id", "client identifier invalid")
 		return
@@ -236,18 +245,7 @@ func (s *Server) grantJWT(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub, _ := claims["sub"].(string)
-	u, f := s.login(attempt{username: sub, ip: clientIP(r), loginType: "Remote Access 2.0", app: app, loginURL: r.Host})
-	if f == loginOK && u.org != app.org {
-		f = failUnknownUser
-	}
-	if f == loginOK && !app.approved(u) {
-		f = failNotApproved
-	}
-	if f != loginOK {
-		tokenFailure(w, f)
-		return
-	}
-	s.writeToken(w, r, u, app, nil, scopeOr(r, "api id web"))
+	s.grant(w, r, attempt{username: sub, ip: clientIP(r), loginType: "Remote Access 2.0", app: app, loginURL: r.Host}, "api id web")
 }
 
 func audienceOK(aud any, self string) bool {
@@ -300,12 +298,7 @@ func (s *Server) grantClientCredentials(w http.ResponseWriter, r *http.Request) 
 		oauthError(w, 400, "invalid_grant", "no client credentials user enabled")
 		return
 	}
-	u, f := s.login(attempt{user: a.ccUser, ip: clientIP(r), loginType: "Remote Access 2.0", app: a, loginURL: r.Host})
-	if f != loginOK {
-		tokenFailure(w, f)
-		return
-	}
-	s.writeToken(w, r, u, a, nil, scopeOr(r, "api"))
+	s.grant(w, r, attempt{user: a.ccUser, ip: clientIP(r), loginType: "Remote Access 2.0", app: a, loginURL: r.Host}, "api")
 }
 
 func (s *Server) grantCode(w http.ResponseWriter, r *http.Request) {
