@@ -21,9 +21,13 @@ import (
 )
 
 // Config is a parsed and validated warden.yaml.
+//
+// File paths in it (store.path, a local secret store's path and keyFile)
+// are kept as written, defaults included; they are relative to the
+// configuration file's directory, so open them through Resolve.
 type Config struct {
 	// Path is the file the configuration was read from; relative paths in
-	// it are resolved against its directory.
+	// it are resolved against its directory (see Resolve).
 	Path string `yaml:"-"`
 
 	Store         Store          `yaml:"store,omitempty"`
@@ -42,8 +46,7 @@ type Config struct {
 type Store struct {
 	// Driver is sqlite (default) or postgres.
 	Driver string `yaml:"driver,omitempty"`
-	// Path is the SQLite file (default warden.db beside the config file;
-	// Load resolves it against the config file's directory).
+	// Path is the SQLite file (default warden.db, beside the config file).
 	Path string `yaml:"path,omitempty"`
 	// DSN is the PostgreSQL connection string (use ${ENV} for passwords).
 	DSN string `yaml:"dsn,omitempty"`

@@ -48,15 +48,15 @@ func TestLoadFull(t *testing.T) {
 	if c.Path != "testdata/full.yaml" {
 		t.Errorf("Path = %q", c.Path)
 	}
-	// Relative paths are resolved against the file's directory.
-	if c.Store.Driver != "sqlite" || c.Store.Path != filepath.Join("testdata", "data", "warden.db") {
+	// Paths stay as written; Resolve makes them relative to the file.
+	if c.Store.Driver != "sqlite" || c.Store.Path != "data/warden.db" || c.Resolve(c.Store.Path) != filepath.Join("testdata", "data", "warden.db") {
 		t.Errorf("store: %+v", c.Store)
 	}
 	if r := c.Store.Retention; r.Health.D() != 720*time.Hour || r.Findings.D() != 2160*time.Hour || r.Rotations.D() != 8760*time.Hour {
 		t.Errorf("retention: %+v", r)
 	}
 	want := []SecretStore{
-		{Name: "local", Kind: "local", Path: filepath.Join("testdata", "secrets.json"), KeyFile: filepath.Join("testdata", "warden.key")},
+		{Name: "local", Kind: "local", Path: "secrets.json", KeyFile: "warden.key"},
 		{Name: "vault", Kind: "vault", Address: "https://vault.acme.example:8200", Token: "hvs.vault-token-secret", Mount: "kv", Prefix: "warden/prod/"},
 		{Name: "azure", Kind: "azurekv", VaultURL: "https://acme-warden.vault.azure.net", Prefix: "warden-"},
 	}
@@ -87,15 +87,17 @@ func TestLoadFull(t *testing.T) {
 }
 
 func TestParseDefaults(t *testing.T) {
-	c, err := Parse([]byte("orgs:\n  - {name: acme, loginUrl: 'https://login.salesforce.com'}\n"), "/etc/warden/warden.yaml", getenv)
+	c, err := Parse([]byte("orgs:\n  - {name: acme, loginUrl: 'https://login.salesforce.com', monitoringCredential: m}\n"+
+		"credentials:\n  - {name: m, org: acme, kind: password, username: m@acme.example}\n"), "/etc/warden/warden.yaml", getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &Config{
-		Path:   "/etc/warden/warden.yaml",
-		Store:  Store{Driver: "sqlite", Path: "/etc/warden/warden.db"},
-		Server: Server{Addr: DefaultServerAddr},
-		Orgs:   []Org{{Name: "acme", LoginURL: "https://login.salesforce.com", DailyAPIShare: DefaultDailyAPIShare}},
+		Path:        "/etc/warden/warden.yaml",
+		Store:       Store{Driver: "sqlite", Path: "warden.db"},
+		Server:      Server{Addr: DefaultServerAddr},
+		Orgs:        []Org{{Name: "acme", LoginURL: "https://login.salesforce.com", MonitoringCredential: "m", DailyAPIShare: DefaultDailyAPIShare}},
+		Credentials: []Credential{{Name: "m", Org: "acme", Kind: "password", Username: "m@acme.example"}},
 		Monitor: Monitor{
 			SweepInterval:         Duration(DefaultSweepInterval),
 			LivenessInterval:      Duration(DefaultLivenessInterval),
@@ -103,8 +105,11 @@ func TestParseDefaults(t *testing.T) {
 			DailyAPIShare:         DefaultDailyAPIShare,
 		},
 	}
-	if !reflect.DeepEqual(c, want) {
-		t.Errorf("got  %+v\nwant %+v", c, want)
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+	if got := c.Resolve(c.Store.Path); got != "/etc/warden/warden.db" {
+		t.Errorf("Resolve(store.path) = %q", got)
 	}
 
 	c, err = Parse([]byte(strings.Join([]string{
@@ -119,7 +124,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	if c.Store.Path != "" || c.SecretStores[0].Mount != "secret" || c.SecretStores[0].Prefix != "warden/" ||
 		c.SecretStores[1].Path != "/var/lib/warden/secrets.json" || c.SecretStores[1].KeyFile != "" ||
-		c.SecretStores[2].Path != filepath.Join("conf", "secrets.json") {
+		c.SecretStores[2].Path != "secrets.json" || c.Resolve(c.SecretStores[2].Path) != filepath.Join("conf", "secrets.json") {
 		t.Errorf("got %+v %+v", c.Store, c.SecretStores)
 	}
 }
@@ -178,14 +183,14 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"env", []string{
 			`warden.yaml:3: store.dsn: environment variable PG_DSN is not set`,
-			`warden.yaml:6: orgs[0].loginUrl: unterminated "${" (write ${NAME}, or $$ for a literal $)`,
+			`warden.yaml:5: server.publicUrl: unterminated "${" (write ${NAME}, or $$ for a literal $)`,
 			`warden.yaml:11: secretStores[0].address: environment variable VAULT_HOST is not set`,
 			`warden.yaml:12: secretStores[0].token: "${VAULT-TOKEN}" is not an environment variable name (write ${NAME} or ${NAME:-default}, or $$ for a literal $)`,
 		}},
 		{"keys", []string{
 			`warden.yaml:3: unknown key "retension" in store (known keys: driver, path, dsn, retention; did you mean "retention"?)`,
-			`warden.yaml:8: unknown key "loginURL" in orgs[0] (known keys: name, loginUrl, monitoringCredential, dailyApiShare; did you mean "loginUrl"?)`,
-			`warden.yaml:9: duplicate key "name" in orgs[0] (first at line 6)`,
+			`warden.yaml:8: unknown key "contact" in owners[0] (known keys: team, contacts; did you mean "contacts"?)`,
+			`warden.yaml:9: duplicate key "team" in owners[0] (first at line 6)`,
 			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor; did you mean "monitor"?)`,
 		}},
 		{"notifications", []string{
@@ -211,13 +216,16 @@ func TestParseErrors(t *testing.T) {
 		{"orgs", []string{
 			`warden.yaml:4: orgs[0].monitoringCredential: credential "monitor-uat" belongs to org "acme-dev", not "acme-prod"`,
 			`warden.yaml:5: orgs[1].name: duplicate org name "acme-prod" (also orgs[0].name at line 2)`,
+			`warden.yaml:5: orgs[1].monitoringCredential: is required (the credential Warden reads the org with)`,
 			`warden.yaml:6: orgs[1].loginUrl: "login.salesforce.com" is not an absolute http(s) URL (e.g. https://login.salesforce.com)`,
 			`warden.yaml:7: orgs[2].name: "acme uat" is not a valid name (use letters, digits, '.', '_' and '-')`,
 			`warden.yaml:8: orgs[2].loginUrl: "ftp://test.salesforce.com" is not an absolute http(s) URL (e.g. https://login.salesforce.com)`,
 			`warden.yaml:9: orgs[2].monitoringCredential: credential "nothing" not found (no credentials of org "acme uat" are declared)`,
 			`warden.yaml:10: orgs[2].dailyApiShare: must be more than 0 and at most 1 (a share of the org's daily API requests, e.g. 0.05), got -0.5`,
 			`warden.yaml:11: orgs[3].name: is required`,
+			`warden.yaml:11: orgs[3].monitoringCredential: is required (the credential Warden reads the org with)`,
 			`warden.yaml:12: orgs[4].loginUrl: is required (e.g. https://login.salesforce.com, https://test.salesforce.com or a My Domain URL)`,
+			`warden.yaml:12: orgs[4].monitoringCredential: is required (the credential Warden reads the org with)`,
 		}},
 		{"owners", []string{
 			`warden.yaml:3: owners[0].contacts[1]: "finance-slack" is neither an e-mail address nor a notification channel (channels: ops-pager)`,
@@ -266,10 +274,10 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:4: store.retention.findings: "-24h" is negative`,
 			`warden.yaml:5: store.retention.rotations: expected a duration such as 30s, 15m or 720h, found a list`,
 			`warden.yaml:6: server: expected a mapping, found ":8080"`,
-			`warden.yaml:10: orgs[0].dailyApiShare: "a lot" is not a number`,
-			`warden.yaml:15: notifications[0].smtpPort: "587" is not an integer`,
-			`warden.yaml:17: notifications[0].to: expected a list, found "ops@acme.example"`,
-			`warden.yaml:19: monitor.sweepInterval: "30" is not a duration (use a number with a unit: 30s, 15m, 720h)`,
+			`warden.yaml:9: owners[0].contacts: expected a list, found "finance@acme.example"`,
+			`warden.yaml:14: notifications[0].smtpPort: "587" is not an integer`,
+			`warden.yaml:18: monitor.sweepInterval: "30" is not a duration (use a number with a unit: 30s, 15m, 720h)`,
+			`warden.yaml:19: monitor.dailyApiShare: "a lot" is not a number`,
 		}},
 		{"users", []string{
 			`warden.yaml:16: users[1].credential: credential "acme-jwt" logs in as "billing@acme.example", not as this user`,
@@ -373,6 +381,7 @@ func TestParseEnv(t *testing.T) {
 		"  - name: ${ORG}",
 		"    loginUrl: ${SF_URL}",
 		"    dailyApiShare: ${SHARE}",
+		"    monitoringCredential: c",
 		"credentials:",
 		"  - name: c",
 		"    org: ${ORG}",

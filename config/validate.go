@@ -202,7 +202,6 @@ func (v *validator) store() {
 		if s.Path == "" {
 			s.Path = DefaultSQLitePath
 		}
-		s.Path = v.c.Resolve(s.Path)
 	case "postgres":
 		if s.DSN == "" {
 			v.add("store.dsn", "is required with driver postgres")
@@ -299,8 +298,6 @@ func (v *validator) secretStore(p string, s *SecretStore) {
 		if s.Path == "" {
 			s.Path = DefaultSecretsPath
 		}
-		s.Path = v.c.Resolve(s.Path)
-		s.KeyFile = v.c.Resolve(s.KeyFile)
 	case "vault":
 		switch {
 		case s.Address == "":
@@ -341,7 +338,9 @@ func (v *validator) org(p string, o *Org) {
 	case !httpURL(o.LoginURL):
 		v.add(p+".loginUrl", "%q is not an absolute http(s) URL (e.g. https://login.salesforce.com)", o.LoginURL)
 	}
-	if o.MonitoringCredential != "" {
+	if o.MonitoringCredential == "" {
+		v.add(p+".monitoringCredential", "is required (the credential Warden reads the org with)")
+	} else {
 		v.credentialOf(p+".monitoringCredential", o.MonitoringCredential, o.Name)
 	}
 	switch {
