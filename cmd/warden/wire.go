@@ -239,7 +239,18 @@ func (e *env) session(ctx context.Context, name string) (*salesforce.Session, er
 // monitor builds the monitor of every configured org.
 func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *monitor.Metrics) (*monitor.Monitor, error) {
 	var orgs []*monitor.Org
-	for _, oc := range e.cfg.Orgs {
+	stored, err := e.store.Orgs(ctx) // declared in the file or added with "warden org add"
+	if err != nil {
+		return nil, err
+	}
+	for _, oc := range stored {
+		if oc.MonitoringCredential == "" {
+			e.logger.Warn("org has no monitoring credential; not monitored", "org", oc.Name)
+			continue
+		}
+		if e.clients[oc.Name] == nil {
+			e.clients[oc.Name] = salesforce.New(salesforce.Config{LoginURL: oc.LoginURL, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
+		}
 		sess, err := e.session(ctx, oc.MonitoringCredential)
 		if err != nil {
 			return nil, fmt.Errorf("org %s: monitoring credential: %w", oc.Name, err)
