@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
@@ -77,8 +78,33 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) erro
 	defer cancel()
 	monDone := make(chan error, 1)
 	go func() { monDone <- mon.Run(ctx) }()
+	go e.prune(ctx, time.Hour)
 	err = serve(ctx, ln, web.New(web.Options{Source: mon, Gatherer: reg}))
 	cancel()
 	<-monDone
 	return err
+}
+
+// prune deletes history older than the configured retention, now and then
+// every interval, until ctx ends.
+func (e *env) prune(ctx context.Context, every time.Duration) {
+	r := e.cfg.Store.Retention
+	ret := warden.Retention{Health: r.Health.D(), Findings: r.Findings.D(), Rotations: r.Rotations.D()}
+	if ret == (warden.Retention{}) {
+		return // keep everything
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := e.store.Prune(ctx, ret, time.Now()); err != nil && ctx.Err() == nil {
+			e.logger.Warn("pruning history failed", "err", warden.ErrorMessage(err))
+		} else if n > 0 {
+			e.logger.Info("pruned history", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
