@@ -24,6 +24,8 @@ echo "== fuzz (${FUZZTIME} each)"
 go test -run='^$' -fuzz='^FuzzParse$' -fuzztime="$FUZZTIME" ./emulator/soql
 go test -run='^$' -fuzz='^FuzzParseSeed$' -fuzztime="$FUZZTIME" ./emulator
 go test -run='^$' -fuzz='^FuzzParse$' -fuzztime="$FUZZTIME" ./config
+go test -run='^$' -fuzz='^FuzzParseAuthURL$' -fuzztime="$FUZZTIME" ./inventory
+go test -run='^$' -fuzz='^FuzzParseSFAuth$' -fuzztime="$FUZZTIME" ./inventory
 go test -run='^$' -fuzz='^FuzzDecodeFile$' -fuzztime="$FUZZTIME" ./secret/local
 go test -run='^$' -fuzz='^FuzzEscape$' -fuzztime="$FUZZTIME" ./secret/azurekv
 

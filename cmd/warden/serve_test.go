@@ -108,12 +108,17 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "user_frozen") || !strings.Contains(string(msgs[0].Data), "marketing.sync@acme.demo") {
 		t.Errorf("e-mail routed to the marketing team: %d messages", len(msgs))
 	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	// Alerts go out while a sweep runs; the state gauges are set after it.
+	var metrics []byte
+	waitFor(t, "metrics", 10*time.Second, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return false
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return strings.Contains(string(metrics), `warden_user_state{org="acme",state="error",username="marketing.sync@acme.demo"} 1`)
+	})
 	for _, want := range []string{`warden_user_state{org="acme",state="error",username="marketing.sync@acme.demo"} 1`, "warden_sweep_duration_seconds", "warden_api_requests_total", "warden_alerts_total"} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("metrics lack %s", want)

@@ -1,0 +1,436 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/inventory"
+	"github.com/wardenhq/warden/salesforce"
+)
+
+// The inventory listings: users, dependents and impact. Shared helpers of
+// the inventory commands (org, discover) live here too.
+
+func init() {
+	register("users", "list the integration users in the inventory", runUsers)
+	register("dependents", "list the applications that depend on integration users", runDependents)
+	register("impact", "show what breaks if a user is frozen or its password changes", runImpact)
+}
+
+const usersUsage = `users [--config FILE] [--org NAME] [--owner TEAM] [--json]
+
+Lists the integration users in the inventory: those declared in the
+configuration and those added with "warden discover --write", with their
+credential, owner team, number of dependents and the reasons discovery
+found them for. --json prints an array of objects with org, username,
+userId, credential, credentialKind, owner, description, reasons and
+dependents (names).`
+
+const dependentsUsage = `dependents [--config FILE] [--org NAME] [--user USERNAME] [--owner TEAM] [--json]
+
+Lists the applications that use integration users, with their owner team,
+contact, how they receive credentials (delivery: broker, secret_store,
+webhook, manual) and the object access they need. --json prints an array of
+dependents.`
+
+const impactUsage = `impact [--config FILE] [--json] [ORG/]USERNAME
+
+Answers "what breaks if this user is frozen or its password changes": the
+user, its credential (its kind and where the secret lives, never the
+secret), every dependent with its owner team, contacts and delivery, and
+which of them break in each case, with the rules behind the answer. An
+unknown org or user exits 3.`
+
+// userRow is one user in "warden users" output.
+type userRow struct {
+	Org            string   `json:"org"`
+	Username       string   `json:"username"`
+	UserID         string   `json:"userId"`
+	Credential     string   `json:"credential"`
+	CredentialKind string   `json:"credentialKind"`
+	Owner          string   `json:"owner"`
+	Description    string   `json:"description"`
+	Reasons        []string `json:"reasons"`
+	Dependents     []string `json:"dependents"`
+}
+
+func runUsers(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("users", usersUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	org := fs.String("org", "", "only the users of this org")
+	owner := fs.String("owner", "", "only the users owned by this team")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	e, err := m.openInventory(ctx, *file, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.checkOrg(ctx, *org); err != nil {
+		return err
+	}
+	users, err := e.store.Users(ctx, warden.UserFilter{Org: *org, Owner: *owner})
+	if err != nil {
+		return err
+	}
+	deps, err := e.store.Dependents(ctx, warden.DependentFilter{Org: *org})
+	if err != nil {
+		return err
+	}
+	creds, err := e.store.Credentials(ctx, *org)
+	if err != nil {
+		return err
+	}
+	kinds := map[string]warden.CredentialKind{}
+	for _, c := range creds {
+		kinds[c.Name] = c.Kind
+	}
+	rows := make([]userRow, 0, len(users))
+	for _, u := range users {
+		r := userRow{Org: u.Org, Username: u.Username, UserID: u.UserID, Credential: u.Credential, CredentialKind: string(kinds[u.Credential]),
+			Owner: u.Owner, Description: u.Description, Reasons: nonNil(u.Reasons), Dependents: []string{}}
+		for _, d := range deps {
+			if d.Org == u.Org && strings.EqualFold(d.Username, u.Username) {
+				r.Dependents = append(r.Dependents, d.Name)
+			}
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, rows)
+	}
+	tw := table(m.Stdout)
+	fmt.Fprintln(tw, "ORG\tUSERNAME\tCREDENTIAL\tOWNER\tDEPENDENTS\tREASONS")
+	for _, r := range rows {
+		cred := orDash(r.Credential)
+		if r.CredentialKind != "" {
+			cred += " (" + r.CredentialKind + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.Org, r.Username, cred, orDash(r.Owner), len(r.Dependents), orDash(strings.Join(r.Reasons, "; ")))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(m.Stdout, "(no integration users; declare them in the configuration or run warden discover --org NAME --write)")
+	}
+	return nil
+}
+
+func runDependents(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("dependents", dependentsUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	org := fs.String("org", "", "only the dependents in this org")
+	user := fs.String("user", "", "only the dependents of this integration user")
+	owner := fs.String("owner", "", "only the dependents owned by this team")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	e, err := m.openInventory(ctx, *file, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.checkOrg(ctx, *org); err != nil {
+		return err
+	}
+	if *user != "" {
+		users, err := e.store.Users(ctx, warden.UserFilter{Org: *org})
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, u := range users {
+			found = found || strings.EqualFold(u.Username, *user)
+		}
+		if !found {
+			where := ""
+			if *org != "" {
+				where = " of org " + *org
+			}
+			return warden.Errorf(warden.ENOTFOUND, "no integration user %q%s in the inventory (see warden users)", *user, where)
+		}
+	}
+	deps, err := e.store.Dependents(ctx, warden.DependentFilter{Org: *org, Owner: *owner})
+	if err != nil {
+		return err
+	}
+	out := make([]*warden.Dependent, 0, len(deps))
+	for _, d := range deps {
+		if *user == "" || strings.EqualFold(d.Username, *user) {
+			out = append(out, d)
+		}
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, out)
+	}
+	tw := table(m.Stdout)
+	fmt.Fprintln(tw, "ORG\tDEPENDENT\tUSER\tOWNER\tCONTACT\tDELIVERY\tOBJECTS")
+	for _, d := range out {
+		var objs []string
+		for _, o := range d.Objects {
+			objs = append(objs, o.Object+":"+strings.Join(o.Access, ","))
+		}
+		delivery := d.Delivery
+		if delivery == "" {
+			delivery = warden.DeliveryManual
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Org, d.Name, d.Username, orDash(d.Owner), orDash(d.Contact), delivery, orDash(strings.Join(objs, " ")))
+	}
+	return tw.Flush()
+}
+
+func runImpact(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("impact", impactUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return m.parse(fs, args)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(m.Stderr, "warden: impact needs one USERNAME (or ORG/USERNAME)\nRun \"warden impact --help\" for usage.\n")
+		return errUsage
+	}
+	e, err := m.openInventory(ctx, *file, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	org, username, ok := strings.Cut(fs.Arg(0), "/")
+	if !ok { // a bare username must name one user of the inventory
+		if org, username, err = findUser(ctx, e.store, fs.Arg(0)); err != nil {
+			return err
+		}
+	}
+	r, err := inventory.Impact(ctx, e.store, org, username)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, r)
+	}
+	printImpact(m.Stdout, r)
+	return nil
+}
+
+// printImpact writes an impact report for people.
+func printImpact(w io.Writer, r *inventory.ImpactReport) {
+	fmt.Fprintf(w, "%s/%s\n", r.Org, r.Username)
+	if r.Owner != nil {
+		fmt.Fprintf(w, "  owner:       %s%s\n", r.Owner.Team, parenList(r.Owner.Contacts))
+	} else {
+		fmt.Fprintf(w, "  owner:       - (no owner team recorded)\n")
+	}
+	if c := r.Credential; c != nil {
+		legacy := ""
+		if c.Legacy {
+			legacy = ", legacy: Salesforce is retiring password logins"
+		}
+		fmt.Fprintf(w, "  credential:  %s: %s%s; its secret is in secret store %q under key %q\n", c.Name, c.Kind, legacy, c.SecretStore, c.SecretKey)
+	} else {
+		fmt.Fprintf(w, "  credential:  - (none recorded)\n")
+	}
+	if len(r.Reasons) > 0 {
+		fmt.Fprintf(w, "  found for:   %s\n", strings.Join(r.Reasons, "; "))
+	}
+	if len(r.Monitoring) > 0 {
+		fmt.Fprintf(w, "  warden:      reads org %s as this user\n", strings.Join(r.Monitoring, ", "))
+	}
+	fmt.Fprintln(w)
+	if len(r.Dependents) == 0 {
+		fmt.Fprintln(w, "No dependent applications are recorded for this user: nothing known breaks (declare them under dependents: in the configuration).")
+	} else {
+		tw := table(w)
+		fmt.Fprintln(tw, "DEPENDENT\tOWNER\tCONTACTS\tDELIVERY\tIF FROZEN\tIF PASSWORD CHANGES")
+		for _, d := range r.Dependents {
+			contacts := append([]string{}, d.OwnerContacts...)
+			if d.Contact != "" && !containsString(contacts, d.Contact) {
+				contacts = append([]string{d.Contact}, contacts...)
+			}
+			pw := map[string]string{inventory.PasswordBreaks: "breaks", inventory.PasswordViaWarden: "recovers with Warden",
+				inventory.PasswordUnaffected: "unaffected"}[d.PasswordChange]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tbreaks\t%s\n", d.Name, orDash(d.Owner), orDash(strings.Join(contacts, ", ")), d.Delivery, pw)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "How each receives credentials:")
+		for _, d := range r.Dependents {
+			fmt.Fprintf(w, "  %s: %s\n", d.Name, d.HowItGetsCredentials)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "If the user is frozen: %s: %s.\n", breaks(len(r.OnFreeze)), strings.Join(r.OnFreeze, ", "))
+		switch {
+		case len(r.OnPasswordChange) == 0 && len(r.AfterWardenUpdate) == 0:
+			fmt.Fprintln(w, "If its password changes: no dependent breaks.")
+		default:
+			if len(r.OnPasswordChange) > 0 {
+				fmt.Fprintf(w, "If its password changes: %s until its owner puts in the new credential: %s.\n",
+					breaks(len(r.OnPasswordChange)), strings.Join(r.OnPasswordChange, ", "))
+			} else {
+				fmt.Fprintln(w, "If its password changes: no dependent needs a change of its own.")
+			}
+			if len(r.AfterWardenUpdate) > 0 {
+				fmt.Fprintf(w, "  %s until Warden's stored credential is updated (nothing to change in the application): %s.\n",
+					breaks(len(r.AfterWardenUpdate)), strings.Join(r.AfterWardenUpdate, ", "))
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Why:")
+	for _, rule := range r.Rules {
+		fmt.Fprintf(w, "  - %s\n", rule)
+	}
+}
+
+// openInventory loads the configuration and opens the environment.
+func (m *Main) openInventory(ctx context.Context, file string, logger *slog.Logger) (*env, error) {
+	cfg, err := m.loadConfig(m.configPath(file))
+	if err != nil {
+		return nil, err
+	}
+	return m.open(ctx, cfg, logger)
+}
+
+// checkOrg returns an ENOTFOUND error naming org when it is set and not in
+// the inventory.
+func (e *env) checkOrg(ctx context.Context, org string) error {
+	if org == "" {
+		return nil
+	}
+	if _, err := e.store.Org(ctx, org); err != nil {
+		if warden.ErrorKind(err) == warden.ENOTFOUND {
+			return warden.Errorf(warden.ENOTFOUND, "org %q is not in the inventory (see warden org list)", org)
+		}
+		return err
+	}
+	return nil
+}
+
+// orgClient returns the Salesforce client of an inventory org. m.open
+// builds clients for the orgs of the configuration; orgs added with
+// "warden org add" get theirs here.
+func (e *env) orgClient(o *warden.Org) *salesforce.Client {
+	if c := e.clients[o.Name]; c != nil {
+		return c
+	}
+	c := salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
+	e.clients[o.Name] = c
+	return c
+}
+
+// orgSession returns a session on an inventory org as its monitoring
+// credential.
+func (e *env) orgSession(ctx context.Context, name string) (*warden.Org, *salesforce.Session, error) {
+	o, err := e.store.Org(ctx, name)
+	if err != nil {
+		if warden.ErrorKind(err) == warden.ENOTFOUND {
+			return nil, nil, warden.Errorf(warden.ENOTFOUND, "org %q is not in the inventory (see warden org list, or add it with warden org add)", name)
+		}
+		return nil, nil, err
+	}
+	if o.MonitoringCredential == "" {
+		return nil, nil, warden.Errorf(warden.EINVALID, "org %s has no monitoring credential to read it with (add one with warden org add, or set monitoringCredential in the configuration)", name)
+	}
+	e.orgClient(o)
+	s, err := e.session(ctx, o.MonitoringCredential)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, s, nil
+}
+
+// progress shows what a long operation is doing on one line of stderr, but
+// only when stdout is a terminal.
+type progress struct {
+	w  io.Writer
+	on bool
+}
+
+func (m *Main) progress() *progress { return &progress{w: m.Stderr, on: isTerminal(m.Stdout)} }
+
+// Step replaces the progress line.
+func (p *progress) Step(msg string) {
+	if p.on {
+		fmt.Fprintf(p.w, "\r\033[K%s...", msg)
+	}
+}
+
+// Done clears the progress line.
+func (p *progress) Done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal), other
+// than the null device.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
+}
+
+// cliLogger logs to stderr at debug level with -v, and nowhere otherwise.
+func (m *Main) cliLogger(verbose bool) *slog.Logger {
+	if !verbose {
+		return discardLogger()
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// breaks says "1 dependent breaks" or "N dependents break".
+func breaks(n int) string {
+	if n == 1 {
+		return "1 dependent breaks"
+	}
+	return fmt.Sprintf("%d dependents break", n)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 2, 2, ' ', 0) }
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func parenList(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(s, ", ") + ")"
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

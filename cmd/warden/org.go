@@ -1,0 +1,761 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/inventory"
+	"github.com/wardenhq/warden/salesforce"
+)
+
+func init() {
+	register("org", "connect Salesforce orgs (org add, org import-sf) and list them", runOrg)
+}
+
+const orgUsage = `org add|import-sf|list [flags]
+
+Subcommands:
+  add        connect an org with a JWT key, client credentials or a browser
+             login (PKCE): log in once, store the secret, add the org
+  import-sf  connect an org with an authorization the Salesforce CLI holds
+             (an auth URL, the JSON of sf org display, or an auth file)
+  list       list the orgs of the inventory
+
+Orgs added here live in the inventory database, not in warden.yaml, which
+is never edited. Run "warden org add --help" (and so on) for their flags;
+docs/inventory.md has examples.`
+
+const orgAddUsage = `org add --name NAME --kind jwt|client_credentials|web [flags]
+
+Connects Warden to an org with a monitoring credential: it logs in once to
+prove the credential works (learning the org id and instance URL), writes
+the secret to a secret store of the configuration, and adds the org and the
+credential to the inventory. Nothing is written when anything fails.
+
+  --kind jwt                 --username USER --client-id KEY --key-file PEM
+  --kind client_credentials  --client-id KEY --client-secret-env VAR
+                             (logs in as the connected app's run-as user)
+  --kind web                 --client-id KEY [--client-secret-env VAR]
+                             --callback 127.0.0.1:PORT: prints the
+                             authorization URL, waits for the browser to
+                             come back to the callback (PKCE), and stores
+                             the refresh token. The callback must equal the
+                             connected app's callback URL; HOST:PORT means
+                             http://HOST:PORT/oauth/callback.
+
+Secrets are never taken from flag values (they would land in shell
+history): the client secret comes from the environment variable named by
+--client-secret-env, the private key from --key-file.`
+
+const orgImportUsage = `org import-sf --name NAME (--file FILE | --auth-url-env VAR | --from-sf-alias ALIAS) [flags]
+
+Connects Warden to an org with an OAuth refresh token the Salesforce CLI
+holds, read from one of:
+  --file FILE           a file holding a force:// auth URL, the JSON of
+                        "sf org display --verbose --json", or an auth file
+                        of ~/.sfdx (USERNAME.json; refused when the CLI
+                        encrypted its tokens: export an auth URL instead)
+  --auth-url-env VAR    the environment variable VAR holding a force:// URL
+  --from-sf-alias ALIAS runs "sf org display --target-org ALIAS --verbose
+                        --json" and reads its output
+It refreshes the token once to prove it works, stores it in a secret store
+and adds the org, as "warden org add" does.`
+
+const orgListUsage = `org list [--config FILE] [--json]
+
+Lists the orgs of the inventory: those of the configuration (source
+config) and those added with warden org add or import-sf (source cli), with
+the org id and instance URL learnt at login and the monitoring credential.`
+
+func runOrg(ctx context.Context, m *Main, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "add":
+			return runOrgAdd(ctx, m, args[1:])
+		case "import-sf":
+			return runOrgImport(ctx, m, args[1:])
+		case "list":
+			return runOrgList(ctx, m, args[1:])
+		}
+	}
+	fs := m.flags("org", orgUsage)
+	fs.Usage = func() { fmt.Fprintf(m.Stdout, "Usage: warden %s\n", orgUsage) }
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(m.Stderr, "warden: unknown org subcommand %q\nRun \"warden org --help\" for usage.\n", args[0])
+		return errUsage
+	}
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "warden: org needs a subcommand (add, import-sf or list)\nRun \"warden org --help\" for usage.\n")
+	return errUsage
+}
+
+// badFlag reports a flag problem with a usage hint (exit 2).
+func (m *Main) badFlag(cmd, format string, args ...any) error {
+	fmt.Fprintf(m.Stderr, "warden: %s\nRun \"warden %s --help\" for usage.\n", fmt.Sprintf(format, args...), cmd)
+	return errUsage
+}
+
+// orgFlags are the flags org add and org import-sf share.
+type orgFlags struct {
+	file, name, loginURL, credential, store, key *string
+	share                                        *float64
+	verbose, asJSON                              *bool
+}
+
+func addOrgFlags(fs *flag.FlagSet, loginDefault, loginUsage string) orgFlags {
+	return orgFlags{
+		file:       fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)"),
+		name:       fs.String("name", "", "Warden's name for the org (letters, digits, '.', '_', '-')"),
+		loginURL:   fs.String("login-url", loginDefault, loginUsage),
+		credential: fs.String("credential", "", "name of the monitoring credential (default monitor-NAME)"),
+		store:      fs.String("secret-store", "", "secret store of the configuration to keep the secret in (default: the only one)"),
+		key:        fs.String("secret-key", "", "key of the secret in the secret store (default: the credential name)"),
+		share:      fs.Float64("daily-api-share", 0, "largest share of the org's daily API requests Warden may use (default monitor.dailyApiShare)"),
+		verbose:    fs.Bool("v", false, "log what happens to stderr"),
+		asJSON:     fs.Bool("json", false, "print the org and credential added as JSON"),
+	}
+}
+
+// checkOrgFlags checks the shared flags that need no configuration, so
+// that a bad one is reported before anything is opened.
+func (m *Main) checkOrgFlags(cmd string, f orgFlags) error {
+	if *f.name == "" {
+		return m.badFlag(cmd, "--name is required")
+	}
+	if err := (&warden.Org{Name: *f.name, LoginURL: "-"}).Validate(); err != nil {
+		return m.badFlag(cmd, "--name: %s", warden.ErrorMessage(err))
+	}
+	if *f.credential != "" {
+		if err := (&warden.Org{Name: *f.credential, LoginURL: "-"}).Validate(); err != nil {
+			return m.badFlag(cmd, "--credential: %s", strings.Replace(warden.ErrorMessage(err), "org name", "name", 1))
+		}
+	}
+	if *f.share < 0 || *f.share > 1 {
+		return m.badFlag(cmd, "--daily-api-share: %v must be between 0 and 1", *f.share)
+	}
+	if *f.loginURL != "" {
+		if _, err := inventory.CheckLoginURL("--login-url", *f.loginURL); err != nil {
+			return m.badFlag(cmd, "%s", warden.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// newOrg is an org about to be added, with its monitoring credential.
+type newOrg struct {
+	org    *warden.Org
+	cred   *warden.Credential
+	mat    warden.Material
+	client *salesforce.Client
+	// minted is true when Warden created the refresh token itself (web
+	// flow): it is revoked if the org cannot be added.
+	minted bool
+}
+
+// prepareOrg validates what org add and import-sf share and returns the
+// org and credential to fill in.
+func (m *Main) prepareOrg(ctx context.Context, e *env, cmd string, f orgFlags) (*newOrg, error) {
+	name := *f.name
+	for _, o := range e.cfg.Orgs {
+		if o.Name == name {
+			return nil, warden.Errorf(warden.ECONFLICT, "org %q is declared in %s, which manages it; give the org added here another --name", name, e.cfg.Path)
+		}
+	}
+	credName := *f.credential
+	if credName == "" {
+		credName = "monitor-" + name
+	}
+	for _, c := range e.cfg.Credentials {
+		if c.Name == credName {
+			return nil, warden.Errorf(warden.ECONFLICT, "credential %q is declared in %s; give --credential another name", credName, e.cfg.Path)
+		}
+	}
+	if c, err := e.store.Credential(ctx, credName); err == nil && c.Org != name {
+		return nil, warden.Errorf(warden.ECONFLICT, "credential %q already belongs to org %q; give --credential another name", credName, c.Org)
+	} else if err != nil && warden.ErrorKind(err) != warden.ENOTFOUND {
+		return nil, err
+	}
+	store := *f.store
+	var names []string
+	for _, sc := range e.cfg.SecretStores {
+		names = append(names, sc.Name)
+	}
+	switch {
+	case store == "" && len(names) == 0:
+		return nil, warden.Errorf(warden.EINVALID, "no secret store is configured: declare one under secretStores in %s (a local one needs a path and a keyFile)", e.cfg.Path)
+	case store == "" && len(names) > 1:
+		return nil, m.badFlag(cmd, "--secret-store: several secret stores are configured (%s); name one", strings.Join(names, ", "))
+	case store == "":
+		store = names[0]
+	case e.secrets[store] == nil:
+		return nil, m.badFlag(cmd, "--secret-store: no secret store %q in %s (configured: %s)", store, e.cfg.Path, orDash(strings.Join(names, ", ")))
+	}
+	key := *f.key
+	if key == "" {
+		key = credName
+	}
+	login, err := inventory.CheckLoginURL("--login-url", *f.loginURL)
+	if err != nil {
+		return nil, m.badFlag(cmd, "%s", warden.ErrorMessage(err))
+	}
+	n := &newOrg{
+		org:  &warden.Org{Name: name, LoginURL: login, MonitoringCredential: credName, DailyAPIShare: *f.share},
+		cred: &warden.Credential{Name: credName, Org: name, Secret: warden.SecretRef{Store: store, Key: key}},
+	}
+	n.client = salesforce.New(salesforce.Config{LoginURL: login, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
+	return n, nil
+}
+
+var userIDRE = regexp.MustCompile(`^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
+
+// connect logs in with the new credential, learns the org id, instance URL
+// and username, and only then writes the secret, the org and the
+// credential.
+func (e *env) connect(ctx context.Context, n *newOrg, logger *slog.Logger) (err error) {
+	defer func() {
+		if err != nil && n.minted && n.mat.RefreshToken != "" {
+			// Best effort: a token nobody will use should not live on.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if rerr := n.client.Revoke(rctx, n.mat.RefreshToken); rerr == nil {
+				logger.Info("revoked the refresh token of the failed org add", "org", n.org.Name)
+			}
+		}
+	}()
+	who := n.cred.Username
+	switch {
+	case who != "":
+	case n.cred.Kind == warden.CredentialClientCredentials:
+		who = "the app's run-as user"
+	default:
+		who = "the authorized user"
+	}
+	auth, err := salesforce.NewAuthenticator(n.client, n.cred, n.mat, func(_ context.Context, token string) error {
+		n.mat.RefreshToken = token // the app rotates refresh tokens: keep the newest
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sess := salesforce.NewSession(n.client, auth)
+	tok, err := sess.Token(ctx)
+	if err != nil {
+		return &warden.Error{Kind: warden.ErrorKind(err), Message: fmt.Sprintf("logging in to %s as %s with the %s credential failed: %s",
+			n.org.LoginURL, who, n.cred.Kind, warden.ErrorMessage(err)), Err: err}
+	}
+	logger.Info("logged in", "org", n.org.Name, "orgId", tok.OrgID, "instanceUrl", tok.InstanceURL, "userId", tok.UserID, "kind", n.cred.Kind)
+	if userIDRE.MatchString(tok.UserID) {
+		res, err := sess.Query(ctx, "SELECT Username FROM User WHERE Id = '"+tok.UserID+"'", nil)
+		if err != nil {
+			return fmt.Errorf("reading the username of the logged-in user: %w", err)
+		}
+		if len(res.Records) == 1 {
+			got := res.Records[0].String("Username")
+			if n.cred.Username != "" && !strings.EqualFold(got, n.cred.Username) {
+				return warden.Errorf(warden.ECONFLICT, "the login reached user %s, not %s", got, n.cred.Username)
+			}
+			n.cred.Username = got
+		}
+	}
+	if n.cred.Username == "" && n.cred.Kind != warden.CredentialClientCredentials {
+		return warden.Errorf(warden.EUNAVAILABLE, "could not learn which user the login reached (no user id in the token)")
+	}
+	n.org.OrgID, n.org.InstanceURL = tok.OrgID, tok.InstanceURL
+
+	existing, err := e.store.Org(ctx, n.org.Name)
+	switch {
+	case err == nil && existing.OrgID != "" && existing.OrgID != tok.OrgID:
+		return warden.Errorf(warden.ECONFLICT, "org %q is already in the inventory as Salesforce org %s, but this login reached org %s; give another --name",
+			n.org.Name, existing.OrgID, tok.OrgID)
+	case err != nil && warden.ErrorKind(err) != warden.ENOTFOUND:
+		return err
+	case err != nil:
+		existing = nil
+	}
+	if err := n.cred.Validate(); err != nil {
+		return err
+	}
+	if err := n.mat.Check(n.cred.Kind); err != nil {
+		return err
+	}
+	// Write: the secret, then the org, then the credential (the org must
+	// exist first); undo the org if the credential cannot be written.
+	if err := e.putMaterial(ctx, n.cred, n.mat); err != nil {
+		return fmt.Errorf("writing the secret to secret store %s: %w", n.cred.Secret.Store, err)
+	}
+	logger.Info("secret stored", "store", n.cred.Secret.Store, "key", n.cred.Secret.Key)
+	if err := e.store.UpsertOrg(ctx, n.org); err != nil {
+		return err
+	}
+	if err := e.store.UpsertCredential(ctx, n.cred); err != nil {
+		if existing != nil {
+			e.store.UpsertOrg(ctx, existing)
+		} else {
+			e.store.DeleteOrg(ctx, n.org.Name)
+		}
+		return err
+	}
+	logger.Info("org added", "org", n.org.Name, "credential", n.cred.Name)
+	return nil
+}
+
+// report prints the outcome of org add or import-sf.
+func (m *Main) reportOrg(e *env, n *newOrg, asJSON bool) error {
+	if asJSON {
+		return writeJSON(m.Stdout, struct {
+			Org        *warden.Org        `json:"org"`
+			Credential *warden.Credential `json:"credential"`
+		}{n.org, n.cred})
+	}
+	fmt.Fprintf(m.Stdout, "Added org %s: Salesforce org %s at %s\n", n.org.Name, n.org.OrgID, n.org.InstanceURL)
+	fmt.Fprintf(m.Stdout, "  monitoring credential %s: %s, logs in as %s\n", n.cred.Name, n.cred.Kind, n.cred.Username)
+	fmt.Fprintf(m.Stdout, "  secret kept in secret store %q under key %q\n", n.cred.Secret.Store, n.cred.Secret.Key)
+	fmt.Fprintf(m.Stdout, "The org lives in the inventory database (%s is unchanged).\nNext: warden discover --org %s\n", e.cfg.Path, n.org.Name)
+	return nil
+}
+
+func runOrgAdd(ctx context.Context, m *Main, args []string) error {
+	const cmd = "org add"
+	fs := m.flags(cmd, orgAddUsage)
+	f := addOrgFlags(fs, salesforce.DefaultLoginURL, "login URL: https://login.salesforce.com, https://test.salesforce.com or a My Domain")
+	kind := fs.String("kind", "", "jwt, client_credentials or web")
+	username := fs.String("username", "", "user to log in as (jwt; for web, optional: checked against the login)")
+	clientID := fs.String("client-id", "", "the connected app's consumer key")
+	keyFile := fs.String("key-file", "", "PEM file of the RSA private key whose certificate the app holds (jwt)")
+	secretEnv := fs.String("client-secret-env", "", "name of the environment variable holding the consumer secret (client_credentials; optional for web)")
+	callback := fs.String("callback", "", "web: the app's callback, http://127.0.0.1:PORT/PATH or 127.0.0.1:PORT (= http://127.0.0.1:PORT/oauth/callback)")
+	scope := fs.String("scope", "api refresh_token", "web: OAuth scopes to ask for")
+	timeout := fs.Duration("timeout", 5*time.Minute, "web: how long to wait for the browser")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	if err := m.checkOrgFlags(cmd, f); err != nil {
+		return err
+	}
+	if *clientID == "" {
+		return m.badFlag(cmd, "--client-id is required")
+	}
+	var secret string
+	if *secretEnv != "" {
+		if secret = m.Getenv(*secretEnv); secret == "" {
+			return m.badFlag(cmd, "--client-secret-env: environment variable %s is empty or not set", *secretEnv)
+		}
+	}
+	switch *kind {
+	case "jwt":
+		if *username == "" || *keyFile == "" {
+			return m.badFlag(cmd, "--kind jwt needs --username and --key-file")
+		}
+		if *secretEnv != "" {
+			return m.badFlag(cmd, "--client-secret-env is not used with --kind jwt")
+		}
+	case "client_credentials":
+		if *secretEnv == "" {
+			return m.badFlag(cmd, "--kind client_credentials needs --client-secret-env VAR (the secret is read from the environment, never from a flag)")
+		}
+		if *username != "" || *keyFile != "" {
+			return m.badFlag(cmd, "--kind client_credentials logs in as the app's run-as user: --username and --key-file are not used")
+		}
+	case "web":
+		if *callback == "" {
+			return m.badFlag(cmd, "--kind web needs --callback (the connected app's callback URL, on this machine)")
+		}
+		if *keyFile != "" {
+			return m.badFlag(cmd, "--key-file is not used with --kind web")
+		}
+	case "":
+		return m.badFlag(cmd, "--kind is required (jwt, client_credentials or web)")
+	case "password", "refresh_token":
+		return m.badFlag(cmd, "--kind %s is not offered: use jwt, client_credentials or web (which stores a refresh token); password logins are being retired by Salesforce", *kind)
+	default:
+		return m.badFlag(cmd, "--kind %q is not jwt, client_credentials or web", *kind)
+	}
+	var keyPEM []byte
+	if *keyFile != "" {
+		data, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return m.badFlag(cmd, "--key-file: cannot read %s: %v", *keyFile, errors.Unwrap(err))
+		}
+		if _, err := salesforce.ParsePrivateKey(data); err != nil {
+			return m.badFlag(cmd, "--key-file %s: %s", *keyFile, warden.ErrorMessage(err))
+		}
+		keyPEM = data
+	}
+	if *kind == "client_credentials" {
+		if u, err := url.Parse(*f.loginURL); err == nil && (strings.EqualFold(u.Hostname(), "login.salesforce.com") || strings.EqualFold(u.Hostname(), "test.salesforce.com")) {
+			return m.badFlag(cmd, "--kind client_credentials needs the org's My Domain URL as --login-url (Salesforce refuses the flow on %s)", u.Hostname())
+		}
+	}
+	var redirect string
+	if *kind == "web" {
+		var err error
+		if redirect, err = callbackURL(*callback); err != nil {
+			return m.badFlag(cmd, "--callback: %v", err)
+		}
+	}
+
+	logger := m.cliLogger(*f.verbose)
+	e, err := m.openInventory(ctx, *f.file, logger)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	n, err := m.prepareOrg(ctx, e, cmd, f)
+	if err != nil {
+		return err
+	}
+	n.cred.ClientID = *clientID
+	switch *kind {
+	case "jwt":
+		n.cred.Kind, n.cred.Username = warden.CredentialJWT, *username
+		n.mat = warden.Material{PrivateKey: string(keyPEM)}
+	case "client_credentials":
+		n.cred.Kind = warden.CredentialClientCredentials
+		n.mat = warden.Material{ClientSecret: secret}
+	case "web":
+		n.cred.Kind, n.cred.Username = warden.CredentialRefreshToken, *username
+		say := m.Stdout
+		if *f.asJSON {
+			say = m.Stderr // keep stdout pure JSON
+		}
+		tok, err := m.webLogin(ctx, say, n.client, *clientID, secret, redirect, *scope, *timeout, logger)
+		if err != nil {
+			return err
+		}
+		n.minted = true
+		n.mat = warden.Material{RefreshToken: tok.RefreshToken, ClientSecret: secret}
+	}
+	if err := e.connect(ctx, n, logger); err != nil {
+		return err
+	}
+	return m.reportOrg(e, n, *f.asJSON)
+}
+
+// callbackURL reads --callback: a loopback http URL, or HOST:PORT for
+// http://HOST:PORT/oauth/callback.
+func callbackURL(s string) (string, error) {
+	raw := s
+	if !strings.Contains(s, "://") {
+		raw = "http://" + s + "/oauth/callback"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("%q is not a URL or HOST:PORT", s)
+	}
+	if u.Scheme != "http" {
+		return "", fmt.Errorf("%q: Warden listens for the callback itself, so it must be http on a loopback address (the connected app's callback URL must be the same)", s)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", fmt.Errorf("%q: the callback must be on a loopback address (127.0.0.1, [::1] or localhost)", s)
+	}
+	if p := u.Port(); p == "" || p == "0" {
+		return "", fmt.Errorf("%q: give the port of the connected app's callback URL", s)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("%q: no query, fragment or user info", s)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
+
+// webLogin runs the OAuth web-server flow with PKCE: it prints the
+// authorization URL, serves the callback on loopback, and trades the code
+// for tokens.
+func (m *Main) webLogin(ctx context.Context, say io.Writer, c *salesforce.Client, clientID, secret, redirect, scope string, timeout time.Duration, logger *slog.Logger) (*salesforce.Token, error) {
+	u, _ := url.Parse(redirect)
+	ln, err := net.Listen("tcp", u.Host)
+	if err != nil {
+		return nil, warden.Errorf(warden.EUNAVAILABLE, "--callback: cannot listen on %s: %v", u.Host, err)
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	state := hex.EncodeToString(b)
+	authURL, verifier := c.AuthCodeURL(clientID, redirect, state, scope)
+
+	type result struct {
+		code string
+		err  error
+	}
+	done := make(chan result, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc(u.Path, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if q.Get("state") != state {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>This is not the answer Warden is waiting for (state mismatch).</p>")
+			return
+		}
+		var res result
+		if e := q.Get("error"); e != "" {
+			res.err = warden.Errorf(warden.EUNAUTHORIZED, "the authorization was refused: %s: %s", safeText(e), safeText(q.Get("error_description")))
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, "<!doctype html><title>Warden</title><p>Authorization refused: %s</p>", html.EscapeString(safeText(q.Get("error_description"))))
+		} else if res.code = q.Get("code"); res.code == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>No authorization code in the callback.</p>")
+			return
+		} else {
+			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>Warden received the authorization. You can close this window.</p>")
+		}
+		select {
+		case done <- res:
+		default:
+		}
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	fmt.Fprintf(say, "Open this URL in a browser and log in as the user Warden should read the org as:\n\n  %s\n\nWaiting for the browser to come back to %s (for up to %s; Ctrl-C cancels)...\n", authURL, redirect, timeout)
+	if m.Ready != nil {
+		m.Ready("authorize", authURL)
+	}
+	logger.Info("waiting for the authorization", "callback", redirect)
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return nil, warden.Errorf(warden.EUNAVAILABLE, "canceled while waiting for the browser")
+	case <-time.After(timeout):
+		return nil, warden.Errorf(warden.EUNAVAILABLE, "no authorization came back to %s within %s", redirect, timeout)
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	tok, err := c.ExchangeCode(ctx, clientID, secret, redirect, res.code, verifier)
+	if err != nil {
+		return nil, &warden.Error{Kind: warden.ErrorKind(err), Message: "exchanging the authorization code failed: " + warden.ErrorMessage(err), Err: err}
+	}
+	if tok.RefreshToken == "" {
+		c.Revoke(ctx, tok.AccessToken)
+		return nil, warden.Errorf(warden.EINVALID, "the connected app issued no refresh token: give it the refresh_token (Perform requests at any time) scope, and keep refresh_token in --scope")
+	}
+	fmt.Fprintln(say, "Authorization received.")
+	return tok, nil
+}
+
+// safeText keeps printable ASCII of untrusted text, at most 200 bytes.
+func safeText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// sfCommand is the Salesforce CLI that --from-sf-alias runs (tests replace
+// it).
+var sfCommand = "sf"
+
+func runOrgImport(ctx context.Context, m *Main, args []string) error {
+	const cmd = "org import-sf"
+	fs := m.flags(cmd, orgImportUsage)
+	f := addOrgFlags(fs, "", "login URL to refresh the token at (default: the loginUrl or instance URL of the authorization)")
+	authFile := fs.String("file", "", "file holding an auth URL, sf org display --verbose --json output, or a ~/.sfdx auth file")
+	urlEnv := fs.String("auth-url-env", "", "name of the environment variable holding a force:// auth URL")
+	alias := fs.String("from-sf-alias", "", "read the org's auth URL from the Salesforce CLI (sf org display --target-org ALIAS --verbose --json)")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	if err := m.checkOrgFlags(cmd, f); err != nil {
+		return err
+	}
+	sources := 0
+	for _, s := range []string{*authFile, *urlEnv, *alias} {
+		if s != "" {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return m.badFlag(cmd, "give exactly one of --file, --auth-url-env and --from-sf-alias")
+	}
+	var a *inventory.SFAuth
+	var err error
+	switch {
+	case *authFile != "":
+		data, rerr := readLimited(*authFile, 1<<20)
+		if rerr != nil {
+			return m.badFlag(cmd, "--file: %v", rerr)
+		}
+		if a, err = inventory.ParseSFAuth(data); err != nil {
+			return m.badFlag(cmd, "--file %s: %s", *authFile, warden.ErrorMessage(err))
+		}
+	case *urlEnv != "":
+		v := m.Getenv(*urlEnv)
+		if v == "" {
+			return m.badFlag(cmd, "--auth-url-env: environment variable %s is empty or not set", *urlEnv)
+		}
+		if a, err = inventory.ParseAuthURL(v); err != nil {
+			return m.badFlag(cmd, "--auth-url-env %s: %s", *urlEnv, warden.ErrorMessage(err))
+		}
+	default:
+		if a, err = sfDisplay(ctx, *alias); err != nil {
+			return err
+		}
+	}
+	if *f.loginURL == "" {
+		*f.loginURL = a.LoginURL
+	}
+
+	logger := m.cliLogger(*f.verbose)
+	e, err := m.openInventory(ctx, *f.file, logger)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	n, err := m.prepareOrg(ctx, e, cmd, f)
+	if err != nil {
+		return err
+	}
+	n.cred.Kind, n.cred.ClientID, n.cred.Username = warden.CredentialRefreshToken, a.ClientID, a.Username
+	n.mat = warden.Material{RefreshToken: a.RefreshToken, ClientSecret: a.ClientSecret}
+	logger.Info("importing a Salesforce CLI authorization", "source", a.Source, "clientId", a.ClientID, "instanceUrl", a.InstanceURL)
+	if err := e.connect(ctx, n, logger); err != nil {
+		return err
+	}
+	if a.OrgID != "" && len(a.OrgID) >= 15 && len(n.org.OrgID) >= 15 && a.OrgID[:15] != n.org.OrgID[:15] {
+		fmt.Fprintf(m.Stderr, "warden: note: the authorization named org %s, the login reached %s\n", a.OrgID, n.org.OrgID)
+	}
+	return m.reportOrg(e, n, *f.asJSON)
+}
+
+// readLimited reads a file of at most max bytes.
+func readLimited(path string, max int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
+	}
+	return data, nil
+}
+
+// sfDisplay runs the Salesforce CLI to read an org's auth URL. Its output
+// holds secrets: it is parsed, never shown.
+func sfDisplay(ctx context.Context, alias string) (*inventory.SFAuth, error) {
+	if strings.HasPrefix(alias, "-") || strings.ContainsAny(alias, "\x00\r\n") {
+		return nil, warden.Errorf(warden.EINVALID, "--from-sf-alias: %q is not an org alias or username", alias)
+	}
+	path, err := exec.LookPath(sfCommand)
+	if err != nil {
+		return nil, warden.Errorf(warden.EINVALID, "--from-sf-alias: the Salesforce CLI (%s) is not on PATH; export an auth URL where it runs (sf org display --target-org ALIAS --verbose --json > auth.json) and use --file", sfCommand)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	c := exec.CommandContext(ctx, path, "org", "display", "--target-org", alias, "--verbose", "--json")
+	var out bytes.Buffer
+	c.Stdout = &limitedBuffer{buf: &out, max: 1 << 20}
+	c.Stderr = io.Discard
+	runErr := c.Run()
+	a, err := inventory.ParseSFAuth(out.Bytes())
+	if err != nil {
+		if runErr != nil {
+			return nil, warden.Errorf(warden.EINVALID, "--from-sf-alias %s: sf org display failed (%v): %s", alias, runErr, warden.ErrorMessage(err))
+		}
+		return nil, warden.Errorf(warden.EINVALID, "--from-sf-alias %s: %s", alias, warden.ErrorMessage(err))
+	}
+	return a, nil
+}
+
+// limitedBuffer keeps at most max bytes.
+type limitedBuffer struct {
+	buf *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max + 1 - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// orgRow is one org in "warden org list" output.
+type orgRow struct {
+	*warden.Org
+	Source         string `json:"source"`
+	CredentialKind string `json:"credentialKind,omitempty"`
+	MonitoringUser string `json:"monitoringUser,omitempty"`
+}
+
+func runOrgList(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("org list", orgListUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	e, err := m.openInventory(ctx, *file, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	orgs, err := e.store.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	declared := map[string]bool{}
+	for _, o := range e.cfg.Orgs {
+		declared[o.Name] = true
+	}
+	rows := make([]orgRow, 0, len(orgs))
+	for _, o := range orgs {
+		r := orgRow{Org: o, Source: "cli"}
+		if declared[o.Name] {
+			r.Source = "config"
+		}
+		if o.MonitoringCredential != "" {
+			if c, err := e.store.Credential(ctx, o.MonitoringCredential); err == nil {
+				r.CredentialKind, r.MonitoringUser = string(c.Kind), c.Username
+			}
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, rows)
+	}
+	tw := table(m.Stdout)
+	fmt.Fprintln(tw, "ORG\tORG ID\tINSTANCE\tMONITORING CREDENTIAL\tSOURCE")
+	for _, r := range rows {
+		cred := orDash(r.MonitoringCredential)
+		if r.CredentialKind != "" {
+			cred += fmt.Sprintf(" (%s, %s)", r.CredentialKind, orDash(r.MonitoringUser))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(r.OrgID), orDash(r.InstanceURL), cred, r.Source)
+	}
+	return tw.Flush()
+}
