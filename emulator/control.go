@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -200,6 +201,8 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		}
 		s.revokeUser(u)
 		w.WriteHeader(http.StatusNoContent)
+	case len(parts) == 1 && parts[0] == "connected-apps" && m == http.MethodPost:
+		s.controlApp(w, r, o)
 	case len(parts) == 2 && (parts[0] == "permissionsets" || parts[0] == "profiles") && m == http.MethodPatch:
 		s.controlPermSet(w, r, o, parts[0], parts[1])
 	case len(parts) >= 2 && parts[0] == "users":
@@ -455,4 +458,82 @@ func (s *Server) Now() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.now()
+}
+
+// controlApp creates a connected app, or updates the one with the same
+// consumer key, as an admin would in Setup (Salesforce has no REST API for
+// connected apps). The body has the keys of a seed's connectedApps[] item:
+// {"name","consumerKey","consumerSecret","certificate","permittedUsers",
+// "preAuthorizedPermissionSets","clientCredentialsUser",...}.
+func (s *Server) controlApp(w http.ResponseWriter, r *http.Request, o *org) {
+	var in SeedConnectedApp
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.Name == "" || in.ConsumerKey == "" {
+		controlError(w, http.StatusBadRequest, "name and consumerKey are required")
+		return
+	}
+	if in.PermittedUsers != "" && in.PermittedUsers != "all" && in.PermittedUsers != "admin_approved" {
+		controlError(w, http.StatusBadRequest, "permittedUsers: %q is not all or admin_approved", in.PermittedUsers)
+		return
+	}
+	a := s.appByKey[in.ConsumerKey]
+	if a != nil && a.org != o {
+		controlError(w, http.StatusConflict, "consumerKey: %q belongs to an app of another org", in.ConsumerKey)
+		return
+	}
+	if other := o.appByName(in.Name); other != nil && other != a {
+		controlError(w, http.StatusConflict, "name: org %s already has a connected app %q", o.name, in.Name)
+		return
+	}
+	status := http.StatusOK
+	if a == nil {
+		a = &connectedApp{id: s.newID(o, prefixConnectedApp), key: in.ConsumerKey, org: o, created: s.now()}
+		status = http.StatusCreated
+	}
+	var pub *rsa.PublicKey
+	if in.Certificate != "" {
+		var err error
+		if pub, err = parseCertificate(in.Certificate); err != nil {
+			controlError(w, http.StatusBadRequest, "certificate: %v", err)
+			return
+		}
+	}
+	var cc *user
+	if in.ClientCredentialsUser != "" {
+		if cc = s.userByName[strings.ToLower(in.ClientCredentialsUser)]; cc == nil || cc.org != o {
+			controlError(w, http.StatusBadRequest, "clientCredentialsUser: no user %q in org %s", in.ClientCredentialsUser, o.name)
+			return
+		}
+	}
+	pre := map[string]bool{}
+	for _, n := range in.PreAuthorizedPermSets {
+		ps := o.permSetByName(n)
+		if ps == nil {
+			controlError(w, http.StatusBadRequest, "preAuthorizedPermissionSets: no permission set %q in org %s", n, o.name)
+			return
+		}
+		pre[ps.id] = true
+	}
+	preProfiles := map[string]bool{}
+	for _, n := range in.PreAuthorizedProfiles {
+		p := o.profileByName(n)
+		if p == nil {
+			controlError(w, http.StatusBadRequest, "preAuthorizedProfiles: no profile %q in org %s", n, o.name)
+			return
+		}
+		preProfiles[p.id] = true
+	}
+	a.name, a.secret, a.callback, a.pub, a.ccUser = in.Name, in.ConsumerSecret, in.CallbackURL, pub, cc
+	a.adminApproved, a.preSets, a.preProfiles = in.PermittedUsers == "admin_approved", pre, preProfiles
+	a.expireAfter = time.Duration(in.RefreshTokenPolicy.ExpireAfterHours) * time.Hour
+	a.idle = time.Duration(in.RefreshTokenPolicy.IdleHours) * time.Hour
+	a.rotate = in.RotateRefreshTokens
+	if status == http.StatusCreated {
+		s.appByKey[a.key] = a
+		o.apps = append(o.apps, a)
+	}
+	o.touch()
+	writeJSON(w, status, AppInfo{Name: a.name, ConsumerKey: a.key})
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/monitor"
+	"github.com/wardenhq/warden/notify"
+	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/web"
 )
 
@@ -79,6 +81,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) erro
 	monDone := make(chan error, 1)
 	go func() { monDone <- mon.Run(ctx) }()
 	go e.prune(ctx, time.Hour)
+	audits := e.policyScheduler(policy.Baseline(), 24*time.Hour)
+	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
+	go audits.Run(ctx)
 	err = serve(ctx, ln, web.New(web.Options{Source: mon, Gatherer: reg}))
 	cancel()
 	<-monDone
@@ -107,4 +112,39 @@ func (e *env) prune(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// alertNewFindings announces policy findings of high severity or worse that
+// an audit found for the first time (drift), through the notification
+// channels, to the user's owner.
+func (e *env) alertNewFindings(ctx context.Context, d *notify.Dispatcher, r *policy.Report) {
+	for _, o := range r.Orgs {
+		for _, u := range o.Users {
+			if u.Drift == nil {
+				continue // the first audit of a user is a baseline, not news
+			}
+			owner := ""
+			if iu, err := e.store.User(ctx, u.Org, u.Username); err == nil {
+				owner = iu.Owner
+			}
+			for _, f := range u.Drift.New {
+				if f.Severity.Rank() < warden.SeverityHigh.Rank() {
+					continue
+				}
+				a := &warden.Alert{Key: "policy/" + u.Org + "/" + u.Username + "/" + f.Rule, Org: u.Org, Username: u.Username,
+					State: warden.StateDegraded, Severity: f.Severity, Evidence: "policy " + f.Rule + ": " + f.Evidence + sourceSuffix(f.Source),
+					Fix: f.Fix, Owner: owner, At: f.FoundAt}
+				if err := d.Dispatch(ctx, a).Err(); err != nil {
+					e.logger.Warn("policy alert delivery failed", "key", a.Key, "err", warden.ErrorMessage(err))
+				}
+			}
+		}
+	}
+}
+
+func sourceSuffix(src string) string {
+	if src == "" {
+		return ""
+	}
+	return " (" + src + ")"
 }
