@@ -37,22 +37,12 @@ func boolOr(p *bool, def bool) bool {
 }
 
 func (s *Server) buildOrg(so *SeedOrg, now time.Time) (*org, error) {
-	id := so.ID
-	if id == "" {
-		id = generatedOrgID(so.Name)
-	}
-	id = normID(id)
+	id := normID(so.ID) // Validate filled it in when the seed had none
 	o := &org{
 		id: id, name: so.Name, edition: so.Edition, dailyMax: so.DailyAPIRequests,
 		instanceName: "EMU" + fmt.Sprint(len(s.orgs)+1), tag: orgTag(id), created: now.Add(-365 * 24 * time.Hour),
 		records: map[string]*dataObject{},
 		usage:   usageCounters{loginsByUser: map[string]int{}},
-	}
-	if o.edition == "" {
-		o.edition = "Enterprise"
-	}
-	if o.dailyMax == 0 {
-		o.dailyMax = 100000
 	}
 	st := so.Settings
 	o.settings = orgSettings{
@@ -70,15 +60,6 @@ func (s *Server) buildOrg(so *SeedOrg, now time.Time) (*org, error) {
 	}
 	if st.PasswordExpiresDays != nil {
 		o.settings.passwordExpiresDays = *st.PasswordExpiresDays
-	}
-	if o.settings.sessionTimeout == 0 {
-		o.settings.sessionTimeout = 120 * time.Minute
-	}
-	if o.settings.maxLoginAttempts == 0 {
-		o.settings.maxLoginAttempts = 10
-	}
-	if o.settings.lockout == 0 {
-		o.settings.lockout = 15 * time.Minute
 	}
 	var err error
 	if o.settings.trustedRanges, err = parseRanges(st.TrustedIPRanges); err != nil {
@@ -351,9 +332,4 @@ func aliasOf(u *user) string {
 		a = a[:8]
 	}
 	return a
-}
-
-// generatedOrgID derives a stable org id from a name.
-func generatedOrgID(name string) string {
-	return idChecksum(("00D" + orgTag(name) + orgTag(name+"#") + "EMU")[:15])
 }

@@ -33,8 +33,6 @@ type Fault struct {
 	delay time.Duration
 }
 
-type fault = Fault
-
 var faultKinds = map[string]bool{"latency": true, "status": true, "limit": true, "malformed": true, "drop": true}
 
 func (f *Fault) validate() error {

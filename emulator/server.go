@@ -61,7 +61,7 @@ type Server struct {
 	codes      map[string]*authCode
 	cursors    map[string]*cursor
 	mail       map[string][]Mail
-	faults     []*fault
+	faults     []*Fault
 	events     *eventLog
 	queryCache map[string]*soql.Query
 	pageCache  map[string][]byte // single-page query answers, see query

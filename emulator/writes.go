@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -864,11 +863,4 @@ func newSecurityToken() string {
 func (s *Server) deliver(u *user, subject, body, password, token string) {
 	key := strings.ToLower(u.username)
 	s.mail[key] = append(s.mail[key], Mail{To: u.email, Subject: subject, Body: body, Sent: s.now(), Password: password, SecurityToken: token})
-}
-
-// sortedUsers returns users ordered by username, for stable listings.
-func sortedUsers(us []*user) []*user {
-	out := append([]*user(nil), us...)
-	sort.Slice(out, func(i, j int) bool { return out[i].username < out[j].username })
-	return out
 }
