@@ -31,6 +31,15 @@ func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.buf.Write(b) }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
 
+// copyTo writes the recorded answer to w.
+func (r *recorder) copyTo(w http.ResponseWriter) {
+	for k, v := range r.h {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.code)
+	w.Write(r.buf.Bytes())
+}
+
 // body returns the recorded body as JSON (null when empty).
 func (r *recorder) body() json.RawMessage {
 	if r.buf.Len() == 0 {

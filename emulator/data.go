@@ -72,13 +72,15 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
+	// The answer is built under the lock and written to the client after
+	// it is released, so a slow reader never holds up other requests.
+	rec := newRecorder()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, ok := s.begin(w, r, v)
-	if !ok {
-		return
+	if q, ok := s.begin(rec, r, v); ok {
+		s.route(q, tail)
 	}
-	s.route(q, tail)
+	s.mu.Unlock()
+	rec.copyTo(w)
 }
 
 // begin authenticates a REST call and counts it against the org's daily

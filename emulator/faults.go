@@ -89,6 +89,9 @@ func (f *Fault) matches(r *http.Request) bool {
 // applyFaults applies the first matching fault; it reports whether the
 // response was written (or the connection dropped).
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) bool {
+	if s.nfaults.Load() == 0 {
+		return false
+	}
 	s.mu.Lock()
 	var hit *Fault
 	for _, f := range s.faults {
@@ -161,9 +164,11 @@ func (s *Server) controlFaults(w http.ResponseWriter, r *http.Request, parts []s
 			s.seq++
 			f.ID = fmt.Sprintf("f%d", s.seq)
 			s.faults = append(s.faults, &f)
+			s.nfaults.Store(int32(len(s.faults)))
 			writeJSON(w, http.StatusCreated, &f)
 		case http.MethodDelete:
 			s.faults = nil
+			s.nfaults.Store(0)
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			controlError(w, http.StatusMethodNotAllowed, "use GET, POST or DELETE")
@@ -172,6 +177,7 @@ func (s *Server) controlFaults(w http.ResponseWriter, r *http.Request, parts []s
 		for i, f := range s.faults {
 			if f.ID == parts[0] {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+				s.nfaults.Store(int32(len(s.faults)))
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}

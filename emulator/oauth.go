@@ -383,7 +383,20 @@ func (s *Server) newSession(u *user, a *connectedApp, scope string) *session {
 	now := s.now()
 	sess := &session{token: u.org.id + "!AQ" + randToken(48), user: u, app: a, issued: now, lastUsed: now, scope: scope}
 	s.sessions[sess.token] = sess
+	if s.issued++; s.issued%4096 == 0 {
+		s.pruneSessions(now)
+	}
 	return sess
+}
+
+// pruneSessions forgets access tokens idle beyond their org's timeout
+// (they would be refused anyway), so the table does not grow without end.
+func (s *Server) pruneSessions(now time.Time) {
+	for k, sess := range s.sessions {
+		if now.Sub(sess.lastUsed) >= sess.user.org.settings.sessionTimeout {
+			delete(s.sessions, k)
+		}
+	}
 }
 
 // issueRefresh issues a refresh token for u and a, revoking the oldest live

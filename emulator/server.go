@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardenhq/warden/emulator/soql"
@@ -57,11 +58,13 @@ type Server struct {
 	userByName map[string]*user
 	appByKey   map[string]*connectedApp
 	sessions   map[string]*session
+	issued     uint64 // sessions issued, to prune now and then
 	refresh    map[string]*refreshToken
 	codes      map[string]*authCode
 	cursors    map[string]*cursor
 	mail       map[string][]Mail
 	faults     []*Fault
+	nfaults    atomic.Int32 // len(faults), read without the lock
 	events     *eventLog
 	queryCache map[string]*soql.Query
 	pageCache  map[string][]byte // single-page query answers, see query

@@ -30,8 +30,8 @@ type Org struct {
 	// Session is the monitoring credential's session, reused by every sweep.
 	Session *salesforce.Session
 	Targets []Target
-	// PasswordExpiresDays is the org's password policy (0 = never; the API
-	// does not expose it). Default 90.
+	// PasswordExpiresDays is the org's password policy, which the API does
+	// not expose: 0 means the Salesforce default, 90; negative means never.
 	PasswordExpiresDays int
 	// DailyAPIShare caps the share of the org's daily API requests the
 	// monitor uses (default 0.05).
@@ -178,9 +178,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 }
 
 func (m *Monitor) loop(ctx context.Context, r *orgRun) {
-	// The first sweep runs soon (spread over at most 3s); the second at a
-	// random point of the interval, so that orgs do not sweep in lockstep.
-	first := time.Duration(rand.Int64N(int64(min(m.opts.SweepInterval/10, 3*time.Second)) + 1))
+	// The first sweep runs soon (spread over 3 s, or 5 ms per org when
+	// there are many, up to half the interval); the second at a random point
+	// of the interval, so that orgs do not sweep in lockstep.
+	window := min(max(3*time.Second, time.Duration(len(m.orgs))*5*time.Millisecond), m.opts.SweepInterval/2)
+	first := time.Duration(rand.Int64N(int64(window) + 1))
 	t := time.NewTimer(first)
 	defer t.Stop()
 	next := time.Duration(rand.Int64N(int64(m.opts.SweepInterval)) + 1)

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -87,9 +88,9 @@ func sweepQueries(targets []Target, st *orgState, now time.Time) []salesforce.Su
 	return reqs
 }
 
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
+var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
+func quote(s string) string { return "'" + soqlEscaper.Replace(s) + "'" }
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
@@ -211,19 +212,32 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 		if o == nil {
 			continue
 		}
-		source := "permission set " + r.String("PermissionSet.Name")
-		if r.Bool("PermissionSet.IsOwnedByProfile") {
+		var ps struct { // decoded once: nested paths re-decode on every access
+			Name                            string
+			IsOwnedByProfile                bool
+			PermissionsApiEnabled           bool
+			PermissionsPasswordNeverExpires bool
+			PermissionsViewAllData          bool
+			PermissionsModifyAllData        bool
+		}
+		json.Unmarshal(r.Raw("PermissionSet"), &ps)
+		source := "permission set " + ps.Name
+		if ps.IsOwnedByProfile {
 			source = "profile " + o.ProfileName
 		}
 		g := Grant{Source: source}
-		for _, p := range []string{"ApiEnabled", "PasswordNeverExpires", "ViewAllData", "ModifyAllData"} {
-			if r.Bool("PermissionSet.Permissions" + p) {
-				g.Permissions = append(g.Permissions, p)
+		for _, p := range []struct {
+			name string
+			on   bool
+		}{{"ApiEnabled", ps.PermissionsApiEnabled}, {"PasswordNeverExpires", ps.PermissionsPasswordNeverExpires},
+			{"ViewAllData", ps.PermissionsViewAllData}, {"ModifyAllData", ps.PermissionsModifyAllData}} {
+			if p.on {
+				g.Permissions = append(g.Permissions, p.name)
 			}
 		}
-		o.APIEnabled = o.APIEnabled || r.Bool("PermissionSet.PermissionsApiEnabled")
-		o.PasswordNeverExpires = o.PasswordNeverExpires || r.Bool("PermissionSet.PermissionsPasswordNeverExpires")
-		if r.Bool("PermissionSet.PermissionsViewAllData") || r.Bool("PermissionSet.PermissionsModifyAllData") {
+		o.APIEnabled = o.APIEnabled || ps.PermissionsApiEnabled
+		o.PasswordNeverExpires = o.PasswordNeverExpires || ps.PermissionsPasswordNeverExpires
+		if ps.PermissionsViewAllData || ps.PermissionsModifyAllData {
 			allObjects[o] = true
 		}
 		o.Grants = append(o.Grants, g)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -44,6 +45,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	return m.serve(ctx, cfg, *verbose)
 }
 
+// defaultMemoryLimit is serve's soft memory limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 200 << 20
+
 // serve runs the monitor and web server of cfg until ctx ends.
 func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) error {
 	level := slog.LevelInfo
@@ -51,6 +55,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) erro
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	if m.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps the start-up burst of many orgs' first sweeps
+		// from doubling the heap; GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	e, err := m.open(ctx, cfg, logger)
 	if err != nil {
 		return err

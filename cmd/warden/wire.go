@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +22,11 @@ import (
 	"github.com/wardenhq/warden/secret/vault"
 	"github.com/wardenhq/warden/sqlite"
 )
+
+// sharedHTTP is the HTTP client of every org: one connection pool, with
+// enough idle connections per host for many orgs on one instance.
+var sharedHTTP = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConns: 512,
+	MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true}}
 
 // loadConfig reads and validates the configuration; a bad file is an
 // EINVALID error listing every problem.
@@ -92,7 +98,7 @@ func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger
 		}
 	}
 	for _, o := range cfg.Orgs {
-		e.clients[o.Name] = salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
+		e.clients[o.Name] = salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: sharedHTTP, UserAgent: "warden/" + Version})
 	}
 	if err := e.applyInventory(ctx); err != nil {
 		return nil, err
@@ -249,7 +255,7 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 			continue
 		}
 		if e.clients[oc.Name] == nil {
-			e.clients[oc.Name] = salesforce.New(salesforce.Config{LoginURL: oc.LoginURL, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
+			e.clients[oc.Name] = salesforce.New(salesforce.Config{LoginURL: oc.LoginURL, HTTPClient: sharedHTTP, UserAgent: "warden/" + Version})
 		}
 		sess, err := e.session(ctx, oc.MonitoringCredential)
 		if err != nil {
