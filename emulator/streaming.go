@@ -32,7 +32,7 @@ type eventLog struct {
 	mu      sync.Mutex
 	events  []changeEvent
 	next    int64
-	wake    chan struct{}
+	wake    map[string]chan struct{} // per org: closed when it has a new event
 	clients map[string]*cometClient
 }
 
@@ -43,7 +43,18 @@ type cometClient struct {
 }
 
 func newEventLog() *eventLog {
-	return &eventLog{next: 1, wake: make(chan struct{}), clients: map[string]*cometClient{}}
+	return &eventLog{next: 1, wake: map[string]chan struct{}{}, clients: map[string]*cometClient{}}
+}
+
+// wakeFor returns the channel closed at the org's next event. Callers hold
+// l.mu.
+func (l *eventLog) wakeFor(orgID string) chan struct{} {
+	ch := l.wake[orgID]
+	if ch == nil {
+		ch = make(chan struct{})
+		l.wake[orgID] = ch
+	}
+	return ch
 }
 
 func (l *eventLog) publish(orgID, channel string, payload map[string]any) {
@@ -54,8 +65,10 @@ func (l *eventLog) publish(orgID, channel string, payload map[string]any) {
 	if len(l.events) > maxEvents {
 		l.events = l.events[len(l.events)-maxEvents:]
 	}
-	close(l.wake)
-	l.wake = make(chan struct{})
+	if ch := l.wake[orgID]; ch != nil {
+		close(ch) // wakes only this org's long polls
+		delete(l.wake, orgID)
+	}
 }
 
 // pending returns the client's undelivered events and advances its cursors.
@@ -171,7 +184,7 @@ func (s *Server) serveCometD(w http.ResponseWriter, r *http.Request) {
 			case "/meta/connect":
 				reply["advice"] = advice
 				events := l.pending(c)
-				wake := l.wake
+				wake := l.wakeFor(c.orgID)
 				if len(events) == 0 {
 					l.mu.Unlock()
 					t := time.NewTimer(connectTimeout)
