@@ -27,7 +27,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,14 +34,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/wardenhq/warden"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/wardenhq/warden/internal/sqlstore"
 )
 
 // MemoryPath is the path that opens a private in-memory database, for
@@ -66,6 +63,8 @@ type DB struct {
 	// truncated to microseconds.
 	Now func() time.Time
 
+	store *sqlstore.Store // implements warden.Store but Close
+
 	path  string
 	write *sql.DB // a single connection: writes are serialized in Go
 	read  *sql.DB // read-only connections; the same pool as write in memory
@@ -88,8 +87,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{Now: time.Now, path: path}
 	if err := db.open(ctx); err != nil {
 		db.Close()
-		return nil, wrap(op, err)
+		return nil, dialect.Wrap(op, err)
 	}
+	db.store = sqlstore.New(sqlstore.Config{
+		Dialect: dialect,
+		Write:   db.write,
+		Read:    db.read,
+		Now:     func() time.Time { return db.Now() },
+	})
 	return db, nil
 }
 
@@ -217,156 +222,4 @@ func (db *DB) Close() error {
 		}
 	})
 	return db.closeErr
-}
-
-// now returns the current time as the store records it.
-func (db *DB) now() time.Time { return normTime(db.Now()) }
-
-// withTx runs fn in a write transaction and commits it when fn succeeds.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// normTime returns t in UTC, truncated to the microseconds the store keeps.
-func normTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// encodeTime returns t as stored: microseconds since the Unix epoch,
-// truncated. Times are compared at this precision: a bound with
-// sub-microsecond digits is truncated like the times it is compared with.
-func encodeTime(t time.Time) int64 { return t.UnixMicro() }
-
-// decodeTime returns the time stored as v.
-func decodeTime(v int64) time.Time { return time.UnixMicro(v).UTC() }
-
-// encodeOptTime returns t as stored, or NULL when t is zero.
-func encodeOptTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
-// decodeOptTime returns the time stored as v, or the zero time for NULL.
-func decodeOptTime(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return decodeTime(v.Int64)
-}
-
-// encodeList returns v as a JSON array; nil and empty slices both become [].
-func encodeList[T any](v []T) (string, error) {
-	if len(v) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-// decodeList parses a JSON array; an empty array yields nil.
-func decodeList[T any](s string) ([]T, error) {
-	if s == "[]" {
-		return nil, nil
-	}
-	var v []T
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return nil, err
-	}
-	if len(v) == 0 {
-		return nil, nil
-	}
-	return v, nil
-}
-
-// where collects the conditions of a WHERE clause and their arguments.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// add appends a condition with one ? placeholder for arg.
-func (w *where) add(cond string, arg any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, arg)
-}
-
-// String returns the clause, or "" when there are no conditions.
-func (w *where) String() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
-// limitClause returns a LIMIT clause for n, or "" when n is zero, and
-// rejects a negative n.
-func limitClause(n int) (string, error) {
-	switch {
-	case n < 0:
-		return "", warden.Errorf(warden.EINVALID, "limit %d must not be negative", n)
-	case n == 0:
-		return "", nil
-	}
-	return fmt.Sprintf(" LIMIT %d", n), nil
-}
-
-// invalid returns an EINVALID error.
-func invalid(format string, args ...any) error {
-	return warden.Errorf(warden.EINVALID, format, args...)
-}
-
-// notFound returns an ENOTFOUND error.
-func notFound(format string, args ...any) error {
-	return warden.Errorf(warden.ENOTFOUND, format, args...)
-}
-
-// sqliteCode returns the extended SQLite result code in err's chain, or 0.
-func sqliteCode(err error) int {
-	var e *sqlite.Error
-	if errors.As(err, &e) {
-		return e.Code()
-	}
-	return 0
-}
-
-// isForeignKey reports whether err is a foreign key violation.
-func isForeignKey(err error) bool {
-	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-}
-
-// wrap names the operation op in err. A *warden.Error keeps its kind and
-// message; a constraint violation or lock timeout becomes an error of the
-// matching kind; anything else is an internal error whose details are for
-// logs only.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *warden.Error
-	if errors.As(err, &e) {
-		if e.Op == "" {
-			e.Op = op
-		}
-		return err
-	}
-	code := sqliteCode(err)
-	switch {
-	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return &warden.Error{Kind: warden.ECONFLICT, Op: op, Message: "a record with this name already exists", Err: err}
-	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "refers to a record that does not exist", Err: err}
-	case code&0xff == sqlite3.SQLITE_CONSTRAINT:
-		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: "a value is invalid or out of range", Err: err}
-	case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
-		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: "the database is busy; retry later", Err: err}
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }

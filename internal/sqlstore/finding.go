@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -12,19 +12,15 @@ import (
 // empty: a clean audit is recorded too. Each finding gets its ID, AuditID
 // set to auditID, and FoundAt set to at when zero. A zero at becomes now.
 // Recording an audit id twice is an ECONFLICT error.
-func (db *DB) AppendFindings(ctx context.Context, auditID string, at time.Time, fs []*warden.Finding) error {
-	const op = "postgres.AppendFindings"
+func (s *Store) AppendFindings(ctx context.Context, auditID string, at time.Time, fs []*warden.Finding) error {
 	if err := validateFindings(auditID, fs); err != nil {
-		return wrap(op, err)
+		return s.wrap("AppendFindings", err)
 	}
-	if at.IsZero() {
-		at = db.Now()
-	}
-	at = normTime(at)
+	at = s.orNow(at)
 	ids := make([]int64, len(fs))
 	found := make([]time.Time, len(fs))
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO audits (id, at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, auditID, at)
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO audits (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`), auditID, s.t(at))
 		if err != nil {
 			return err
 		}
@@ -36,10 +32,10 @@ func (db *DB) AppendFindings(ctx context.Context, auditID string, at time.Time, 
 		if len(fs) == 0 {
 			return nil
 		}
-		stmt, err := tx.PrepareContext(ctx, `
+		stmt, err := tx.PrepareContext(ctx, s.q(`
 			INSERT INTO findings (audit_id, org, username, rule, severity, evidence, source, fix, found_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			RETURNING id`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			RETURNING id`))
 		if err != nil {
 			return err
 		}
@@ -49,7 +45,7 @@ func (db *DB) AppendFindings(ctx context.Context, auditID string, at time.Time, 
 			if !f.FoundAt.IsZero() {
 				found[i] = normTime(f.FoundAt)
 			}
-			err := stmt.QueryRowContext(ctx, auditID, f.Org, f.Username, f.Rule, string(f.Severity), f.Evidence, f.Source, f.Fix, found[i]).Scan(&ids[i])
+			err := stmt.QueryRowContext(ctx, auditID, f.Org, f.Username, f.Rule, string(f.Severity), f.Evidence, f.Source, f.Fix, s.t(found[i])).Scan(&ids[i])
 			if err != nil {
 				return err
 			}
@@ -57,7 +53,7 @@ func (db *DB) AppendFindings(ctx context.Context, auditID string, at time.Time, 
 		return nil
 	})
 	if err != nil {
-		return wrap(op, err)
+		return s.wrap("AppendFindings", err)
 	}
 	for i, f := range fs {
 		f.ID, f.AuditID, f.FoundAt = ids[i], auditID, found[i]
@@ -67,68 +63,41 @@ func (db *DB) AppendFindings(ctx context.Context, auditID string, at time.Time, 
 
 // Findings returns matching findings, newest audit first, and within an
 // audit in the order they were recorded.
-func (db *DB) Findings(ctx context.Context, f warden.FindingFilter) ([]*warden.Finding, error) {
-	const op = "postgres.Findings"
+func (s *Store) Findings(ctx context.Context, f warden.FindingFilter) ([]*warden.Finding, error) {
 	limit, err := limitClause(f.Limit)
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, s.wrap("Findings", err)
 	}
-	var w where
+	w := s.where()
 	if f.AuditID != "" {
-		w.add("f.audit_id = %s", f.AuditID)
+		w.add("f.audit_id = ?", f.AuditID)
 	}
 	if f.Org != "" {
-		w.add("f.org = %s", f.Org)
+		w.add("f.org = ?", f.Org)
 	}
 	if f.Username != "" {
-		w.add("f.username = %s", f.Username)
+		w.add("f.username = ?", f.Username)
 	}
-	rows, err := db.db.QueryContext(ctx, `
+	findings, err := queryAll(ctx, s, scanFinding, `
 		SELECT f.id, f.audit_id, f.org, f.username, f.rule, f.severity, f.evidence, f.source, f.fix, f.found_at
 		FROM findings f JOIN audits a ON a.id = f.audit_id`+w.String()+`
 		ORDER BY a.at DESC, a.seq DESC, f.id`+limit, w.args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	findings, err := scanAll(rows, func(s scanner) (*warden.Finding, error) {
-		var f warden.Finding
-		var severity string
-		var at time.Time
-		if err := s.Scan(&f.ID, &f.AuditID, &f.Org, &f.Username, &f.Rule, &severity, &f.Evidence, &f.Source, &f.Fix, &at); err != nil {
-			return nil, err
-		}
-		f.Severity, f.FoundAt = warden.Severity(severity), readTime(at)
-		return &f, nil
-	})
-	return findings, wrap(op, err)
+	return findings, s.wrap("Findings", err)
 }
 
 // Audits returns recent audit runs with their finding counts, newest
 // first; limit 0 returns all.
-func (db *DB) Audits(ctx context.Context, limit int) ([]warden.AuditRun, error) {
-	const op = "postgres.Audits"
+func (s *Store) Audits(ctx context.Context, limit int) ([]warden.AuditRun, error) {
 	lim, err := limitClause(limit)
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, s.wrap("Audits", err)
 	}
-	rows, err := db.db.QueryContext(ctx, `
+	runs, err := queryAll(ctx, s, scanAudit, `
 		SELECT a.id, a.at, (SELECT count(*) FROM findings f WHERE f.audit_id = a.id)
 		FROM audits a
 		ORDER BY a.at DESC, a.seq DESC`+lim)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	runs, err := scanAll(rows, func(s scanner) (*warden.AuditRun, error) {
-		var r warden.AuditRun
-		var at time.Time
-		if err := s.Scan(&r.ID, &at, &r.Findings); err != nil {
-			return nil, err
-		}
-		r.At = readTime(at)
-		return &r, nil
-	})
-	if err != nil {
-		return nil, wrap(op, err)
+		return nil, s.wrap("Audits", err)
 	}
 	out := make([]warden.AuditRun, len(runs))
 	for i, r := range runs {
@@ -156,4 +125,25 @@ func validateFindings(auditID string, fs []*warden.Finding) error {
 		}
 	}
 	return nil
+}
+
+// scanFinding reads one finding: id, audit_id, org, username, rule,
+// severity, evidence, source, fix and found_at.
+func scanFinding(sc scanner) (*warden.Finding, error) {
+	var f warden.Finding
+	var severity string
+	if err := sc.Scan(&f.ID, &f.AuditID, &f.Org, &f.Username, &f.Rule, &severity, &f.Evidence, &f.Source, &f.Fix, (*timeCol)(&f.FoundAt)); err != nil {
+		return nil, err
+	}
+	f.Severity = warden.Severity(severity)
+	return &f, nil
+}
+
+// scanAudit reads one audit run: its id, time and finding count.
+func scanAudit(sc scanner) (*warden.AuditRun, error) {
+	var r warden.AuditRun
+	if err := sc.Scan(&r.ID, (*timeCol)(&r.At), &r.Findings); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,25 +9,20 @@ import (
 // AppendRotation records one step of a credential rotation and sets its
 // ID. A zero At becomes now; At is written back in UTC, truncated to
 // microseconds.
-func (db *DB) AppendRotation(ctx context.Context, r *warden.RotationRecord) error {
-	const op = "sqlite.AppendRotation"
+func (s *Store) AppendRotation(ctx context.Context, r *warden.RotationRecord) error {
 	if err := validateRotation(r); err != nil {
-		return wrap(op, err)
+		return s.wrap("AppendRotation", err)
 	}
-	at := r.At
-	if at.IsZero() {
-		at = db.Now()
-	}
-	at = normTime(at)
+	at := s.orNow(r.At)
 	var id int64
-	err := db.write.QueryRowContext(ctx, `
+	err := s.write.QueryRowContext(ctx, s.q(`
 		INSERT INTO rotations (rotation_id, credential, step, secret_version, detail, at)
 		VALUES (?, ?, ?, ?, ?, ?)
-		RETURNING id`,
-		r.RotationID, r.Credential, r.Step, r.SecretVersion, r.Detail, encodeTime(at),
+		RETURNING id`),
+		r.RotationID, r.Credential, r.Step, r.SecretVersion, r.Detail, s.t(at),
 	).Scan(&id)
 	if err != nil {
-		return wrap(op, err)
+		return s.wrap("AppendRotation", err)
 	}
 	r.ID, r.At = id, at
 	return nil
@@ -35,33 +30,20 @@ func (db *DB) AppendRotation(ctx context.Context, r *warden.RotationRecord) erro
 
 // Rotations returns the records of a credential ("" for all), newest
 // first (by At, then ID); limit 0 returns all.
-func (db *DB) Rotations(ctx context.Context, credential string, limit int) ([]*warden.RotationRecord, error) {
-	const op = "sqlite.Rotations"
+func (s *Store) Rotations(ctx context.Context, credential string, limit int) ([]*warden.RotationRecord, error) {
 	lim, err := limitClause(limit)
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, s.wrap("Rotations", err)
 	}
-	var w where
+	w := s.where()
 	if credential != "" {
 		w.add("credential = ?", credential)
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	records, err := queryAll(ctx, s, scanRotation, `
 		SELECT id, rotation_id, credential, step, secret_version, detail, at
 		FROM rotations`+w.String()+`
 		ORDER BY at DESC, id DESC`+lim, w.args...)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	records, err := scanAll(rows, func(s scanner) (*warden.RotationRecord, error) {
-		var r warden.RotationRecord
-		var at int64
-		if err := s.Scan(&r.ID, &r.RotationID, &r.Credential, &r.Step, &r.SecretVersion, &r.Detail, &at); err != nil {
-			return nil, err
-		}
-		r.At = decodeTime(at)
-		return &r, nil
-	})
-	return records, wrap(op, err)
+	return records, s.wrap("Rotations", err)
 }
 
 // validateRotation reports the first problem with r, naming the field.
@@ -77,4 +59,14 @@ func validateRotation(r *warden.RotationRecord) error {
 		return invalid("rotation %s: step must not be empty", r.RotationID)
 	}
 	return nil
+}
+
+// scanRotation reads one record: id, rotation_id, credential, step,
+// secret_version, detail and at.
+func scanRotation(sc scanner) (*warden.RotationRecord, error) {
+	var r warden.RotationRecord
+	if err := sc.Scan(&r.ID, &r.RotationID, &r.Credential, &r.Step, &r.SecretVersion, &r.Detail, (*timeCol)(&r.At)); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
