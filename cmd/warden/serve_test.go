@@ -88,19 +88,23 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 		t.Fatal("serve not ready")
 	}
 	defer func() { cancel(); <-done }()
-	waitFor(t, "alerts", 20*time.Second, func() bool {
+	// Both orgs are swept independently: wait for the alerts of both.
+	wants := []string{`"cause":"user_frozen"`, `"cause":"user_deactivated"`, `"cause":"password_locked"`, "Marketing Connector"}
+	delivered := func() string {
 		mu.Lock()
 		defer mu.Unlock()
-		return strings.Contains(strings.Join(bodies, "\n"), "marketing.sync@acme.demo") && len(smtp.Messages()) > 0
-	})
-	mu.Lock()
-	all := strings.Join(bodies, "\n")
-	mu.Unlock()
-	for _, want := range []string{`"cause":"user_frozen"`, `"cause":"user_deactivated"`, `"cause":"password_locked"`, "Marketing Connector"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("webhook deliveries lack %s", want)
-		}
+		return strings.Join(bodies, "\n")
 	}
+	waitFor(t, "alerts from both orgs", 30*time.Second, func() bool {
+		all := delivered()
+		for _, want := range wants {
+			if !strings.Contains(all, want) {
+				return false
+			}
+		}
+		return len(smtp.Messages()) > 0
+	})
+	all := delivered()
 	if strings.Contains(all, "invoice.sync@acme.demo") {
 		t.Errorf("a healthy user was announced")
 	}
@@ -124,6 +128,14 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	waitFor(t, "readiness", 10*time.Second, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 	for _, p := range []string{"/healthz", "/readyz", "/status"} {
 		resp, err := http.Get(base + p)
 		if err != nil || resp.StatusCode != 200 {
