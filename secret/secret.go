@@ -47,8 +47,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/wardenhq/warden"
@@ -210,4 +212,46 @@ func ContextError(op string, err error) error {
 		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: "request timed out", Err: err}
 	}
 	return nil
+}
+
+// NotFound returns the ENOTFOUND error every backend gives for a missing
+// key.
+func NotFound(op, key string) error {
+	return &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q not found", key)}
+}
+
+// KeyLocks serializes writers per key within one store. The zero value is
+// ready to use.
+type KeyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// Lock locks key and returns the function that unlocks it.
+func (l *KeyLocks) Lock(key string) (unlock func()) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*keyLock{}
+	}
+	k := l.m[key]
+	if k == nil {
+		k = &keyLock{}
+		l.m[key] = k
+	}
+	k.refs++
+	l.mu.Unlock()
+	k.mu.Lock()
+	return func() {
+		k.mu.Unlock()
+		l.mu.Lock()
+		if k.refs--; k.refs == 0 {
+			delete(l.m, key)
+		}
+		l.mu.Unlock()
+	}
 }

@@ -70,7 +70,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -101,7 +100,7 @@ var validPrefix = regexp.MustCompile(`^[0-9a-zA-Z-]*$`)
 type Store struct {
 	client *azsecrets.Client
 	prefix string
-	locks  keyLocks
+	locks  secret.KeyLocks
 	// deleteWait bounds how long Delete waits for Key Vault to finish a
 	// deletion before purging.
 	deleteWait time.Duration
@@ -329,7 +328,7 @@ func (s *Store) load(ctx context.Context, op, key, name string) (*history, error
 		}
 	}
 	if len(vs) == 0 {
-		return nil, notFound(op, key)
+		return nil, secret.NotFound(op, key)
 	}
 	// With no version tagged current, current falls back to the newest
 	// version not written by Warden. Creation times have one-second
@@ -362,7 +361,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, stage warden.
 	if err := ctx.Err(); err != nil {
 		return warden.SecretVersion{}, secret.ContextError(op, err)
 	}
-	unlock := s.locks.lock(name)
+	unlock := s.locks.Lock(name)
 	defer unlock()
 	h, err := s.load(ctx, op, key, name)
 	if err != nil && warden.ErrorKind(err) != warden.ENOTFOUND {
@@ -592,7 +591,7 @@ func (s *Store) restage(ctx context.Context, op, key string, plan func(*history)
 	if err := ctx.Err(); err != nil {
 		return secret.ContextError(op, err)
 	}
-	unlock := s.locks.lock(name)
+	unlock := s.locks.Lock(name)
 	defer unlock()
 	h, err := s.load(ctx, op, key, name)
 	if err != nil {
@@ -616,7 +615,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return secret.ContextError(op, err)
 	}
-	unlock := s.locks.lock(name)
+	unlock := s.locks.Lock(name)
 	defer unlock()
 	if _, err := s.client.DeleteSecret(ctx, name, nil); err != nil {
 		return wrap(op, key, err)
@@ -699,7 +698,7 @@ func wrap(op, key string, err error) error {
 	code := re.ErrorCode
 	switch {
 	case re.StatusCode == 404:
-		return notFound(op, key)
+		return secret.NotFound(op, key)
 	case re.StatusCode == 400:
 		return &warden.Error{Kind: warden.EINVALID, Op: op, Message: fmt.Sprintf("Key Vault rejected the request for %q (%s)", key, code), Err: err}
 	case re.StatusCode == 401:
@@ -712,42 +711,4 @@ func wrap(op, key string, err error) error {
 		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: fmt.Sprintf("Key Vault is unavailable (HTTP %d %s)", re.StatusCode, code), Err: err}
 	}
 	return &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("unexpected Key Vault response (HTTP %d %s)", re.StatusCode, code), Err: err}
-}
-
-func notFound(op, key string) error {
-	return &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q not found", key)}
-}
-
-// keyLocks serializes writers per secret name within a Store.
-type keyLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
-}
-
-type keyLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (l *keyLocks) lock(name string) (unlock func()) {
-	l.mu.Lock()
-	if l.m == nil {
-		l.m = map[string]*keyLock{}
-	}
-	k := l.m[name]
-	if k == nil {
-		k = &keyLock{}
-		l.m[name] = k
-	}
-	k.refs++
-	l.mu.Unlock()
-	k.mu.Lock()
-	return func() {
-		k.mu.Unlock()
-		l.mu.Lock()
-		if k.refs--; k.refs == 0 {
-			delete(l.m, name)
-		}
-		l.mu.Unlock()
-	}
 }

@@ -318,7 +318,7 @@ func (s *Store) Promote(ctx context.Context, key string) error {
 	}
 	return s.update(ctx, op, key, func(r *record) (*record, error) {
 		if r == nil {
-			return nil, notFound(op, key)
+			return nil, secret.NotFound(op, key)
 		}
 		if r.Pending == 0 {
 			return nil, &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q has no pending version to promote", key)}
@@ -340,7 +340,7 @@ func (s *Store) Discard(ctx context.Context, key string) error {
 	}
 	return s.update(ctx, op, key, func(r *record) (*record, error) {
 		if r == nil {
-			return nil, notFound(op, key)
+			return nil, secret.NotFound(op, key)
 		}
 		if r.Pending == 0 {
 			return nil, &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q has no pending version to discard", key)}
@@ -359,7 +359,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	return s.update(ctx, op, key, func(r *record) (*record, error) {
 		if r == nil {
-			return nil, notFound(op, key)
+			return nil, secret.NotFound(op, key)
 		}
 		return nil, nil
 	})
@@ -428,7 +428,7 @@ func (s *Store) read(ctx context.Context, op, key string) (*record, cipher.AEAD,
 	defer unlock()
 	r := s.data.Secrets[key]
 	if r == nil {
-		return nil, nil, notFound(op, key)
+		return nil, nil, secret.NotFound(op, key)
 	}
 	return r, s.kek, nil
 }
@@ -562,10 +562,6 @@ func parseVersion(s string) int {
 		return 0
 	}
 	return n
-}
-
-func notFound(op, key string) error {
-	return &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q not found", key)}
 }
 
 func errClosed(op string) error {

@@ -58,7 +58,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/vault/api"
 
@@ -107,7 +106,7 @@ type Store struct {
 	prefix  string
 	max     int
 	address string
-	locks   keyLocks
+	locks   secret.KeyLocks
 }
 
 var _ warden.SecretStore = (*Store)(nil)
@@ -218,7 +217,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, stage warden.
 	if err := secret.ValidatePut(key, value, stage, tags); err != nil {
 		return warden.SecretVersion{}, secret.WithOp(op, err)
 	}
-	unlock := s.locks.lock(key)
+	unlock := s.locks.Lock(key)
 	defer unlock()
 	path := s.prefix + key
 	md, err := s.metadata(ctx, path)
@@ -376,7 +375,7 @@ func (s *Store) Versions(ctx context.Context, key string) ([]warden.SecretVersio
 		out = append(out, warden.SecretVersion{Key: key, Version: strconv.Itoa(n), Stage: st.of(n), CreatedAt: kvs.VersionMetadata.CreatedTime, Tags: tags})
 	}
 	if len(out) == 0 {
-		return nil, notFound(op, key)
+		return nil, secret.NotFound(op, key)
 	}
 	return out, nil
 }
@@ -413,7 +412,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := secret.ValidateKey(key); err != nil {
 		return secret.WithOp(op, err)
 	}
-	unlock := s.locks.lock(key)
+	unlock := s.locks.Lock(key)
 	defer unlock()
 	path := s.prefix + key
 	if _, err := s.metadata(ctx, path); err != nil { // Vault's delete succeeds on missing keys
@@ -431,7 +430,7 @@ func (s *Store) restage(ctx context.Context, op, key string, change func(stages)
 	if err := secret.ValidateKey(key); err != nil {
 		return secret.WithOp(op, err)
 	}
-	unlock := s.locks.lock(key)
+	unlock := s.locks.Lock(key)
 	defer unlock()
 	md, err := s.metadata(ctx, s.prefix+key)
 	if err != nil {
@@ -540,7 +539,7 @@ func (s *Store) wrap(op, key string, err error) error {
 		return cerr
 	}
 	if errors.Is(err, api.ErrSecretNotFound) {
-		return notFound(op, key)
+		return secret.NotFound(op, key)
 	}
 	var re *api.ResponseError
 	if !errors.As(err, &re) {
@@ -557,47 +556,9 @@ func (s *Store) wrap(op, key string, err error) error {
 	case re.StatusCode == 403:
 		return &warden.Error{Kind: warden.EFORBIDDEN, Op: op, Message: fmt.Sprintf("Vault denied access to %s/%s%s (check the token and its policy)", s.mount, s.prefix, key), Err: err}
 	case re.StatusCode == 404:
-		return notFound(op, key)
+		return secret.NotFound(op, key)
 	case re.StatusCode == 429 || re.StatusCode >= 500:
 		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: op, Message: fmt.Sprintf("Vault is unavailable (HTTP %d: %s)", re.StatusCode, detail), Err: err}
 	}
 	return &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("unexpected Vault response (HTTP %d)", re.StatusCode), Err: err}
-}
-
-func notFound(op, key string) error {
-	return &warden.Error{Kind: warden.ENOTFOUND, Op: op, Message: fmt.Sprintf("secret %q not found", key)}
-}
-
-// keyLocks serializes writers per key within a Store.
-type keyLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
-}
-
-type keyLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (l *keyLocks) lock(key string) (unlock func()) {
-	l.mu.Lock()
-	if l.m == nil {
-		l.m = map[string]*keyLock{}
-	}
-	k := l.m[key]
-	if k == nil {
-		k = &keyLock{}
-		l.m[key] = k
-	}
-	k.refs++
-	l.mu.Unlock()
-	k.mu.Lock()
-	return func() {
-		k.mu.Unlock()
-		l.mu.Lock()
-		if k.refs--; k.refs == 0 {
-			delete(l.m, key)
-		}
-		l.mu.Unlock()
-	}
 }
