@@ -76,25 +76,12 @@ func runAudit(ctx context.Context, m *Main, args []string) error {
 	if err := auditFormat(*format); err != nil {
 		return err
 	}
-	pol, err := loadPolicySet(*polFile)
+	run, err := m.policyRun(ctx, *file, *polFile, *org, *user)
 	if err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	targets, err := e.auditTargets(ctx, *org, *user)
-	if err != nil {
-		return err
-	}
-	a := &policy.Auditor{Policy: pol, Store: e.store, Logger: e.logger}
-	rep, err := a.Audit(ctx, targets, policy.AuditOptions{Record: true})
+	defer run.e.Close()
+	rep, err := run.a.Audit(ctx, run.targets, policy.AuditOptions{Record: true})
 	if err != nil {
 		return err
 	}
@@ -102,6 +89,38 @@ func runAudit(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	return auditOutcome(m, rep, threshold)
+}
+
+// policyRun is what an audit needs: the runtime, an auditor of the policy
+// and the orgs and users to audit.
+type policyRun struct {
+	e       *env
+	a       *policy.Auditor
+	targets []policy.OrgTarget
+}
+
+// policyRun loads the policy and the configuration, opens the runtime and
+// selects the targets (org and user may be empty for all). The caller
+// closes run.e.
+func (m *Main) policyRun(ctx context.Context, configFile, policyFile, org, user string) (*policyRun, error) {
+	pol, err := loadPolicySet(policyFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := m.loadConfig(m.configPath(configFile))
+	if err != nil {
+		return nil, err
+	}
+	e, err := m.open(ctx, cfg, discardLogger())
+	if err != nil {
+		return nil, err
+	}
+	targets, err := e.auditTargets(ctx, org, user)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return &policyRun{e: e, a: &policy.Auditor{Policy: pol, Store: e.store, Logger: e.logger}, targets: targets}, nil
 }
 
 // auditOutcome turns a report into the command's result: an error when an

@@ -59,24 +59,12 @@ func runFix(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	pol, err := loadPolicySet(*polFile)
+	run, err := m.policyRun(ctx, *file, *polFile, *org, *user)
 	if err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	targets, err := e.auditTargets(ctx, *org, *user)
-	if err != nil {
-		return err
-	}
-	a := &policy.Auditor{Policy: pol, Store: e.store, Logger: e.logger}
+	defer run.e.Close()
+	a, targets := run.a, run.targets
 	rep, err := a.Audit(ctx, targets, policy.AuditOptions{Plans: true})
 	if err != nil {
 		return err
