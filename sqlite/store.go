@@ -169,3 +169,15 @@ func (db *DB) Audits(ctx context.Context, limit int) ([]warden.AuditRun, error) 
 func (db *DB) Prune(ctx context.Context, r warden.Retention, now time.Time) (int, error) {
 	return db.store.Prune(ctx, r, now)
 }
+
+// PutStatuses records a sweep of org at sweptAt and replaces the stored
+// status of each user in changed, in one transaction.
+func (db *DB) PutStatuses(ctx context.Context, org string, sweptAt time.Time, changed []*warden.UserStatus) error {
+	return db.store.PutStatuses(ctx, org, sweptAt, changed)
+}
+
+// Statuses returns the status of every matching user of the inventory,
+// ordered by org and username.
+func (db *DB) Statuses(ctx context.Context, f warden.StatusFilter) ([]*warden.UserStatus, error) {
+	return db.store.Statuses(ctx, f)
+}
