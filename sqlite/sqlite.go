@@ -18,7 +18,7 @@
 // writes both back into the value it was given.
 //
 // Deleting an org deletes its users, credentials and dependents; deleting a
-// user deletes its dependents. History (health results, audits and their
+// user deletes its dependents and its status. History (health results, audits and their
 // findings, rotation records) is append-only, is not tied to inventory rows,
 // and leaves only through Prune.
 package sqlite
@@ -55,6 +55,12 @@ var migrations embed.FS
 
 // DB is a warden.Store backed by one SQLite database. It is safe for
 // concurrent use.
+//
+// Its methods but Close are the shared SQL store's (internal/sqlstore),
+// set up for SQLite; warden.Store and the services it embeds document
+// them. Prune deletes in batches, each committed on its own, so that the
+// single writer is not held up; after an error it reports the rows it
+// had removed.
 type DB struct {
 	// Now returns the current time. The store stamps CreatedAt and
 	// UpdatedAt with it, and uses it for history records whose time is
@@ -63,7 +69,7 @@ type DB struct {
 	// truncated to microseconds.
 	Now func() time.Time
 
-	store *sqlstore.Store // implements warden.Store but Close
+	*sqlStore // the methods of warden.Store but Close
 
 	path  string
 	write *sql.DB // a single connection: writes are serialized in Go
@@ -74,6 +80,10 @@ type DB struct {
 }
 
 var _ warden.Store = (*DB)(nil)
+
+// sqlStore names the shared SQL store for embedding in DB without an
+// exported field.
+type sqlStore = sqlstore.Store
 
 // Open opens the SQLite database at path, creating it (mode 0600) and its
 // directory (mode 0700) when missing, and applies pending migrations.
@@ -89,7 +99,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, dialect.Wrap(op, err)
 	}
-	db.store = sqlstore.New(sqlstore.Config{
+	db.sqlStore = sqlstore.New(sqlstore.Config{
 		Dialect: dialect,
 		Write:   db.write,
 		Read:    db.read,
