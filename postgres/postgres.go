@@ -65,10 +65,6 @@ type DB struct {
 
 var _ warden.Store = (*DB)(nil)
 
-// sqlStore names the shared SQL store for embedding in DB without an
-// exported field.
-type sqlStore = sqlstore.Store
-
 // Open connects to the PostgreSQL database named by dsn (a URL such as
 // postgres://user@host:5432/db?sslmode=disable, or key=value pairs) and
 // applies pending migrations to the first schema on the search path

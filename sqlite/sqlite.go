@@ -81,10 +81,6 @@ type DB struct {
 
 var _ warden.Store = (*DB)(nil)
 
-// sqlStore names the shared SQL store for embedding in DB without an
-// exported field.
-type sqlStore = sqlstore.Store
-
 // Open opens the SQLite database at path, creating it (mode 0600) and its
 // directory (mode 0700) when missing, and applies pending migrations.
 // Opening an up-to-date database again changes nothing. Path MemoryPath
