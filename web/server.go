@@ -82,13 +82,24 @@ func NewServer() *Server {
 	s.registerUserRoutes()
 	s.registerMetricsRoutes()
 	// Anything else is not found, in the shape of its part of the site.
-	s.router.Handle("GET /api/", s.api(func(w http.ResponseWriter, r *http.Request) {
-		s.jsonError(w, r, warden.Errorf(warden.ENOTFOUND, "no API route %s", r.URL.Path))
-	}))
-	s.router.Handle("GET /", s.page(func(w http.ResponseWriter, r *http.Request) {
-		s.pageError(w, r, warden.Errorf(warden.ENOTFOUND, "there is no page %s", r.URL.Path))
-	}))
+	// Every route only reads, so another method is not allowed.
+	s.router.Handle("/api/", s.api(notRouted(s.writeJSONError)))
+	s.router.Handle("/", s.page(notRouted(s.writePageError)))
 	return s
+}
+
+// notRouted answers a request no route takes with render: 405 for a
+// method other than GET, 404 otherwise.
+func notRouted(render errorRenderer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			render(w, r, http.StatusMethodNotAllowed, warden.Errorf(warden.EINVALID, "%s %s: this server only reads; use GET", r.Method, r.URL.Path))
+			return
+		}
+		err := warden.Errorf(warden.ENOTFOUND, "there is nothing at %s", r.URL.Path)
+		render(w, r, errorStatus(err), err)
+	}
 }
 
 // ServeHTTP sets the security headers and routes the request.
