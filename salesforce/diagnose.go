@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
 )
-
-// refPattern matches composite references such as @{user.records[0].Id}.
-var refPattern = regexp.MustCompile(`@\{[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}`)
 
 // Evidence is what a monitoring session saw about a user while diagnosing a
 // failed login.

@@ -88,18 +88,18 @@ func TestReadersInOneBatch(t *testing.T) {
 	names := salesforce.QuoteList([]string{integUser, adminUser, `o'brien@acme.example`})
 	perms := []string{"ApiEnabled", "ApiUserOnly", "ModifyAllData"}
 	var b salesforce.Batch
-	users := salesforce.Users("WHERE Username IN " + names + " ORDER BY Username").AddTo(&b, "users")
-	logins := salesforce.UserLogins("WHERE UserId = " + salesforce.Quote(integID)).AddTo(&b, "userLogins")
+	users := salesforce.Users("WHERE Username IN "+names+" ORDER BY Username").AddTo(&b, "users")
+	logins := salesforce.UserLogins("WHERE UserId = "+salesforce.Quote(integID)).AddTo(&b, "userLogins")
 	grants := salesforce.PermissionSetAssignments(perms, "WHERE Assignee.Username = "+salesforce.Quote(integUser)).AddTo(&b, "grants")
 	sets := salesforce.PermissionSets(perms, "WHERE IsOwnedByProfile = true AND Profile.Name = 'Minimum Access - API Only Integrations'").AddTo(&b, "profiles")
-	objects := salesforce.ObjectPermissions("WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username = " +
-		salesforce.Quote(integUser) + ") AND SobjectType = 'Account'").AddTo(&b, "objects")
-	history := salesforce.LoginHistory("WHERE LoginTime >= " + salesforce.DateTime(time.Now().Add(-time.Hour)) + " ORDER BY LoginTime DESC").AddTo(&b, "history")
+	objects := salesforce.ObjectPermissions("WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username = "+
+		salesforce.Quote(integUser)+") AND SobjectType = 'Account'").AddTo(&b, "objects")
+	history := salesforce.LoginHistory("WHERE LoginTime >= "+salesforce.DateTime(time.Now().Add(-time.Hour))+" ORDER BY LoginTime DESC").AddTo(&b, "history")
 	audit := salesforce.SetupAuditTrail("ORDER BY CreatedDate DESC LIMIT 50").AddTo(&b, "audit")
 	tokens := salesforce.OAuthTokens("").AddTo(&b, "tokens")
 	apps := salesforce.ConnectedApps("ORDER BY Name").AddTo(&b, "apps")
 	psls := salesforce.PermissionSetLicenses("").AddTo(&b, "psls")
-	pslAssigns := salesforce.PermissionSetLicenseAssignments("WHERE Assignee.Username = " + salesforce.Quote(integUser)).AddTo(&b, "pslAssigns")
+	pslAssigns := salesforce.PermissionSetLicenseAssignments("WHERE Assignee.Username = "+salesforce.Quote(integUser)).AddTo(&b, "pslAssigns")
 	if b.Len() != 11 {
 		t.Fatalf("Len = %d", b.Len())
 	}
@@ -248,9 +248,11 @@ func TestReaderPaging(t *testing.T) {
 
 	var b salesforce.Batch
 	var progress []string
-	b.Progress = func(ref string, read, total int) { progress = append(progress, fmt.Sprintf("%s %d/%d", ref, read, total)) }
+	b.Progress = func(ref string, read, total int) {
+		progress = append(progress, fmt.Sprintf("%s %d/%d", ref, read, total))
+	}
 	paged := history.AddTo(&b, "history")
-	users := salesforce.Users("WHERE Username = " + salesforce.Quote(pagingUser)).AddTo(&b, "users")
+	users := salesforce.Users("WHERE Username = "+salesforce.Quote(pagingUser)).AddTo(&b, "users")
 	before = e.usage().APIRequests
 	if err := b.Send(ctx, s); err != nil {
 		t.Fatal(err)
@@ -272,7 +274,7 @@ func TestBatchPartialFailure(t *testing.T) {
 	ctx := testCtx(t)
 	// The integration user lacks Manage Users: no UserLogin, no LoginHistory.
 	var b salesforce.Batch
-	users := salesforce.Users("WHERE Username = " + salesforce.Quote(integUser)).AddTo(&b, "users")
+	users := salesforce.Users("WHERE Username = "+salesforce.Quote(integUser)).AddTo(&b, "users")
 	logins := salesforce.UserLogins("").AddTo(&b, "logins")
 	bad := salesforce.PermissionSets([]string{"NoSuchPermission"}, "").AddTo(&b, "bad")
 	if err := b.Send(ctx, e.jwtSession(integUser)); err != nil {

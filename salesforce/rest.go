@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -308,6 +309,9 @@ type Subrequest struct {
 	// Headers are extra request headers.
 	Headers map[string]string
 }
+
+// refPattern matches composite references such as @{user.records[0].Id}.
+var refPattern = regexp.MustCompile(`@\{[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}`)
 
 // QueryRequest returns a GET subrequest that runs soql. References such as
 // @{ref.records[0].Id} in soql are kept as they are (not escaped), so the
