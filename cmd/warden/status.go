@@ -22,8 +22,8 @@ cause, since when, when Warden last tried its credential and when it
 will next, and the fix, as last recorded by "warden serve" (or "warden
 check"). --json prints the document /api/status serves: an array of
 objects with org, username, state, cause, since, fix, evidence,
-warnings, checkedAt, credentialCheckedAt and nextCredentialCheck (a zero
-time, 0001-01-01T00:00:00Z, means never).`
+warnings, checkedAt, credentialCheckedAt and nextCredentialCheck (a time
+that never happened is left out).`
 
 func runStatus(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("status", statusUsage)
