@@ -446,12 +446,11 @@ func (v view) objectByID(id string) (*soql.Object, bool) {
 	}
 	for _, d := range objects {
 		if d.prefix == id[:3] && d.writable {
-			return v.Object(d.schema.Name)
+			return v.Object(d.name)
 		}
 	}
-	id = normID(id)
 	for _, do := range v.o.records {
-		if findRow(do, id) != nil {
+		if do.def.prefix == id[:3] {
 			return v.Object(do.name)
 		}
 	}
