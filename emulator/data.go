@@ -529,7 +529,7 @@ func (s *Server) describe(q *request, d *objectDef) {
 			"byteLength": f.length * 3, "digits": digits, "precision": precision, "scale": scale,
 			"nillable": f.nillable, "createable": d.writable && f.createable, "updateable": d.writable && f.updateable,
 			"defaultedOnCreate": !f.nillable && !f.required && f.name != "Id" || d.defaults[f.name] != nil,
-			"filterable": f.kind != "textarea", "sortable": f.kind != "textarea", "groupable": f.kind != "textarea",
+			"filterable":        f.kind != "textarea", "sortable": f.kind != "textarea", "groupable": f.kind != "textarea",
 			"custom": strings.HasSuffix(f.name, "__c"), "idLookup": f.name == "Id" || f.name == "Username" || f.name == "Email",
 			"nameField": f.name == "Name", "unique": f.name == "Username", "externalId": false, "calculated": false,
 			"autoNumber": f.name == "CaseNumber", "caseSensitive": false, "htmlFormatted": false,

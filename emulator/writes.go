@@ -344,7 +344,6 @@ func derive(d *objectDef, row soql.Row) {
 	}
 }
 
-
 // setPerms applies Permissions* booleans from a body to a permission set,
 // recording an audit row for each change.
 func (s *Server) setPerms(q *request, ps *permSet, in input) *dmlError {
@@ -556,7 +555,6 @@ func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
 	}
 	return nil
 }
-
 
 func (s *Server) setActive(u *user, active bool, by *user) {
 	u.active = active
