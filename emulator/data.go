@@ -365,25 +365,56 @@ func (s *Server) queryMore(q *request, locator string) {
 	s.writePage(q, c.res, start, c.batch)
 }
 
+// limitMaxes are the keys /limits returns in API 60.0 and later with the
+// allocations of an Enterprise Edition org; usage the emulator tracks is
+// subtracted in limits.
+var limitMaxes = map[string]int{
+	"ActiveScratchOrgs": 3, "AnalyticsExternalDataSizeMB": 40960, "ConcurrentAsyncGetReportInstances": 200,
+	"ConcurrentEinsteinDataInsightsStoryCreation": 5, "ConcurrentEinsteinDiscoveryStoryCreation": 2,
+	"ConcurrentSyncReportRuns": 20, "DailyAnalyticsDataflowJobExecutions": 60, "DailyAnalyticsUploadedFilesSizeMB": 51200,
+	"DailyAsyncApexExecutions": 250000, "DailyAsyncApexTests": 500, "DailyBulkApiBatches": 15000,
+	"DailyBulkV2QueryFileStorageMB": 976562, "DailyBulkV2QueryJobs": 10000, "DailyDeliveredPlatformEvents": 50000,
+	"DailyDurableGenericStreamingApiEvents": 10000, "DailyDurableStreamingApiEvents": 1000000,
+	"DailyEinsteinDataInsightsStoryCreation": 1000, "DailyEinsteinDiscoveryPredictAPICalls": 50000,
+	"DailyEinsteinDiscoveryPredictionsByCDC": 5000000, "DailyEinsteinDiscoveryStoryCreation": 100,
+	"DailyFunctionsApiCallLimit": 235000, "DailyGenericStreamingApiEvents": 10000, "DailyScratchOrgs": 6,
+	"DailyStandardVolumePlatformEvents": 10000, "DailyStreamingApiEvents": 1000000, "DailyWorkflowEmails": 100000,
+	"DataStorageMB": 1024, "DurableStreamingApiConcurrentClients": 2000, "FileStorageMB": 1024,
+	"HourlyAsyncReportRuns": 1200, "HourlyDashboardRefreshes": 200, "HourlyDashboardResults": 5000,
+	"HourlyDashboardStatuses": 999999999, "HourlyLongTermIdMapping": 100000, "HourlyManagedContentPublicRequests": 50000,
+	"HourlyODataCallout": 10000, "HourlyPublishedPlatformEvents": 250000, "HourlyPublishedStandardVolumePlatformEvents": 100000,
+	"HourlyShortTermIdMapping": 100000, "HourlySyncReportRuns": 500, "HourlyTimeBasedWorkflow": 1000, "MassEmail": 5000,
+	"MonthlyEinsteinDiscoveryStoryCreation": 500, "MonthlyPlatformEventsUsageEntitlement": 0, "Package2VersionCreates": 6,
+	"Package2VersionCreatesWithoutValidation": 500, "PrivateConnectOutboundCalloutHourlyLimitMB": 0,
+	"PublishCallbackUsageInApex": 5000000, "SingleEmail": 5000, "StreamingApiConcurrentClients": 2000,
+}
+
+// limits serves /limits: every key a current API version returns, with
+// DailyApiRequests, SingleEmail and PermissionSets reflecting what the
+// emulator counts.
 func (s *Server) limits(q *request) {
 	o := q.o
-	lim := func(m, used int) map[string]int { return map[string]int{"Max": m, "Remaining": max(m-used, 0)} }
-	writeJSON(q.w, http.StatusOK, map[string]any{
-		"DailyApiRequests":                  lim(o.dailyMax, o.apiUsed),
-		"DailyAsyncApexExecutions":          lim(250000, 0),
-		"DailyBulkApiBatches":               lim(15000, 0),
-		"DailyBulkV2QueryJobs":              lim(10000, 0),
-		"DailyGenericStreamingApiEvents":    lim(10000, 0),
-		"DailyStreamingApiEvents":           lim(1000000, 0),
-		"DailyWorkflowEmails":               lim(100000, 0),
-		"DataStorageMB":                     lim(1024, 0),
-		"FileStorageMB":                     lim(1024, 0),
-		"HourlyTimeBasedWorkflow":           lim(50, 0),
-		"MassEmail":                         lim(5000, 0),
-		"SingleEmail":                       lim(5000, len(s.mail)),
-		"ConcurrentAsyncGetReportInstances": lim(200, 0),
-		"StreamingApiConcurrentClients":     lim(2000, 0),
-	})
+	lim := func(m, used int) map[string]any { return map[string]any{"Max": m, "Remaining": max(m-used, 0)} }
+	out := make(map[string]any, len(limitMaxes)+2)
+	for k, m := range limitMaxes {
+		out[k] = lim(m, 0)
+	}
+	out["DailyApiRequests"] = lim(o.dailyMax, o.apiUsed)
+	mails := 0
+	for _, u := range o.users {
+		mails += len(s.mail[strings.ToLower(u.username)])
+	}
+	out["SingleEmail"] = lim(limitMaxes["SingleEmail"], mails)
+	custom := 0
+	for _, ps := range o.permSets {
+		if ps.profile == nil {
+			custom++
+		}
+	}
+	permSets := lim(1500, len(o.permSets))
+	permSets["CreateCustom"] = lim(1000, custom)
+	out["PermissionSets"] = permSets
+	writeJSON(q.w, http.StatusOK, out)
 }
 
 // sobjects serves /sobjects, /sobjects/{T}, /sobjects/{T}/describe,

@@ -68,6 +68,7 @@ type Server struct {
 	events     *eventLog
 	queryCache map[string]*soql.Query
 	pageCache  map[string][]byte // single-page query answers, see query
+	txn        *txn              // the all-or-none request in progress, see beginTxn
 }
 
 // session is an access token.

@@ -86,7 +86,7 @@ func (s *Server) create(q *request, schema *soql.Object) {
 		writeJSON(q.w, err.status, []apiError{err.apiError})
 		return
 	}
-	writeJSON(q.w, http.StatusCreated, saveResult{ID: id, Success: true, Errors: []apiError{}})
+	writeJSON(q.w, http.StatusCreated, saveResult{ID: id, Success: true, Errors: []saveError{}})
 }
 
 func (s *Server) update(q *request, schema *soql.Object, id string) {
@@ -110,9 +110,25 @@ func (s *Server) delete(q *request, schema *soql.Object, id string) {
 }
 
 type saveResult struct {
-	ID      string     `json:"id,omitempty"`
-	Success bool       `json:"success"`
-	Errors  []apiError `json:"errors"`
+	ID      string      `json:"id,omitempty"`
+	Success bool        `json:"success"`
+	Errors  []saveError `json:"errors"`
+}
+
+// saveError is an error in a SaveResult: sObject collections name the code
+// statusCode, not errorCode, and always send fields.
+type saveError struct {
+	StatusCode string   `json:"statusCode"`
+	Message    string   `json:"message"`
+	Fields     []string `json:"fields"`
+}
+
+func (e *dmlError) saveError() saveError {
+	fields := e.Fields
+	if fields == nil {
+		fields = []string{}
+	}
+	return saveError{StatusCode: e.ErrorCode, Message: e.Message, Fields: fields}
 }
 
 // defOf returns the model of a schema's object in org o.
