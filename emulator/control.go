@@ -20,7 +20,7 @@ func controlError(w http.ResponseWriter, status int, format string, args ...any)
 
 // decodeControl decodes a JSON body strictly (unknown keys are errors).
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec := json.NewDecoder(r.Body) // read and bounded before the lock, see readBody
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		controlError(w, http.StatusBadRequest, "invalid JSON body: %v", err)
