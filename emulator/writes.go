@@ -566,7 +566,7 @@ func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
 		changed = append(changed, k)
 	}
 	if len(changed) > 0 {
-		target.modified = s.now()
+		target.modified, target.modifiedByID = s.now(), by.id
 		s.userChanged(o, target, "UPDATE", changed)
 	}
 	return nil
