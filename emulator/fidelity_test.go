@@ -641,3 +641,43 @@ func TestSlowBodyDoesNotBlockOtherOrgs(t *testing.T) {
 		t.Errorf("Title after the slow PATCH = %v", got)
 	}
 }
+
+// TestNotEmulatedAnswers pins the answers docs/emulator.md promises for
+// what the emulator does not emulate.
+func TestNotEmulatedAnswers(t *testing.T) {
+	e := start(t)
+	tok := e.admin()
+	for _, tt := range []struct {
+		method, path string
+		body         any
+		status       int
+		code         string
+	}{
+		{"GET", "/services/async/62.0/job", nil, 404, "NOT_FOUND"},
+		{"GET", v + "jobs/ingest", nil, 404, "NOT_FOUND"},
+		{"GET", "/services/apexrest/Invoices", nil, 404, "NOT_FOUND"},
+		{"GET", v + "search?q=FIND+%7Bx%7D", nil, 404, "NOT_FOUND"},
+		{"GET", v + "tooling/sobjects/ApexClass", nil, 404, "NOT_FOUND"},
+		{"GET", v + "tooling/query?q=" + url.QueryEscape("SELECT Id FROM CustomField"), nil, 400, "INVALID_TYPE"},
+		{"GET", v + "query?q=" + url.QueryEscape("SELECT Id FROM Task"), nil, 400, "INVALID_TYPE"},
+		{"GET", v + "sobjects/Task", nil, 404, "NOT_FOUND"},
+		{"PATCH", v + "sobjects/Account/External__c/42", map[string]any{"Name": "x"}, 404, "NOT_FOUND"},
+		{"GET", v + "sobjects/Account/deleted", nil, 404, "NOT_FOUND"},
+		{"POST", v + "sobjects/Profile", map[string]any{"Name": "x"}, 400, "INVALID_TYPE_FOR_OPERATION"},
+		{"POST", v + "sobjects/PermissionSetAssignment", map[string]any{"ExpirationDate": "2027-01-01T00:00:00.000+0000"}, 400, "INVALID_FIELD_FOR_INSERT_UPDATE"},
+	} {
+		r := e.do(tt.method, tt.path, tok, tt.body)
+		if r.status != tt.status {
+			t.Errorf("%s %s: %d %s, want %d %s", tt.method, tt.path, r.status, r.body, tt.status, tt.code)
+			continue
+		}
+		if code, _ := restErr(t, r); code != tt.code {
+			t.Errorf("%s %s: %s, want %s", tt.method, tt.path, code, tt.code)
+		}
+	}
+	env := `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><query xmlns="urn:partner.soap.sforce.com"><queryString>SELECT Id FROM User</queryString></query></soapenv:Body></soapenv:Envelope>`
+	r := e.do("POST", "/services/Soap/u/62.0", "", env, "SOAPAction", "query")
+	if r.status != 500 || !strings.Contains(string(r.body), "No operation available for request {urn:partner.soap.sforce.com}query") {
+		t.Errorf("SOAP query: %d %s", r.status, r.body)
+	}
+}
