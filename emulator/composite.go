@@ -489,7 +489,7 @@ func (v view) objectByID(id string) (*soql.Object, bool) {
 		return nil, false
 	}
 	for _, d := range objects {
-		if d.prefix == id[:3] && d.writable {
+		if d.prefix == id[:3] && d.ops != "" {
 			return v.Object(d.name)
 		}
 	}

@@ -521,11 +521,10 @@ func (s *Server) describeGlobal(q *request) {
 
 func (s *Server) describeBasic(q *request, d *objectDef) map[string]any {
 	base := "/services/data/v" + q.version + "/sobjects/" + d.name
-	w := d.writable
 	return map[string]any{
 		"name": d.name, "label": d.label, "labelPlural": d.plural, "keyPrefix": d.prefix, "custom": d.custom,
-		"queryable": true, "retrieveable": true, "searchable": false, "createable": w && d.name != "UserLogin", "updateable": w,
-		"deletable": w && d.name != "User" && d.name != "UserLogin", "layoutable": false, "replicateable": true, "triggerable": false,
+		"queryable": true, "retrieveable": true, "searchable": false, "createable": d.can('c'), "updateable": d.can('u'),
+		"deletable": d.can('d'), "layoutable": false, "replicateable": true, "triggerable": false,
 		"activateable": false, "customSetting": false, "deprecatedAndHidden": false, "feedEnabled": false, "mergeable": false,
 		"mruEnabled": false, "undeletable": d.stored,
 		"urls": map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
@@ -558,7 +557,7 @@ func (s *Server) describe(q *request, d *objectDef) {
 		fs = append(fs, map[string]any{
 			"name": f.name, "label": f.label, "type": f.kind, "soapType": f.soapType(), "length": f.length,
 			"byteLength": f.length * 3, "digits": digits, "precision": precision, "scale": scale,
-			"nillable": f.nillable, "createable": d.writable && f.createable, "updateable": d.writable && f.updateable,
+			"nillable": f.nillable, "createable": d.can('c') && f.createable, "updateable": d.can('u') && f.updateable,
 			"defaultedOnCreate": !f.nillable && !f.required && f.name != "Id" || d.defaults[f.name] != nil,
 			"filterable":        f.kind != "textarea", "sortable": f.kind != "textarea", "groupable": f.kind != "textarea",
 			"custom": strings.HasSuffix(f.name, "__c"), "idLookup": f.name == "Id" || f.name == "Username" || f.name == "Email",

@@ -293,8 +293,22 @@ func TestDescribeMatchesTheModel(t *testing.T) {
 	if f := e.describe(tok, "Opportunity")["StageName"]; f.Type != "picklist" || len(f.PicklistValues) == 0 || f.Nillable {
 		t.Errorf("Opportunity.StageName = %+v, want a required picklist with values", f)
 	}
-	// Every field describe lists can be queried, and writes refuse every
-	// field describe calls read-only.
+	// describeGlobal's createable is what a create does.
+	var flags struct {
+		Sobjects []struct {
+			Name       string
+			Createable bool
+		}
+	}
+	e.do("GET", v+"sobjects", tok, nil).json(t, &flags)
+	for _, o := range flags.Sobjects {
+		r := e.do("POST", v+"sobjects/"+o.Name, tok, map[string]any{})
+		refused := r.status == 400 && strings.Contains(string(r.body), "INVALID_TYPE_FOR_OPERATION")
+		if refused == o.Createable {
+			t.Errorf("%s: describe createable %v, but POST answered %d %.200s", o.Name, o.Createable, r.status, r.body)
+		}
+	}
+	// Every field describe lists can be queried.
 	for _, object := range []string{"User", "Account", "Contact", "PermissionSet", "Organization", "LoginHistory"} {
 		fs := e.describe(tok, object)
 		names := make([]string, 0, len(fs))

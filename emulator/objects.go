@@ -18,8 +18,9 @@ type objectDef struct {
 	schema                      *soql.Object
 	visible                     func(u *user) bool // nil: every API user (stored objects: the object's Read permission)
 	rows                        func(o *org) []soql.Row
-	// writable objects accept create/update/delete (writes.go).
-	writable bool
+	// ops are the writes the object accepts (writes.go): c(reate),
+	// u(pdate), d(elete).
+	ops string
 	// stored objects keep the records written through the API (Account,
 	// Contact, custom objects) in org.records.
 	stored bool
@@ -102,7 +103,7 @@ OrganizationType,TimeZoneSidKey,LanguageLocaleKey,DefaultLocaleSidKey picklist
 Division,Country string(80)
 IsSandbox boolean
 TrialExpirationDate datetime`, auditFields)
-	define(&objectDef{name: "User", prefix: prefixUser, writable: true, tooling: true, rows: userRows}, idSpec, `
+	define(&objectDef{name: "User", prefix: prefixUser, ops: "cu", tooling: true, rows: userRows}, idSpec, `
 Username string(80) req
 LastName string(80) req
 FirstName string(40)
@@ -128,13 +129,13 @@ TimeZoneSidKey,LocaleSidKey,EmailEncodingKey,LanguageLocaleKey picklist req
 UserPermissionsMarketingUser,UserPermissionsOfflineUser,UserPermissionsMobileUser,UserPermissionsSFContentUser boolean
 UserPermissionsKnowledgeUser,UserPermissionsInteractionUser,UserPermissionsSupportUser boolean
 LastLoginDate,LastPasswordChangeDate datetime ro`, address(""), auditFields)
-	define(&objectDef{name: "UserLogin", label: "User Login", prefix: prefixUserLogin, writable: true, rows: userLoginRows,
+	define(&objectDef{name: "UserLogin", label: "User Login", prefix: prefixUserLogin, ops: "u", rows: userLoginRows,
 		visible: needs("ManageUsers", "ManageInternalUsers")}, idSpec, `
 UserId ref ro ref:User
 IsFrozen,IsPasswordLocked boolean
 LastModifiedDate datetime ro nn
 LastModifiedById ref ro nn ref:User`)
-	define(&objectDef{name: "UserRole", label: "Role", prefix: prefixUserRole, writable: true, stored: true, visible: all, writePerm: "ManageUsers"}, idSpec, `
+	define(&objectDef{name: "UserRole", label: "Role", prefix: prefixUserRole, ops: "cud", stored: true, visible: all, writePerm: "ManageUsers"}, idSpec, `
 Name string(80) req
 DeveloperName string(80)
 ParentRoleId ref ref:UserRole/ParentRole
@@ -146,7 +147,7 @@ Name string(255)
 UserLicenseId ref ref:UserLicense
 UserType picklist
 Description textarea(255)`, auditFields, permissionSpec(""))
-	define(&objectDef{name: "PermissionSet", label: "Permission Set", prefix: prefixPermissionSet, writable: true, tooling: true, rows: permSetRows}, idSpec, `
+	define(&objectDef{name: "PermissionSet", label: "Permission Set", prefix: prefixPermissionSet, ops: "cud", tooling: true, rows: permSetRows}, idSpec, `
 Name string(80) co req
 Label string(80) req
 LicenseId ref co ref:PermissionSetLicense/License
@@ -156,7 +157,7 @@ NamespacePrefix string(15) ro
 Type picklist ro
 Description textarea(255)
 IsOwnedByProfile,IsCustom,HasActivationRequired boolean ro`, auditFields, permissionSpec(""))
-	define(&objectDef{name: "PermissionSetAssignment", label: "Permission Set Assignment", prefix: prefixAssignment, writable: true,
+	define(&objectDef{name: "PermissionSetAssignment", label: "Permission Set Assignment", prefix: prefixAssignment, ops: "cd",
 		tooling: true, rows: assignmentRows}, idSpec, `
 AssigneeId ref co req ref:User/Assignee
 PermissionSetId ref co req ref:PermissionSet
@@ -171,7 +172,7 @@ Status picklist
 TotalLicenses,UsedLicenses int
 ExpirationDate date`, auditFields)
 	define(&objectDef{name: "PermissionSetLicenseAssign", label: "Permission Set License Assignment", prefix: prefixPSLAssign,
-		writable: true, rows: pslAssignRows}, idSpec, `
+		ops: "cd", rows: pslAssignRows}, idSpec, `
 AssigneeId ref co req ref:User/Assignee
 PermissionSetLicenseId ref co req ref:PermissionSetLicense`, auditFields)
 	define(&objectDef{name: "UserLicense", label: "User License", prefix: prefixUserLicense, rows: licenseRows}, idSpec, `
@@ -179,7 +180,7 @@ Name,MasterLabel,LicenseDefinitionKey string(80)
 Status picklist
 TotalLicenses,UsedLicenses int`, auditFields)
 	define(&objectDef{name: "ObjectPermissions", label: "Object Permissions", plural: "Object Permissions", prefix: prefixObjectPermission,
-		writable: true, rows: objectPermRows}, idSpec, `
+		ops: "cud", rows: objectPermRows}, idSpec, `
 ParentId ref co req ref:PermissionSet/Parent
 SobjectType picklist(40) co req
 PermissionsRead,PermissionsCreate,PermissionsEdit,PermissionsDelete,PermissionsViewAllRecords,PermissionsModifyAllRecords boolean`, auditFields)
@@ -247,7 +248,7 @@ LengthWithoutComments int
 ManageableState picklist`, auditFields)
 
 	// Business objects: their records are stored as written.
-	define(&objectDef{name: "Account", prefix: prefixAccount, writable: true, stored: true}, idSpec, isDeletedSpec, `
+	define(&objectDef{name: "Account", prefix: prefixAccount, ops: "cud", stored: true}, idSpec, isDeletedSpec, `
 Name string(255) req
 Type picklist pick:Prospect|Customer_-_Direct|Customer_-_Channel|Channel_Partner_/_Reseller|Installation_Partner|Technology_Partner|Other
 ParentId ref ref:Account/Parent
@@ -258,7 +259,7 @@ Industry picklist pick:Agriculture|Banking|Chemicals|Communications|Construction
 AnnualRevenue currency
 NumberOfEmployees int
 Description textarea(32000)`, address("Billing"), address("Shipping"), ownerSpec, auditFields)
-	define(&objectDef{name: "Contact", prefix: prefixContact, writable: true, stored: true}, idSpec, isDeletedSpec, `
+	define(&objectDef{name: "Contact", prefix: prefixContact, ops: "cud", stored: true}, idSpec, isDeletedSpec, `
 AccountId ref ref:Account
 LastName string(80) req
 FirstName string(40)
@@ -272,7 +273,7 @@ Birthdate date
 LeadSource picklist pick:Web|Phone_Inquiry|Partner_Referral|Purchased_List|Other
 ReportsToId ref ref:Contact/ReportsTo
 Description textarea(32000)`, address("Mailing"), ownerSpec, auditFields)
-	define(&objectDef{name: "Opportunity", plural: "Opportunities", prefix: prefixOpportunity, writable: true, stored: true,
+	define(&objectDef{name: "Opportunity", plural: "Opportunities", prefix: prefixOpportunity, ops: "cud", stored: true,
 		defaults: map[string]any{"IsClosed": false, "IsWon": false}}, idSpec, isDeletedSpec, `
 AccountId ref ref:Account
 Name string(120) req
@@ -285,7 +286,7 @@ LeadSource picklist pick:Web|Phone_Inquiry|Partner_Referral|Purchased_List|Other
 NextStep string(255)
 Description textarea(32000)
 IsClosed,IsWon boolean ro`, ownerSpec, auditFields)
-	define(&objectDef{name: "Case", prefix: prefixCase, writable: true, stored: true,
+	define(&objectDef{name: "Case", prefix: prefixCase, ops: "cud", stored: true,
 		defaults: map[string]any{"Status": "New", "Priority": "Medium", "IsClosed": false}}, idSpec, isDeletedSpec, `
 CaseNumber string(30) ro nn
 AccountId ref ref:Account
@@ -300,7 +301,7 @@ Reason picklist
 SuppliedEmail email(80)
 IsClosed boolean ro
 ClosedDate datetime ro`, ownerSpec, auditFields)
-	define(&objectDef{name: "Lead", prefix: prefixLead, writable: true, stored: true,
+	define(&objectDef{name: "Lead", prefix: prefixLead, ops: "cud", stored: true,
 		defaults: map[string]any{"Status": "Open - Not Contacted", "IsConverted": false}}, idSpec, isDeletedSpec, `
 LastName string(80) req
 FirstName string(40)
@@ -318,6 +319,9 @@ IsConverted boolean ro`, address(""), ownerSpec, auditFields)
 }
 
 func noRows(*org) []soql.Row { return nil }
+
+// can reports whether the object accepts a write: 'c', 'u' or 'd'.
+func (d *objectDef) can(op byte) bool { return strings.IndexByte(d.ops, op) >= 0 }
 
 func timeOrNil(t time.Time) any {
 	if t.IsZero() {
@@ -675,7 +679,7 @@ func (s *Server) ensureObject(o *org, name string) *dataObject {
 	}
 	d := objects[lower]
 	if d == nil {
-		d = &objectDef{name: name, label: strings.ReplaceAll(strings.TrimSuffix(name, "__c"), "_", " "), writable: true, stored: true,
+		d = &objectDef{name: name, label: strings.ReplaceAll(strings.TrimSuffix(name, "__c"), "_", " "), ops: "cud", stored: true,
 			custom: true, prefix: fmt.Sprintf("a%02d", o.customObjects), fields: parseFields(customFieldsSpec)}
 		d.plural = d.label + "s"
 		o.customObjects++

@@ -174,7 +174,7 @@ var userFields = []string{"Username", "FirstName", "LastName", "Email", "Alias",
 func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) (string, *dmlError) {
 	o, u := q.o, q.u
 	d := defOf(o, schema)
-	if d == nil || !d.writable || d.name == "UserLogin" {
+	if d == nil || !d.can('c') {
 		return "", dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be inserted: "+schema.Name)
 	}
 	in, derr := checkWrite(o, d, body, true)
@@ -416,7 +416,7 @@ func (s *Server) setObjectPerms(q *request, ps *permSet, obj string, oa *objectA
 func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[string]any) *dmlError {
 	o, u := q.o, q.u
 	d := defOf(o, schema)
-	if d == nil || !d.writable || d.name == "PermissionSetAssignment" || d.name == "PermissionSetLicenseAssign" {
+	if d == nil || !d.can('u') {
 		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be updated: "+schema.Name)
 	}
 	in, derr := checkWrite(o, d, body, false)
@@ -622,6 +622,9 @@ func (s *Server) setProfile(u *user, p *profile, by *user) {
 func (s *Server) doDelete(q *request, schema *soql.Object, id string) *dmlError {
 	o, u := q.o, q.u
 	id = normID(id)
+	if d := defOf(o, schema); d == nil || !d.can('d') {
+		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be deleted: "+schema.Name)
+	}
 	defer o.touch()
 	switch schema.Name {
 	case "PermissionSetAssignment":
