@@ -172,7 +172,9 @@ func (s *Server) compositeGraph(q *request) {
 				HTTPHeaders: map[string]string{}, HTTPStatusCode: http.StatusBadRequest, ReferenceID: c.ReferenceID})
 			continue
 		}
-		rec := s.sub(q, strings.ToUpper(c.Method), u, body, c.HTTPHeaders)
+		sq := *q
+		sq.allOrNone = in.AllOrNone
+		rec := s.sub(&sq, strings.ToUpper(c.Method), u, body, c.HTTPHeaders)
 		hdr := map[string]string{}
 		if loc := rec.h.Get("Location"); loc != "" {
 			hdr["Location"] = loc
@@ -184,6 +186,15 @@ func (s *Server) compositeGraph(q *request) {
 		var parsed any
 		if json.Unmarshal(rec.buf.Bytes(), &parsed) == nil {
 			results[c.ReferenceID] = parsed
+			// An sObject collection answers 200 with failed records; under
+			// an all-or-none composite request they fail it too.
+			if saves, ok := parsed.([]any); ok && in.AllOrNone && strings.Contains(u, "/composite/sobjects") {
+				for _, r := range saves {
+					if m, ok := r.(map[string]any); ok && m["success"] == false {
+						failed = true
+					}
+				}
+			}
 		}
 	}
 	if t != nil {
@@ -318,7 +329,7 @@ func (s *Server) collections(q *request, parts []string) {
 	m := q.r.Method
 	if m == http.MethodDelete {
 		ids := strings.Split(q.r.URL.Query().Get("ids"), ",")
-		allOrNone := q.r.URL.Query().Get("allOrNone") == "true"
+		allOrNone := q.r.URL.Query().Get("allOrNone") == "true" || q.allOrNone
 		if len(ids) > maxCollection {
 			restError(q.w, http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
 			return
@@ -354,6 +365,7 @@ func (s *Server) collections(q *request, parts []string) {
 		return
 	}
 	out := make([]saveResult, 0, len(in.Records))
+	in.AllOrNone = in.AllOrNone || q.allOrNone
 	t := s.txnIf(q, in.AllOrNone)
 	for _, rec := range in.Records {
 		attrs, _ := rec["attributes"].(map[string]any)

@@ -55,6 +55,9 @@ type request struct {
 	// all is set for queryAll (deleted records too), tooling for the
 	// Tooling API's query.
 	all, tooling bool
+	// allOrNone is set on the subrequests of an all-or-none composite
+	// request: it overrides the allOrNone of sObject collections in it.
+	allOrNone bool
 }
 
 func (q *request) view() view { return view{o: q.o, u: q.u, all: q.all, tooling: q.tooling} }

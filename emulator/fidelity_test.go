@@ -564,6 +564,24 @@ func TestCompositeAllOrNoneRollsBack(t *testing.T) {
 	if n := len(records(e.query(tok, "SELECT Id FROM Account WHERE Name = 'Collection A'"))); n != 0 {
 		t.Errorf("rolled-back collection record exists (%d)", n)
 	}
+	// The composite request's allOrNone overrides a collection's (Salesforce's
+	// "allOrNone Parameters in Composite and Collections Requests").
+	nested := map[string]any{"allOrNone": true, "compositeRequest": []map[string]any{
+		{"method": "POST", "url": v + "composite/sobjects", "referenceId": "coll", "body": map[string]any{"allOrNone": false, "records": []map[string]any{
+			{"attributes": map[string]string{"type": "Account"}, "Name": "Nested A"},
+			{"attributes": map[string]string{"type": "Account"}}}}},
+		{"method": "POST", "url": v + "sobjects/Contact", "referenceId": "contact", "body": map[string]any{"LastName": "Nested"}},
+	}}
+	var nestedOut struct {
+		CompositeResponse []struct{ HTTPStatusCode int }
+	}
+	e.do("POST", v+"composite", tok, nested).json(t, &nestedOut)
+	if len(nestedOut.CompositeResponse) != 2 || nestedOut.CompositeResponse[1].HTTPStatusCode != 400 {
+		t.Errorf("nested collection failure under allOrNone: %+v", nestedOut)
+	}
+	if n := len(records(e.query(tok, "SELECT Id FROM Account WHERE Name = 'Nested A'"))) + len(records(e.query(tok, "SELECT Id FROM Contact WHERE LastName = 'Nested'"))); n != 0 {
+		t.Errorf("%d records of a rolled-back nested request remain", n)
+	}
 	// Without allOrNone the successful parts stay.
 	body["allOrNone"] = false
 	e.do("POST", v+"composite", tok, body)
