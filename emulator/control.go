@@ -150,6 +150,17 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		if !decodeControl(w, r, &in) {
 			return
 		}
+		switch {
+		case in.DailyAPIRequests != nil && *in.DailyAPIRequests < 0:
+			controlError(w, http.StatusBadRequest, "dailyApiRequests: %d is negative", *in.DailyAPIRequests)
+			return
+		case in.SessionTimeoutMinutes != nil && *in.SessionTimeoutMinutes < 1:
+			controlError(w, http.StatusBadRequest, "sessionTimeoutMinutes: %d is less than 1", *in.SessionTimeoutMinutes)
+			return
+		case in.PasswordExpiresDays != nil && *in.PasswordExpiresDays < 0:
+			controlError(w, http.StatusBadRequest, "passwordExpiresDays: %d is negative (0 means never)", *in.PasswordExpiresDays)
+			return
+		}
 		if in.SOAPLoginAllowed != nil {
 			o.settings.soapLoginAllowed = *in.SOAPLoginAllowed
 		}
@@ -159,7 +170,7 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		if in.DailyAPIRequests != nil {
 			o.dailyMax = *in.DailyAPIRequests
 		}
-		if in.SessionTimeoutMinutes != nil && *in.SessionTimeoutMinutes > 0 {
+		if in.SessionTimeoutMinutes != nil {
 			o.settings.sessionTimeout = time.Duration(*in.SessionTimeoutMinutes) * time.Minute
 		}
 		if in.PasswordExpiresDays != nil {

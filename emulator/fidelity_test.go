@@ -619,8 +619,11 @@ func TestControlNeedsJSON(t *testing.T) {
 			t.Errorf("%s %s (%q): %d %q, want %d", tt.method, tt.path, tt.ctype, resp.StatusCode, out.Error, tt.want)
 		}
 	}
-	if u := e.Usage(t, "Acme"); u.APIRequests < 0 {
-		t.Fatal("unreachable")
+	// Values the control API cannot apply are refused, not dropped.
+	for _, body := range []map[string]any{{"sessionTimeoutMinutes": 0}, {"dailyApiRequests": -1}, {"passwordExpiresDays": -3}} {
+		if code, out := e.ControlStatus(t, "PATCH", "orgs/Acme/settings", body); code != 400 {
+			t.Errorf("PATCH settings %v: %d %s, want 400", body, code, out)
+		}
 	}
 	var info emulator.UserInfo
 	e.Control(t, "GET", "orgs/Acme/users/"+intUser, nil, &info)
