@@ -102,7 +102,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 
 Try, in another terminal:
   go run ./cmd/warden status --config %s
-  curl -s -X PATCH %s/_emulator/orgs/Acme%%20Corp/users/invoice.sync@acme.demo -d '{"frozen":true}'
+  curl -s -X PATCH -H 'Content-Type: application/json' %s/_emulator/orgs/Acme%%20Corp/users/invoice.sync@acme.demo -d '{"frozen":true}'
   (the next sweep, within %v, shows user_frozen; {"frozen":false} shows the recovery)
 
 Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
