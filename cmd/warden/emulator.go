@@ -11,11 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -46,7 +44,7 @@ func runEmulator(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if !*noControl {
-		if err := checkControlAddr(ctx, *addr, *allowRemote, m.Stderr); err != nil {
+		if err := checkControlAddr(*addr, *allowRemote, m.Stderr); err != nil {
 			return err
 		}
 	}
@@ -78,8 +76,8 @@ func runEmulator(ctx context.Context, m *Main, args []string) error {
 // checkControlAddr refuses to serve the emulator's control API on an
 // address beyond loopback unless allowRemote is set, and then warns: anyone
 // who can reach it can freeze users, reset passwords and read mailboxes.
-func checkControlAddr(ctx context.Context, addr string, allowRemote bool, stderr io.Writer) error {
-	if loopbackAddr(ctx, addr) {
+func checkControlAddr(addr string, allowRemote bool, stderr io.Writer) error {
+	if loopbackAddr(addr) {
 		return nil
 	}
 	if !allowRemote {
@@ -87,31 +85,6 @@ func checkControlAddr(ctx context.Context, addr string, allowRemote bool, stderr
 	}
 	fmt.Fprintf(stderr, "warning: the emulator's control API is reachable beyond loopback on %s (--allow-remote-control): anyone who can connect can freeze users, reset passwords and read mailboxes\n", addr)
 	return nil
-}
-
-// loopbackAddr reports whether a listen address (host:port) binds only
-// loopback interfaces. An empty host binds every interface.
-func loopbackAddr(ctx context.Context, addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil || host == "" {
-		return false
-	}
-	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		return ip.Unmap().IsLoopback()
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	if err != nil || len(ips) == 0 {
-		return false
-	}
-	for _, ip := range ips {
-		if !ip.Unmap().IsLoopback() {
-			return false
-		}
-	}
-	return true
 }
 
 // loadSeed reads a seed file or builds the demo seed (writing its JWT key

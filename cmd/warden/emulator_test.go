@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 )
@@ -25,7 +24,7 @@ func TestCheckControlAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		err := checkControlAddr(context.Background(), tt.addr, tt.allowRemote, &stderr)
+		err := checkControlAddr(tt.addr, tt.allowRemote, &stderr)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("checkControlAddr(%q, %v) = %v, want error %v", tt.addr, tt.allowRemote, err, tt.wantErr)
 		}
