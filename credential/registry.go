@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -117,7 +118,7 @@ func (r *Registry) Material(ctx context.Context, c *warden.Credential) (warden.M
 	}
 	m, err := Read(ctx, ss, c.Secret, warden.StageCurrent)
 	if err != nil {
-		return m, &warden.Error{Kind: warden.ErrorKind(err), Message: "credential " + c.Name + ": " + warden.ErrorMessage(err), Err: err}
+		return m, prefixed("credential "+c.Name+": ", err)
 	}
 	return m, m.Check(c.Kind)
 }
@@ -212,6 +213,16 @@ func (r *Registry) Forget(credential string) {
 	defer r.mu.Unlock()
 	delete(r.sessions, credential)
 	r.gen++
+}
+
+// prefixed puts prefix before the message of err, keeping its kind; an
+// error without a kind keeps its own text for the logs.
+func prefixed(prefix string, err error) error {
+	var we *warden.Error
+	if !errors.As(err, &we) {
+		return fmt.Errorf("%s%w", prefix, err)
+	}
+	return &warden.Error{Kind: we.Kind, Message: prefix + warden.ErrorMessage(err), Err: err}
 }
 
 // adopt makes c the client of org and drops the cached session of

@@ -1,6 +1,7 @@
 package credential_test
 
 import (
+	"context"
 	"net"
 	"path/filepath"
 	"strings"
@@ -225,5 +226,38 @@ func TestRegistryErrors(t *testing.T) {
 		t.Errorf("after the secret was written: %v", err)
 	} else if _, err := s.Token(ctx); err != nil {
 		t.Errorf("login: %v", err)
+	}
+}
+
+// forgetting is an inventory whose first credential read races with a
+// Forget (a rotation finishing while a session is being built).
+type forgetting struct {
+	warden.CredentialService
+	reg   *credential.Registry
+	reads int
+}
+
+func (f *forgetting) Credential(ctx context.Context, name string) (*warden.Credential, error) {
+	f.reads++
+	if f.reads == 1 {
+		f.reg.Forget(name)
+	}
+	return f.CredentialService.Credential(ctx, name)
+}
+
+func TestSessionBuiltAcrossAForgetIsRebuilt(t *testing.T) {
+	f := newFixture(t)
+	inv := &forgetting{CredentialService: f.db}
+	reg := credential.NewRegistry(credential.Config{Orgs: f.db, Credentials: inv, Secrets: map[string]warden.SecretStore{"local": f.ss}, HTTPClient: f.emu.HTTP})
+	inv.reg = reg
+	s, err := reg.Session(t.Context(), "monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.reads != 2 {
+		t.Errorf("%d credential reads; want 2 (the build that saw a Forget is not cached)", inv.reads)
+	}
+	if again, _ := reg.Session(t.Context(), "monitor"); again != s || inv.reads != 2 {
+		t.Errorf("the rebuilt session is not cached: same %v, %d reads", again == s, inv.reads)
 	}
 }
