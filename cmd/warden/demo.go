@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/emulator"
 	"github.com/wardenhq/warden/secret/local"
 )
@@ -207,11 +208,7 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 	defer secrets.Close()
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	put := func(name string, m warden.Material) error {
-		b, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		_, err = secrets.Put(ctx, name, b, warden.StageCurrent, map[string]string{"source": "warden demo"})
+		_, err := credential.Write(ctx, secrets, name, m, warden.StageCurrent, map[string]string{"source": "warden demo"})
 		return err
 	}
 	type cred struct{ Name, Org, Kind, Username, ClientID string }

@@ -10,7 +10,6 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/monitor"
 	"github.com/wardenhq/warden/notify"
-	"github.com/wardenhq/warden/salesforce"
 )
 
 // monitor builds the monitor of every configured org.
@@ -24,9 +23,6 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 		if oc.MonitoringCredential == "" {
 			e.logger.Warn("org has no monitoring credential; not monitored", "org", oc.Name)
 			continue
-		}
-		if e.clients[oc.Name] == nil {
-			e.clients[oc.Name] = salesforce.New(salesforce.Config{LoginURL: oc.LoginURL, HTTPClient: sharedHTTP, UserAgent: "warden/" + Version})
 		}
 		sess, err := e.session(ctx, oc.MonitoringCredential)
 		if err != nil {
@@ -62,7 +58,7 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 				if err != nil {
 					e.logger.Warn("credential cannot be checked", "user", u.Username, "credential", c.Name, "err", warden.ErrorMessage(err))
 				} else {
-					o.Liveness[u.Username] = monitor.LivenessCheck(e.clients[oc.Name], auth)
+					o.Liveness[u.Username] = monitor.LivenessCheck(sess.Client(), auth)
 				}
 			}
 			o.Targets = append(o.Targets, t)
