@@ -107,7 +107,7 @@ Sicherheitstoken (Gro=DF-/Kleinschreibung beachten): ` + token + `
 	},
 	{
 		name: "French with a space before the colon",
-		raw: "Subject: Votre nouveau jeton de sécurité Salesforce\n\nJeton de sécurité (sensible à la casse) : " + token + "\n",
+		raw:  "Subject: Votre nouveau jeton de sécurité Salesforce\n\nJeton de sécurité (sensible à la casse) : " + token + "\n",
 		subj: "Votre nouveau jeton de sécurité Salesforce",
 		want: mailbox.SalesforceMail{SecurityToken: token},
 	},
@@ -207,9 +207,9 @@ func TestParseSalesforce(t *testing.T) {
 func TestEmulatorWording(t *testing.T) {
 	name, user, tmp := "Billing Integration", "billing@acme.test", "TmpABCDEF9a"
 	bodies := map[string]mailbox.SalesforceMail{
-		fmt.Sprintf("Dear %s,\n\nYour password was changed, so Salesforce issued a new security token for %s.\n\nSecurity token (case-sensitive): %s\n", name, user, token): {SecurityToken: token},
+		fmt.Sprintf("Dear %s,\n\nYour password was changed, so Salesforce issued a new security token for %s.\n\nSecurity token (case-sensitive): %s\n", name, user, token):                                                                                                    {SecurityToken: token},
 		fmt.Sprintf("Dear %s,\n\nYour Salesforce password was reset by an administrator.\n\nUsername: %s\nTemporary password: %s\n\nYou must change it when you next log in. A new security token was issued:\nSecurity token (case-sensitive): %s\n", name, user, tmp, token): {SecurityToken: token, TemporaryPassword: tmp, Username: user},
-		fmt.Sprintf("Dear %s,\n\nYou recently requested a new security token for %s.\n\nSecurity token (case-sensitive): %s\n", name, user, token): {SecurityToken: token},
+		fmt.Sprintf("Dear %s,\n\nYou recently requested a new security token for %s.\n\nSecurity token (case-sensitive): %s\n", name, user, token):                                                                                                                             {SecurityToken: token},
 	}
 	for body, want := range bodies {
 		if got := mailbox.ParseSalesforce("Your new Salesforce security token", body, mailbox.ParseOptions{}); got != want {

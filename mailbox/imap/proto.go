@@ -300,9 +300,9 @@ func (t *tokenizer) atom() string {
 // quoted or as a literal.
 type arg interface{ isArg() }
 
-type rawArg string   // written as is
-type strArg string   // quoted, or a literal when it needs one
-type litArg []byte   // always a literal
+type rawArg string // written as is
+type strArg string // quoted, or a literal when it needs one
+type litArg []byte // always a literal
 
 func (rawArg) isArg() {}
 func (strArg) isArg() {}
