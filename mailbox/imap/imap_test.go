@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/emulator"
+	"github.com/wardenhq/warden/emulator/emulatortest"
 	"github.com/wardenhq/warden/mailbox"
 	"github.com/wardenhq/warden/mailbox/imap"
 	"github.com/wardenhq/warden/mailbox/imap/imaptest"
@@ -196,5 +198,47 @@ func TestOptions(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %+v %#v", o, o, o); strings.Contains(s, "hunter2") {
 		t.Errorf("options print the password: %s", s)
+	}
+}
+
+// TestEmulatorMailIntoDovecot delivers the emulator's real e-mails (an
+// administrator's password reset) into the Dovecot mailbox, as the
+// rotation tests do, and collects the temporary password and the new
+// security token through IMAP.
+func TestEmulatorMailIntoDovecot(t *testing.T) {
+	s := dovecot(t)
+	u := account(t)
+	mb := open(t, s, u, imap.SecurityStartTLS)
+	e := emulatortest.Start(t, &emulator.Seed{Orgs: []emulator.SeedOrg{{Name: "Acme",
+		Profiles: []emulator.SeedProfile{{Name: "Integration", Permissions: []string{"ApiEnabled"}}},
+		Users:    []emulator.SeedUser{{Username: "billing@acme.test", Email: u.Name, LastName: "Billing", Profile: "Integration", Password: "Initial-Passw0rd"}},
+	}}})
+	started := time.Now().UTC().Truncate(time.Second)
+	var reset struct {
+		Password string `json:"password"`
+	}
+	e.Control(t, "POST", "orgs/Acme/users/billing@acme.test/reset-password", nil, &reset)
+	var mails []emulator.Mail
+	e.Control(t, "GET", "mailbox/billing@acme.test", nil, &mails)
+	for _, m := range mails {
+		raw := mailbox.Compose(&warden.MailMessage{From: "support@salesforce.com", To: []string{m.To}, Subject: m.Subject, Received: m.Sent, TextBody: m.Body})
+		if err := mb.Append(t.Context(), raw, m.Sent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := mb.Messages(t.Context(), warden.MailQuery{Since: started, To: u.Name, Subject: "password reset"})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("Messages: %v, %v", msgs, err)
+	}
+	m, err := mb.Message(t.Context(), msgs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mailbox.ParseSalesforceMessage(m, mailbox.ParseOptions{})
+	if got.TemporaryPassword != reset.Password || got.SecurityToken != mails[0].SecurityToken || got.SecurityToken == "" {
+		t.Errorf("parsed %v from the reset e-mail; want its temporary password and token", got)
+	}
+	if err := mb.Delete(t.Context(), m.ID); err != nil {
+		t.Fatal(err)
 	}
 }
