@@ -136,12 +136,14 @@ type tokenError struct {
 }
 
 // accessToken returns a cached token, fetching a new one when it is
-// missing or expires within a minute.
+// missing or expires within a minute. The lock is not held during the
+// request: concurrent callers may each fetch one, and the last is kept.
 func (m *Mailbox) accessToken(ctx context.Context) (string, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.token != "" && time.Now().Before(m.expires.Add(-time.Minute)) {
-		return m.token, nil
+	cached, exp := m.token, m.expires
+	m.mu.Unlock()
+	if cached != "" && time.Now().Before(exp.Add(-time.Minute)) {
+		return cached, nil
 	}
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
@@ -184,8 +186,10 @@ func (m *Mailbox) accessToken(ctx context.Context) (string, error) {
 	if secs <= 0 {
 		secs = 300
 	}
+	m.mu.Lock()
 	m.token, m.expires = tok.AccessToken, time.Now().Add(time.Duration(secs)*time.Second)
-	return m.token, nil
+	m.mu.Unlock()
+	return tok.AccessToken, nil
 }
 
 // firstLine keeps the first line of an Entra ID error description (the
