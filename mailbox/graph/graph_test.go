@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,36 @@ func TestOptions(t *testing.T) {
 	o := graph.Options{Tenant: "t", ClientID: "c", ClientSecret: "s3cr3t-value", User: "u"}
 	if s := fmt.Sprintf("%v %+v %#v", o, o, o); strings.Contains(s, "s3cr3t-value") {
 		t.Errorf("options print the secret: %s", s)
+	}
+}
+
+// TestNextLinkElsewhere checks that a next link to another host is not
+// followed: the bearer token goes to Graph only.
+func TestNextLinkElsewhere(t *testing.T) {
+	var leaked bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = leaked || r.Header.Get("Authorization") != ""
+	}))
+	t.Cleanup(other.Close)
+	srv := graphtest.Start(t, graphtest.Options{})
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") {
+			srv.ServeHTTP(w, r) // real tokens from graphtest
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"value": [], "@odata.nextLink": %q}`, other.URL+"/v1.0/users/x/mailFolders/inbox/messages?$skip=50")
+	}))
+	t.Cleanup(fake.Close)
+	o := srv.Options()
+	mb, err := graph.New(graph.Options{Tenant: o.Tenant, ClientID: o.ClientID, ClientSecret: o.ClientSecret, User: upn, AuthorityURL: fake.URL, GraphURL: fake.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mb.Messages(t.Context(), warden.MailQuery{}); err == nil {
+		t.Errorf("a next link to another host was followed")
+	}
+	if leaked {
+		t.Errorf("the token was sent to another host")
 	}
 }
