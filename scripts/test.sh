@@ -17,6 +17,7 @@ if [ -f scripts/install-node-clients.sh ]; then
   bash scripts/install-node-clients.sh
 fi
 
+bash scripts/install-dovecot.sh # mailbox/imap tests run a real Dovecot
 echo "== go test -race"
 go test -race -count=1 ./...
 
