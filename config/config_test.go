@@ -323,7 +323,7 @@ func TestParseErrors(t *testing.T) {
 func TestLoadMissing(t *testing.T) {
 	_, err := Load("testdata/no-such.yaml", getenv)
 	if !errors.Is(err, os.ErrNotExist) || warden.ErrorKind(err) != warden.ENOTFOUND ||
-		warden.ErrorMessage(err) != "config.Load: cannot read testdata/no-such.yaml: no such file or directory" {
+		warden.ErrorMessage(err) != "configuration file testdata/no-such.yaml: cannot read: no such file or directory" {
 		t.Errorf("got %v (%s)", err, warden.ErrorKind(err))
 	}
 }

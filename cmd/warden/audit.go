@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/policy"
 )
 
@@ -49,12 +50,16 @@ func auditFormat(s string) error {
 	return warden.Errorf(warden.EINVALID, "--format: %q is not one of %s", s, strings.Join(policy.Formats, ", "))
 }
 
-// loadPolicy reads --policy, or returns the built-in baseline.
+// loadPolicySet reads --policy, or returns the built-in baseline.
 func loadPolicySet(path string) (*policy.Set, error) {
 	if path == "" {
 		return policy.Baseline(), nil
 	}
-	return policy.Load(path)
+	data, err := fileread.Read("--policy", path, fileread.MaxPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(data, path)
 }
 
 func runAudit(ctx context.Context, m *Main, args []string) error {

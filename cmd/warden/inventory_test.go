@@ -720,7 +720,7 @@ func TestImportSF(t *testing.T) {
 			"--file " + encrypted + ": auth file: refreshToken is encrypted by the Salesforce CLI (with a key in your OS keychain), so Warden cannot read it; export an auth URL instead"},
 		{[]string{"org", "import-sf", "--name", "x", "--file", badURL}, 2,
 			"--file " + badURL + ": auth URL: want clientId:clientSecret:refreshToken before the instance URL, found 2 part(s) separated by ':'"},
-		{[]string{"org", "import-sf", "--name", "x", "--file", filepath.Join(v.dir, "missing.json")}, 2, "--file: cannot read"},
+		{[]string{"org", "import-sf", "--name", "x", "--file", filepath.Join(v.dir, "missing.json")}, 2, "--file " + filepath.Join(v.dir, "missing.json") + ": cannot read: no such file"},
 		{[]string{"org", "import-sf", "--name", "x", "--auth-url-env", "UNSET"}, 2, "--auth-url-env: environment variable UNSET is empty or not set"},
 		{[]string{"org", "import-sf", "--name", "x", "--auth-url-env", "REMOTE"}, 2,
 			`auth URL: the instance URL (after '@') "http://login.example.com" uses plain http`},

@@ -26,14 +26,7 @@ var sharedHTTP = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEn
 // loadConfig reads and validates the configuration; a bad file is an
 // EINVALID error listing every problem.
 func (m *Main) loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, m.Getenv)
-	if err != nil {
-		if warden.ErrorKind(err) == warden.EINTERNAL {
-			return nil, &warden.Error{Kind: warden.EINVALID, Message: err.Error(), Err: err}
-		}
-		return nil, err
-	}
-	return cfg, nil
+	return config.Load(path, m.Getenv)
 }
 
 // env is the runtime built from a configuration: the store, the secret
