@@ -22,9 +22,36 @@ type Org struct {
 	MonitoringCredential string `json:"monitoringCredential,omitempty"`
 	// DailyAPIShare is the largest fraction of the org's daily API requests
 	// Warden may use (0 means the default, 0.05).
-	DailyAPIShare float64   `json:"dailyApiShare,omitempty"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	DailyAPIShare float64 `json:"dailyApiShare,omitempty"`
+	// PasswordExpiresDays is the org's password policy ("User passwords
+	// expire in", which the API does not expose): the days a password
+	// lasts, 0 for Salesforce's default (DefaultPasswordExpiresDays), or
+	// PasswordsNeverExpire.
+	PasswordExpiresDays int       `json:"passwordExpiresDays,omitempty"`
+	CreatedAt           time.Time `json:"createdAt"`
+	UpdatedAt           time.Time `json:"updatedAt"`
+}
+
+// Password policies of an org.
+const (
+	// DefaultPasswordExpiresDays is Salesforce's default password
+	// lifetime, which an Org's zero PasswordExpiresDays stands for.
+	DefaultPasswordExpiresDays = 90
+	// PasswordsNeverExpire is the PasswordExpiresDays of an org whose
+	// passwords never expire.
+	PasswordsNeverExpire = -1
+)
+
+// PasswordLifetime returns the days the org's passwords last, resolving
+// the default, or 0 when they never expire.
+func (o *Org) PasswordLifetime() int {
+	switch {
+	case o.PasswordExpiresDays == 0:
+		return DefaultPasswordExpiresDays
+	case o.PasswordExpiresDays < 0:
+		return 0
+	}
+	return o.PasswordExpiresDays
 }
 
 // Validate reports the first problem with o, naming the field.
@@ -38,6 +65,8 @@ func (o *Org) Validate() error {
 		return Errorf(EINVALID, "org %s: loginUrl must not be empty", o.Name)
 	case o.DailyAPIShare < 0 || o.DailyAPIShare > 1:
 		return Errorf(EINVALID, "org %s: dailyApiShare %v must be between 0 and 1", o.Name, o.DailyAPIShare)
+	case o.PasswordExpiresDays < PasswordsNeverExpire:
+		return Errorf(EINVALID, "org %s: passwordExpiresDays %d must be a number of days, 0 (the default, 90) or -1 (never)", o.Name, o.PasswordExpiresDays)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ type Store interface {
 	HealthService
 	FindingService
 	RotationService
+	DeclaredService
 	// Prune deletes history older than the retention allows and reports
 	// how many rows it removed.
 	Prune(ctx context.Context, r Retention, now time.Time) (int, error)

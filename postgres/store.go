@@ -108,6 +108,22 @@ func (db *DB) Owners(ctx context.Context) ([]*warden.Owner, error) {
 	return db.store.Owners(ctx)
 }
 
+// DeleteOwner removes an owner team, or returns an ENOTFOUND error.
+func (db *DB) DeleteOwner(ctx context.Context, team string) error {
+	return db.store.DeleteOwner(ctx, team)
+}
+
+// Declared returns the inventory items the configuration declared when it
+// was last synced, ordered by kind, org and name.
+func (db *DB) Declared(ctx context.Context) ([]warden.ItemKey, error) {
+	return db.store.Declared(ctx)
+}
+
+// SetDeclared replaces the recorded declared items with keys, at once.
+func (db *DB) SetDeclared(ctx context.Context, keys []warden.ItemKey) error {
+	return db.store.SetDeclared(ctx, keys)
+}
+
 // AppendRotation records one step of a credential rotation and sets its
 // ID. A zero At becomes now; At is written back in UTC, truncated to
 // microseconds.

@@ -22,6 +22,8 @@
 //   - Prune counts every row it deletes: health results, findings, audit
 //     runs and rotation records.
 //   - A negative limit or retention is EINVALID.
+//   - SetDeclared replaces the whole declared set; Declared lists it by
+//     kind, org and name, whether or not the items still exist.
 package storetest
 
 import (
@@ -54,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Credential", credentialTests},
 		{"Dependent", dependentTests},
 		{"Owner", ownerTests},
+		{"Declared", declaredTests},
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
