@@ -413,7 +413,7 @@ func runOrgAdd(ctx context.Context, m *Main, args []string) error {
 	}
 
 	logger := m.cliLogger(*f.verbose)
-	e, err := m.openInventory(ctx, *f.file, logger)
+	e, err := m.openInventoryToAdd(ctx, *f.file, logger)
 	if err != nil {
 		return err
 	}
@@ -625,7 +625,7 @@ func runOrgImport(ctx context.Context, m *Main, args []string) error {
 	}
 
 	logger := m.cliLogger(*f.verbose)
-	e, err := m.openInventory(ctx, *f.file, logger)
+	e, err := m.openInventoryToAdd(ctx, *f.file, logger)
 	if err != nil {
 		return err
 	}
