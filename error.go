@@ -53,6 +53,16 @@ func Errorf(kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
+// Prefix returns err with its user-facing message prefixed by prefix and
+// ": ", keeping its kind: the way to add context that ErrorMessage shows
+// (fmt.Errorf's context is for logs only). A nil err stays nil.
+func Prefix(prefix string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Kind: ErrorKind(err), Message: prefix + ": " + ErrorMessage(err), Err: err}
+}
+
 // ErrorKind returns the kind of err: the kind of the first *Error in its
 // chain, or EINTERNAL when there is none. A nil error has no kind ("").
 func ErrorKind(err error) string {

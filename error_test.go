@@ -9,6 +9,20 @@ import (
 	"github.com/wardenhq/warden"
 )
 
+func TestPrefix(t *testing.T) {
+	if warden.Prefix("x", nil) != nil {
+		t.Error("Prefix of nil is not nil")
+	}
+	inner := &warden.Error{Kind: warden.ENOTFOUND, Op: "sqlite.Org", Message: `org "acme" not found`}
+	err := warden.Prefix("secret store azure", fmt.Errorf("wrapped: %w", inner))
+	if warden.ErrorKind(err) != warden.ENOTFOUND || warden.ErrorMessage(err) != `secret store azure: org "acme" not found` || !errors.Is(err, inner) {
+		t.Errorf("Prefix: kind %s, message %q", warden.ErrorKind(err), warden.ErrorMessage(err))
+	}
+	if got := warden.ErrorMessage(warden.Prefix("reading", errors.New("secret detail"))); got != "reading: internal error" {
+		t.Errorf("Prefix of an internal error: %q", got)
+	}
+}
+
 func TestErrorKindAndExitCode(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -2,6 +2,10 @@ package warden
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,6 +73,68 @@ func (o *Org) Validate() error {
 		return Errorf(EINVALID, "org %s: passwordExpiresDays %d must be a number of days, 0 (the default, 90) or -1 (never)", o.Name, o.PasswordExpiresDays)
 	}
 	return nil
+}
+
+// CheckLoginURL is the one rule for the URLs Warden authenticates at and
+// reads from (an org's login URL, an instance URL): an absolute https URL,
+// or plain http on a loopback address (an emulator), without user info,
+// path, query or fragment. It returns the URL as scheme://host[:port],
+// lower-cased. Its EINVALID error describes the problem without naming
+// the field, for the caller to prefix: `"http://x.example" uses plain
+// http; ...`. The URL is quoted (shortened) only in messages about its
+// host or scheme, never with user info.
+func CheckLoginURL(s string) (string, error) {
+	if s == "" {
+		return "", Errorf(EINVALID, "is empty")
+	}
+	if strings.ContainsAny(s, " \t\r\n\\\"'<>`{}|^") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", Errorf(EINVALID, "has characters a URL cannot have")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "", Errorf(EINVALID, "%q is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)", clip(s))
+	}
+	if u.User != nil {
+		return "", Errorf(EINVALID, "must not hold a user name or password")
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#") {
+		return "", Errorf(EINVALID, "%q must be a bare host, without a path, query or fragment", clip(u.Scheme+"://"+u.Host))
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 || strconv.Itoa(n) != port {
+			return "", Errorf(EINVALID, "%q has a bad port", clip(u.Host))
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", Errorf(EINVALID, "%q has a bad port", clip(u.Host))
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !LoopbackHost(u.Hostname()) {
+			return "", Errorf(EINVALID, "%q uses plain http; only https is accepted (http only on loopback addresses)", clip(u.Scheme+"://"+u.Host))
+		}
+	default:
+		return "", Errorf(EINVALID, "has scheme %q; want https", clip(u.Scheme))
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// LoopbackHost reports whether host (a name or an IP address, without a
+// port) is localhost or a loopback address.
+func LoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// clip shortens untrusted text quoted in an error.
+func clip(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
 }
 
 // validName reports whether s is a usable inventory name.

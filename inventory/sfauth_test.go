@@ -71,7 +71,7 @@ func TestParseAuthURL(t *testing.T) {
 		{"force://app:" + tSecret + ":" + tRefresh + "@http://acme.my.salesforce.com", "auth URL: the instance URL (after '@') \"http://acme.my.salesforce.com\" uses plain http; only https is accepted (http only on loopback addresses)"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@ftp://acme.example", "auth URL: the instance URL (after '@') has scheme \"ftp\"; want https"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme example", "auth URL: the instance URL (after '@') has characters a URL cannot have"},
-		{"force://app:" + tSecret + ":" + tRefresh + "@https://", "auth URL: the instance URL (after '@') \"https://\" is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com)"},
+		{"force://app:" + tSecret + ":" + tRefresh + "@https://", "auth URL: the instance URL (after '@') \"https://\" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme.example:0", "auth URL: the instance URL (after '@') \"acme.example:0\" has a bad port"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme.example:99999", "auth URL: the instance URL (after '@') \"acme.example:99999\" has a bad port"},
 		{"force://app:0123456789abcdef0123:0123456789abcdef0123456789abcdef:" + tRefresh + "@acme.example", "auth URL: the username (fourth part) is not a Salesforce username (name@domain)"},
@@ -156,7 +156,7 @@ func TestParseSFAuth(t *testing.T) {
 		{`{"instanceUrl":"https://acme.my.salesforce.com","refreshToken":"` + tRefresh + `","clientSecret":"` + tSecret + `/"}`,
 			"auth file: clientSecret has characters other than letters, digits, '.', '_', '-' (and '=' padding)"},
 		{`{"refreshToken":"` + tRefresh + `"}`, "auth file: instanceUrl is missing"},
-		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"acme.my.salesforce.com"}`, "auth file: instanceUrl \"acme.my.salesforce.com\" is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com)"},
+		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"acme.my.salesforce.com"}`, "auth file: instanceUrl \"acme.my.salesforce.com\" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)"},
 		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"https://acme.my.salesforce.com","loginUrl":"http://login.salesforce.com"}`,
 			"auth file: loginUrl \"http://login.salesforce.com\" uses plain http; only https is accepted (http only on loopback addresses)"},
 		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"https://acme.my.salesforce.com","username":"nobody"}`, "auth file: username is not a Salesforce username (name@domain)"},
@@ -210,7 +210,7 @@ no '@' before the instance URL want clientId:clientSecret:refreshToken before th
 the client id (first part) the client secret (second part) the refresh token (third part) the username (fourth part)
 is empty is encrypted by the Salesforce CLI (its key is in your keychain) has characters other than letters, digits, '.', '_', '-' (and '=' padding)
 is not a Salesforce username (name@domain) the instance URL (after '@') has characters a URL cannot have
-is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com) must not hold a user name or password
+is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com) must not hold a user name or password
 must be a bare host, without a path, query or fragment has a bad port uses plain http; only https is accepted (http only on loopback addresses)
 has scheme ; want https https:// http://`
 

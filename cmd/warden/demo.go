@@ -91,6 +91,17 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
+	// Synced before it is announced, so that other commands pointed at
+	// the demo find its inventory at once.
+	e, err := m.openUnsynced(ctx, cfg, discardLogger())
+	if err != nil {
+		return err
+	}
+	err = e.syncInventory(ctx)
+	e.Close()
+	if err != nil {
+		return err
+	}
 	if m.Ready != nil {
 		m.Ready("emulator", emuURL)
 	}

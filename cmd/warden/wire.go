@@ -100,7 +100,7 @@ func (m *Main) openUnsynced(ctx context.Context, cfg *config.Config, logger *slo
 	for i, sc := range cfg.SecretStores {
 		o, err := m.secretStoreOpener(sc, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("secret store %s: %w", sc.Name, err)
+			return nil, warden.Prefix("secret store "+sc.Name, err)
 		}
 		openers[i] = o
 	}
@@ -122,7 +122,7 @@ func (m *Main) openUnsynced(ctx context.Context, cfg *config.Config, logger *slo
 	for i, sc := range cfg.SecretStores {
 		s, closer, err := openers[i]()
 		if err != nil {
-			return nil, fmt.Errorf("secret store %s: %w", sc.Name, err)
+			return nil, warden.Prefix("secret store "+sc.Name, err)
 		}
 		e.secrets[sc.Name] = s
 		if closer != nil {
