@@ -243,11 +243,11 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 	}
 	data := struct {
 		Addr, PublicURL, Emulator, Interval string
-		Orgs                     []struct{ Name, Credential string }
-		Credentials              []cred
-		Users                    []user
-		Apps                     []app
-		Teams                    []string
+		Orgs                                []struct{ Name, Credential string }
+		Credentials                         []cred
+		Users                               []user
+		Apps                                []app
+		Teams                               []string
 	}{Addr: addr, PublicURL: "http://" + addr, Emulator: emuURL, Interval: interval.String()}
 	for _, o := range []struct{ name, admin, key string }{
 		{"Acme Corp", "admin@acme.demo", "warden-demo-acme"}, {"Globex Corporation", "admin@globex.demo", "warden-demo-globex"}} {
