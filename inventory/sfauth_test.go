@@ -271,35 +271,57 @@ func FuzzParseSFAuth(f *testing.F) {
 }
 
 // sfAuthSecrets returns the secret values of an auth file or URL (at
-// least 6 bytes long) and the input without them.
+// least 6 bytes long) and its public text: every other value, unchanged,
+// and the keys. A secret that is part of a public value (a refresh token
+// "acme.my" in the instance URL https://acme.my.salesforce.com) may be
+// quoted with that value; cutting the secret out of the input instead
+// would make such a quote look like a leak.
 func sfAuthSecrets(data []byte) ([]string, string) {
-	var secrets []string
-	if sec, _ := splitAuthURL(string(data)); sec != nil {
+	var secrets, public []string
+	if sec, pub := splitAuthURL(string(data)); sec != nil {
 		secrets = append(secrets, sec...)
+		public = append(public, pub)
 	}
-	var top map[string]any
+	var top any
 	if json.Unmarshal(data, &top) == nil {
-		objs := []map[string]any{top}
-		if r, ok := top["result"].(map[string]any); ok {
-			objs = append(objs, r)
-		}
-		for _, o := range objs {
-			for _, k := range []string{"refreshToken", "clientSecret", "accessToken"} {
-				if v, ok := o[k].(string); ok && len(v) >= 6 {
-					secrets = append(secrets, v)
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				public = append(public, v)
+			case []any:
+				for _, x := range v {
+					walk(x)
 				}
-			}
-			if v, ok := o["sfdxAuthUrl"].(string); ok {
-				sec, _ := splitAuthURL(v)
-				secrets = append(secrets, sec...)
+			case map[string]any:
+				for k, x := range v {
+					public = append(public, k)
+					str, isString := x.(string)
+					switch {
+					case isString && (k == "refreshToken" || k == "clientSecret" || k == "accessToken"):
+						if len(str) >= 6 {
+							secrets = append(secrets, str)
+						} else {
+							public = append(public, str)
+						}
+					case isString && k == "sfdxAuthUrl":
+						sec, pub := splitAuthURL(str)
+						secrets = append(secrets, sec...)
+						public = append(public, pub)
+					default:
+						walk(x)
+					}
+				}
+			default:
+				public = append(public, fmt.Sprint(v))
 			}
 		}
+		walk(top)
 	}
-	public := string(data)
-	for _, s := range secrets {
-		public = strings.ReplaceAll(public, s, "")
+	if len(public) == 0 {
+		public = []string{string(data)}
 	}
-	return secrets, public
+	return secrets, strings.Join(public, "\n")
 }
 
 func ExampleParseAuthURL() {
