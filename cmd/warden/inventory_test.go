@@ -25,6 +25,7 @@ import (
 	"github.com/wardenhq/warden/emulator/emulatortest"
 	"github.com/wardenhq/warden/inventory"
 	"github.com/wardenhq/warden/secret/local"
+	"github.com/wardenhq/warden/sqlite"
 )
 
 var (
@@ -874,6 +875,42 @@ func TestInventorySync(t *testing.T) {
 	v := newInvEnv(t, true) // synced
 	if out := v.ok("inventory", "sync"); !strings.Contains(out, "The inventory matches "+v.cfg+": nothing to change.") {
 		t.Errorf("second sync:\n%s", out)
+	}
+	// Read commands write nothing: every row keeps its UpdatedAt.
+	stamps := func() map[string]time.Time {
+		t.Helper()
+		db, err := sqlite.Open(t.Context(), filepath.Join(v.dir, "warden.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		out := map[string]time.Time{}
+		orgs, _ := db.Orgs(t.Context())
+		for _, o := range orgs {
+			out["org "+o.Name] = o.UpdatedAt
+		}
+		users, _ := db.Users(t.Context(), warden.UserFilter{})
+		for _, u := range users {
+			out["user "+u.Username] = u.UpdatedAt
+		}
+		deps, _ := db.Dependents(t.Context(), warden.DependentFilter{})
+		for _, d := range deps {
+			out["dependent "+d.Name] = d.UpdatedAt
+		}
+		return out
+	}
+	before := stamps()
+	for _, args := range [][]string{{"status"}, {"users"}, {"dependents"}, {"impact", "acme/invoice.sync@acme.demo"}, {"org", "list"}, {"inventory", "sync", "--plan"}} {
+		v.ok(args...)
+	}
+	if after := stamps(); len(after) != len(before) || len(before) < 28 {
+		t.Errorf("%d rows before the read commands, %d after", len(before), len(after))
+	} else {
+		for k, at := range before {
+			if !after[k].Equal(at) {
+				t.Errorf("%s was written by a read command", k)
+			}
+		}
 	}
 	v.addJWT("acme-cli", "acme") // added by a CLI command: not the file's to delete
 
