@@ -115,7 +115,7 @@ func PlanSync(ctx context.Context, store SyncStore, d Declared) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{previous: s.previous}
+	p := &Plan{Changes: []Change{}, previous: s.previous}
 	wasDeclared := map[warden.ItemKey]bool{}
 	for _, k := range s.previous {
 		wasDeclared[k] = true

@@ -169,14 +169,22 @@ func (m *Main) checkSynced(ctx context.Context, e *env) error {
 	return nil
 }
 
+// syncLogged is how many changes of a sync syncInventory logs one by one.
+const syncLogged = 20
+
 // syncInventory applies the configuration's inventory to the store,
-// logging each change.
+// logging the plan: its first changes one by one (warden inventory sync
+// --plan lists them all), then the counts.
 func (e *env) syncInventory(ctx context.Context) error {
 	p, err := inventory.Sync(ctx, e.store, declaredInventory(e.cfg))
 	if err != nil {
 		return err
 	}
-	for _, c := range p.Changes {
+	for i, c := range p.Changes {
+		if i == syncLogged {
+			e.logger.Info("inventory sync", "more", len(p.Changes)-syncLogged)
+			break
+		}
 		e.logger.Info("inventory sync", "change", c.String())
 	}
 	e.logger.Info("inventory synced", "config", e.cfg.Path, "plan", p.Summary())
