@@ -66,7 +66,7 @@ func (e *env) Close() error {
 // (without creating a database that does not exist yet); other
 // differences from the configuration are noted on stderr.
 func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*env, error) {
-	if cfg.Store.Driver != "postgres" && declaresInventory(cfg) {
+	if cfg.Store.Driver != "postgres" && cfg.Store.Path != sqlite.MemoryPath && declaresInventory(cfg) {
 		path := cfg.Resolve(cfg.Store.Path)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, notSynced(cfg, fmt.Sprintf("there is no inventory database (%s) yet", path))
