@@ -202,11 +202,10 @@ func (s *Store) lock(op string, exclusive bool) (func() error, error) {
 	if err == nil && s.stamp != nil && os.SameFile(cur, s.stamp) && cur.ModTime().Equal(s.stamp.ModTime()) && cur.Size() == s.stamp.Size() {
 		return unlock, nil
 	}
-	raw, err := os.ReadFile(s.path)
+	raw, err := fileread.Read("secret store", s.path, maxFileSize)
 	if err == nil {
 		err = s.load(op, raw)
-	} else {
-		err = &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot read secret store %s", s.path), Err: err}
+		clear(raw)
 	}
 	if err != nil {
 		unlock()
