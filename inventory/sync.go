@@ -81,10 +81,12 @@ func (c Change) String() string {
 // inventory: creations and updates in the order orgs, credentials,
 // owners, users, dependents, then deletions in the reverse order.
 type Plan struct {
+	// Changes are the steps, in the order Apply takes them.
 	Changes []Change `json:"changes"`
-	Create  int      `json:"create"`
-	Update  int      `json:"update"`
-	Delete  int      `json:"delete"`
+	// Create, Update and Delete count the changes of each action.
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
 
 	declared []warden.ItemKey // the keys the declared inventory has
 	previous []warden.ItemKey // the keys the store recorded as declared
