@@ -94,4 +94,7 @@ type DependentService interface {
 	UpsertOwner(ctx context.Context, o *Owner) error
 	// Owners returns every owner team by name.
 	Owners(ctx context.Context) ([]*Owner, error)
+	// DeleteOwner removes an owner team, or returns an ENOTFOUND error.
+	// Users and dependents that name the team keep its name.
+	DeleteOwner(ctx context.Context, team string) error
 }

@@ -22,7 +22,8 @@ const (
 )
 
 // Error is a failure with a kind and a message safe to show to users.
-// Internal details belong in Err (logged, never shown).
+// Internal details belong in Op and Err: Error includes them, for logs;
+// ErrorMessage, which is what users see, does not.
 type Error struct {
 	Kind    string // one of the E* constants
 	Op      string // operation that failed, e.g. "config.Load"
@@ -30,7 +31,8 @@ type Error struct {
 	Err     error  // underlying cause, for logs
 }
 
-// Error returns the operation and the user-facing message.
+// Error returns the operation and the message, or the operation and the
+// underlying error when there is no message: the text for logs.
 func (e *Error) Error() string {
 	switch {
 	case e.Op != "" && e.Message != "":
@@ -51,6 +53,16 @@ func Errorf(kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
+// Prefix returns err with its user-facing message prefixed by prefix and
+// ": ", keeping its kind: the way to add context that ErrorMessage shows
+// (fmt.Errorf's context is for logs only). A nil err stays nil.
+func Prefix(prefix string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Kind: ErrorKind(err), Message: prefix + ": " + ErrorMessage(err), Err: err}
+}
+
 // ErrorKind returns the kind of err: the kind of the first *Error in its
 // chain, or EINTERNAL when there is none. A nil error has no kind ("").
 func ErrorKind(err error) string {
@@ -64,17 +76,38 @@ func ErrorKind(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the user-facing message of err. Errors that are not
-// *Error are internal and yield a generic message.
+// ErrorMessage returns the user-facing message of err: the Message of the
+// first *Error in its chain that has one. The operation names and the
+// underlying errors are never part of it (Error gives them, for logs); an
+// error without a message yields a generic one for its kind, such as
+// "internal error".
 func ErrorMessage(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Error()
+	kind := ErrorKind(err)
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			break
+		}
+		if e.Message != "" {
+			return e.Message
+		}
+		err = e.Err
 	}
-	return "internal error"
+	return genericMessages[kind]
+}
+
+// genericMessages stand in for errors that carry no safe message.
+var genericMessages = map[string]string{
+	EINVALID:      "invalid input",
+	ENOTFOUND:     "not found",
+	ECONFLICT:     "conflict with the current state",
+	EUNAUTHORIZED: "unauthorized",
+	EFORBIDDEN:    "forbidden",
+	EUNAVAILABLE:  "a service Warden depends on is unavailable; retry later",
+	EINTERNAL:     "internal error",
 }
 
 // ExitCode maps an error kind to a process exit code: 0 success, 2 invalid

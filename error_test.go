@@ -3,10 +3,25 @@ package warden_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/wardenhq/warden"
 )
+
+func TestPrefix(t *testing.T) {
+	if warden.Prefix("x", nil) != nil {
+		t.Error("Prefix of nil is not nil")
+	}
+	inner := &warden.Error{Kind: warden.ENOTFOUND, Op: "sqlite.Org", Message: `org "acme" not found`}
+	err := warden.Prefix("secret store azure", fmt.Errorf("wrapped: %w", inner))
+	if warden.ErrorKind(err) != warden.ENOTFOUND || warden.ErrorMessage(err) != `secret store azure: org "acme" not found` || !errors.Is(err, inner) {
+		t.Errorf("Prefix: kind %s, message %q", warden.ErrorKind(err), warden.ErrorMessage(err))
+	}
+	if got := warden.ErrorMessage(warden.Prefix("reading", errors.New("secret detail"))); got != "reading: internal error" {
+		t.Errorf("Prefix of an internal error: %q", got)
+	}
+}
 
 func TestErrorKindAndExitCode(t *testing.T) {
 	tests := []struct {
@@ -23,7 +38,12 @@ func TestErrorKindAndExitCode(t *testing.T) {
 		{"forbidden", warden.Errorf(warden.EFORBIDDEN, "x"), warden.EFORBIDDEN, 5, "x"},
 		{"unavailable", warden.Errorf(warden.EUNAVAILABLE, "x"), warden.EUNAVAILABLE, 6, "x"},
 		{"plain error is internal", errors.New("secret detail"), warden.EINTERNAL, 1, "internal error"},
-		{"op prefix", &warden.Error{Kind: warden.EINVALID, Op: "config.Load", Message: "bad"}, warden.EINVALID, 2, "config.Load: bad"},
+		{"op is not shown", &warden.Error{Kind: warden.EINVALID, Op: "config.Load", Message: "bad"}, warden.EINVALID, 2, "bad"},
+		{"wrapped text is not shown", &warden.Error{Kind: warden.EUNAVAILABLE, Op: "sqlite.Org", Err: errors.New("dial tcp 10.0.0.1: secret detail")},
+			warden.EUNAVAILABLE, 6, "a service Warden depends on is unavailable; retry later"},
+		{"message below a bare error", &warden.Error{Kind: warden.ENOTFOUND, Op: "a", Err: &warden.Error{Kind: warden.ENOTFOUND, Op: "b", Message: "no org"}},
+			warden.ENOTFOUND, 3, "no org"},
+		{"internal without message", &warden.Error{Kind: warden.EINTERNAL, Op: "x", Err: errors.New("secret detail")}, warden.EINTERNAL, 1, "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,6 +55,9 @@ func TestErrorKindAndExitCode(t *testing.T) {
 			}
 			if got := warden.ErrorMessage(tt.err); got != tt.message {
 				t.Errorf("ErrorMessage = %q, want %q", got, tt.message)
+			}
+			if tt.err != nil && strings.Contains(warden.ErrorMessage(tt.err), "secret detail") {
+				t.Errorf("ErrorMessage shows the wrapped error: %q", warden.ErrorMessage(tt.err))
 			}
 		})
 	}

@@ -21,6 +21,7 @@ type Store interface {
 	FindingService
 	RotationService
 	StatusService
+	DeclaredService
 	// Prune deletes history older than the retention allows: health
 	// results checked, audit runs (with their findings) recorded and
 	// rotation records written before now minus the matching retention.

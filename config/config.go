@@ -100,6 +100,10 @@ type Org struct {
 	// DailyAPIShare is the share of the org's daily API requests Warden
 	// may use (default monitor.dailyApiShare).
 	DailyAPIShare float64 `yaml:"dailyApiShare,omitempty"`
+	// PasswordExpiresDays is the org's "User passwords expire in" setting,
+	// which the API does not expose: 30, 60, 90, 180 or 365 days, -1 for
+	// never, 0 (unset) for Salesforce's default, 90.
+	PasswordExpiresDays int `yaml:"passwordExpiresDays,omitempty"`
 }
 
 // Credential is a way to log in; its secret stays in a secret store.

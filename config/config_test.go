@@ -217,15 +217,20 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:4: orgs[0].monitoringCredential: credential "monitor-uat" belongs to org "acme-dev", not "acme-prod"`,
 			`warden.yaml:5: orgs[1].name: duplicate org name "acme-prod" (also orgs[0].name at line 2)`,
 			`warden.yaml:5: orgs[1].monitoringCredential: is required (the credential Warden reads the org with)`,
-			`warden.yaml:6: orgs[1].loginUrl: "login.salesforce.com" is not an absolute http(s) URL (e.g. https://login.salesforce.com)`,
+			`warden.yaml:6: orgs[1].loginUrl: "login.salesforce.com" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)`,
 			`warden.yaml:7: orgs[2].name: "acme uat" is not a valid name (use letters, digits, '.', '_' and '-')`,
-			`warden.yaml:8: orgs[2].loginUrl: "ftp://test.salesforce.com" is not an absolute http(s) URL (e.g. https://login.salesforce.com)`,
+			`warden.yaml:8: orgs[2].loginUrl: has scheme "ftp"; want https`,
 			`warden.yaml:9: orgs[2].monitoringCredential: credential "nothing" not found (no credentials of org "acme uat" are declared)`,
 			`warden.yaml:10: orgs[2].dailyApiShare: must be more than 0 and at most 1 (a share of the org's daily API requests, e.g. 0.05), got -0.5`,
 			`warden.yaml:11: orgs[3].name: is required`,
 			`warden.yaml:11: orgs[3].monitoringCredential: is required (the credential Warden reads the org with)`,
 			`warden.yaml:12: orgs[4].loginUrl: is required (e.g. https://login.salesforce.com, https://test.salesforce.com or a My Domain URL)`,
 			`warden.yaml:12: orgs[4].monitoringCredential: is required (the credential Warden reads the org with)`,
+			`warden.yaml:14: orgs[5].loginUrl: "http://acme.my.salesforce.com" uses plain http; only https is accepted (http only on loopback addresses)`,
+			`warden.yaml:15: orgs[5].monitoringCredential: credential "monitor-remote" not found (no credentials of org "acme-remote" are declared)`,
+			`warden.yaml:16: orgs[5].passwordExpiresDays: 45 is not one of Salesforce's password lifetimes: 30, 60, 90, 180 or 365 days, or -1 for never (leave it out for the default, 90)`,
+			`warden.yaml:19: orgs[6].monitoringCredential: credential "monitor-emulator" not found (no credentials of org "acme-emulator" are declared)`,
+			`warden.yaml:20: orgs[6].passwordExpiresDays: "never" is not an integer`,
 		}},
 		{"owners", []string{
 			`warden.yaml:3: owners[0].contacts[1]: "finance-slack" is neither an e-mail address nor a notification channel (channels: ops-pager)`,
@@ -323,7 +328,7 @@ func TestParseErrors(t *testing.T) {
 func TestLoadMissing(t *testing.T) {
 	_, err := Load("testdata/no-such.yaml", getenv)
 	if !errors.Is(err, os.ErrNotExist) || warden.ErrorKind(err) != warden.ENOTFOUND ||
-		warden.ErrorMessage(err) != "config.Load: cannot read testdata/no-such.yaml: no such file or directory" {
+		warden.ErrorMessage(err) != "configuration file testdata/no-such.yaml: cannot read: no such file or directory" {
 		t.Errorf("got %v (%s)", err, warden.ErrorKind(err))
 	}
 }
@@ -429,7 +434,7 @@ func TestDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	orgs := c.DomainOrgs()
-	if len(orgs) != 2 || *orgs[0] != (warden.Org{Name: "acme-prod", LoginURL: "https://acme.my.salesforce.com", MonitoringCredential: "warden-monitor", DailyAPIShare: 0.02}) {
+	if len(orgs) != 2 || *orgs[0] != (warden.Org{Name: "acme-prod", LoginURL: "https://acme.my.salesforce.com", MonitoringCredential: "warden-monitor", DailyAPIShare: 0.02, PasswordExpiresDays: 180}) {
 		t.Errorf("orgs: %+v", orgs[0])
 	}
 	creds := c.DomainCredentials()

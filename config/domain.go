@@ -20,6 +20,7 @@ func (c *Config) DomainOrgs() []*warden.Org {
 			LoginURL:             o.LoginURL,
 			MonitoringCredential: o.MonitoringCredential,
 			DailyAPIShare:        o.DailyAPIShare,
+			PasswordExpiresDays:  o.PasswordExpiresDays,
 		}
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/internal/strictyaml"
 )
 
@@ -18,31 +19,16 @@ var decodeOptions = strictyaml.Options{
 }
 
 // Load reads and parses the configuration file at path, reading ${NAME}
-// variables with getenv (os.Getenv when nil). A file that cannot be read
-// gives a *warden.Error (ENOTFOUND when it does not exist, EINVALID
-// otherwise); a file with problems gives a *strictyaml.Error listing every
-// problem, sorted by line.
+// variables with getenv (os.Getenv when nil). Every error is a
+// *warden.Error: ENOTFOUND when the file does not exist, EINVALID when it
+// cannot be read (it is not a regular file, or it is larger than
+// fileread.MaxConfig) and when it has problems, as Parse reports them.
 func Load(path string, getenv func(string) string) (*Config, error) {
-	const op = "config.Load"
-	data, err := os.ReadFile(path)
+	data, err := fileread.Read("configuration file", path, fileread.MaxConfig)
 	if err != nil {
-		kind := warden.EINVALID
-		if errors.Is(err, os.ErrNotExist) {
-			kind = warden.ENOTFOUND
-		}
-		return nil, &warden.Error{Kind: kind, Op: op, Message: fmt.Sprintf("cannot read %s: %v", path, unwrapPath(err)), Err: err}
+		return nil, err
 	}
 	return Parse(data, path, getenv)
-}
-
-// unwrapPath drops the path from an *fs.PathError, which the message
-// already names.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Parse parses a configuration. file names it in problems and becomes
@@ -52,8 +38,9 @@ func unwrapPath(err error) error {
 //
 // Decoding is strict (unknown keys, duplicate keys and values of the wrong
 // type are problems), defaults are filled in, and every value and
-// reference is validated. The error, if any, is a *strictyaml.Error
-// listing every problem, each with its line, sorted by line.
+// reference is validated. The error, if any, is an EINVALID *warden.Error
+// whose message lists every problem, one per line, each with its line,
+// sorted by line; it wraps the *strictyaml.Error that holds them.
 func Parse(data []byte, file string, getenv func(string) string) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -63,15 +50,21 @@ func Parse(data []byte, file string, getenv func(string) string) (*Config, error
 	opts.Expand = func(s string) (string, error) { return expand(s, getenv) }
 	doc, err := strictyaml.Decode(data, file, c, opts)
 	if doc == nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	c.Path = file
 	v := &validator{doc: doc, c: c}
 	v.run()
 	if err := doc.Err(); err != nil {
-		return nil, err
+		return nil, invalid(err)
 	}
 	return c, nil
+}
+
+// invalid makes the problems of a document an EINVALID error; their text
+// never quotes a secret, so it is the message.
+func invalid(err error) error {
+	return &warden.Error{Kind: warden.EINVALID, Message: err.Error(), Err: err}
 }
 
 // expand replaces ${NAME} and ${NAME:-default} in s with the variable's

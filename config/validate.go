@@ -335,8 +335,10 @@ func (v *validator) org(p string, o *Org) {
 	switch {
 	case o.LoginURL == "":
 		v.add(p+".loginUrl", "is required (e.g. https://login.salesforce.com, https://test.salesforce.com or a My Domain URL)")
-	case !httpURL(o.LoginURL):
-		v.add(p+".loginUrl", "%q is not an absolute http(s) URL (e.g. https://login.salesforce.com)", o.LoginURL)
+	default:
+		if _, err := warden.CheckLoginURL(o.LoginURL); err != nil {
+			v.add(p+".loginUrl", "%s", warden.ErrorMessage(err))
+		}
 	}
 	if o.MonitoringCredential == "" {
 		v.add(p+".monitoringCredential", "is required (the credential Warden reads the org with)")
@@ -349,7 +351,14 @@ func (v *validator) org(p string, o *Org) {
 	default:
 		v.share(p+".dailyApiShare", o.DailyAPIShare)
 	}
+	if !slices.Contains(passwordLifetimes, o.PasswordExpiresDays) {
+		v.add(p+".passwordExpiresDays", "%d is not one of Salesforce's password lifetimes: 30, 60, 90, 180 or 365 days, or -1 for never (leave it out for the default, 90)", o.PasswordExpiresDays)
+	}
 }
+
+// passwordLifetimes are the values of Salesforce's "User passwords expire
+// in" setting, in days (-1: never), and 0 for the default.
+var passwordLifetimes = []int{0, warden.PasswordsNeverExpire, 30, 60, 90, 180, 365}
 
 // credentialOf checks that credential name exists and belongs to org, and
 // returns it.

@@ -1,7 +1,10 @@
 // Package inventory answers the inventory questions of Warden: which users
 // of an org are integration users (Discover), what breaks when one of them
-// is frozen or its password changes (Impact), and how to read the
-// credentials the Salesforce CLI already holds (ParseAuthURL, ParseSFAuth).
+// is frozen or its password changes (Impact), how to read the credentials
+// the Salesforce CLI already holds (ParseAuthURL, ParseSFAuth), and what
+// it takes to make the store hold the inventory a configuration declares
+// (PlanSync, Apply): creations, updates, and deletions of only what an
+// earlier sync took from the configuration.
 //
 // Discovery reads an org through a logged-in salesforce.Session with one
 // composite request (plus a request per extra page of a large result) and

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -150,55 +148,22 @@ func checkPart(what, name, v string, required bool) error {
 	return nil
 }
 
-// instanceURL validates a Salesforce URL and returns it as
-// scheme://host[:port]. bare allows a URL without scheme (https).
+// instanceURL validates a Salesforce URL with warden.CheckLoginURL and
+// returns it as scheme://host[:port]. bare allows a URL without scheme
+// (https).
 func instanceURL(what, name, s string, bare bool) (string, error) {
 	if s == "" {
 		return "", authErr("%s: %s is empty", what, name)
 	}
-	if strings.ContainsAny(s, " \t\r\n\\\"'<>`{}|^") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", authErr("%s: %s has characters a URL cannot have", what, name)
-	}
 	raw := s
-	if bare && !strings.Contains(s, "://") {
+	if bare && !strings.Contains(s, "://") && !strings.ContainsAny(s, " \t\r\n") {
 		raw = "https://" + s
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "", authErr("%s: %s %q is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com)", what, name, clip(s))
+	u, err := warden.CheckLoginURL(raw)
+	if err != nil {
+		return "", authErr("%s: %s %s", what, name, warden.ErrorMessage(err))
 	}
-	if u.User != nil {
-		return "", authErr("%s: %s must not hold a user name or password", what, name)
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#") {
-		return "", authErr("%s: %s %q must be a bare host, without a path, query or fragment", what, name, clip(u.Scheme+"://"+u.Host))
-	}
-	if port := u.Port(); port != "" {
-		var n int
-		if _, err := fmt.Sscanf(port, "%d", &n); err != nil || n <= 0 || n > 65535 || fmt.Sprint(n) != port {
-			return "", authErr("%s: %s %q has a bad port", what, name, clip(u.Host))
-		}
-	}
-	host := strings.ToLower(u.Hostname())
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !loopback(host) {
-			return "", authErr("%s: %s %q uses plain http; only https is accepted (http only on loopback addresses)", what, name, clip(u.Scheme+"://"+u.Host))
-		}
-	default:
-		return "", authErr("%s: %s has scheme %q; want https", what, name, clip(u.Scheme))
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), nil
-}
-
-// loopback reports whether host is localhost or a loopback address.
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u, nil
 }
 
 // clip shortens untrusted text quoted in an error.

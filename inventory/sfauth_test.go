@@ -71,7 +71,7 @@ func TestParseAuthURL(t *testing.T) {
 		{"force://app:" + tSecret + ":" + tRefresh + "@http://acme.my.salesforce.com", "auth URL: the instance URL (after '@') \"http://acme.my.salesforce.com\" uses plain http; only https is accepted (http only on loopback addresses)"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@ftp://acme.example", "auth URL: the instance URL (after '@') has scheme \"ftp\"; want https"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme example", "auth URL: the instance URL (after '@') has characters a URL cannot have"},
-		{"force://app:" + tSecret + ":" + tRefresh + "@https://", "auth URL: the instance URL (after '@') \"https://\" is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com)"},
+		{"force://app:" + tSecret + ":" + tRefresh + "@https://", "auth URL: the instance URL (after '@') \"https://\" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme.example:0", "auth URL: the instance URL (after '@') \"acme.example:0\" has a bad port"},
 		{"force://app:" + tSecret + ":" + tRefresh + "@acme.example:99999", "auth URL: the instance URL (after '@') \"acme.example:99999\" has a bad port"},
 		{"force://app:0123456789abcdef0123:0123456789abcdef0123456789abcdef:" + tRefresh + "@acme.example", "auth URL: the username (fourth part) is not a Salesforce username (name@domain)"},
@@ -156,7 +156,7 @@ func TestParseSFAuth(t *testing.T) {
 		{`{"instanceUrl":"https://acme.my.salesforce.com","refreshToken":"` + tRefresh + `","clientSecret":"` + tSecret + `/"}`,
 			"auth file: clientSecret has characters other than letters, digits, '.', '_', '-' (and '=' padding)"},
 		{`{"refreshToken":"` + tRefresh + `"}`, "auth file: instanceUrl is missing"},
-		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"acme.my.salesforce.com"}`, "auth file: instanceUrl \"acme.my.salesforce.com\" is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com)"},
+		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"acme.my.salesforce.com"}`, "auth file: instanceUrl \"acme.my.salesforce.com\" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)"},
 		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"https://acme.my.salesforce.com","loginUrl":"http://login.salesforce.com"}`,
 			"auth file: loginUrl \"http://login.salesforce.com\" uses plain http; only https is accepted (http only on loopback addresses)"},
 		{`{"refreshToken":"` + tRefresh + `","instanceUrl":"https://acme.my.salesforce.com","username":"nobody"}`, "auth file: username is not a Salesforce username (name@domain)"},
@@ -210,7 +210,7 @@ no '@' before the instance URL want clientId:clientSecret:refreshToken before th
 the client id (first part) the client secret (second part) the refresh token (third part) the username (fourth part)
 is empty is encrypted by the Salesforce CLI (its key is in your keychain) has characters other than letters, digits, '.', '_', '-' (and '=' padding)
 is not a Salesforce username (name@domain) the instance URL (after '@') has characters a URL cannot have
-is not a URL (want a host such as acme.my.salesforce.com or https://acme.my.salesforce.com) must not hold a user name or password
+is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com) must not hold a user name or password
 must be a bare host, without a path, query or fragment has a bad port uses plain http; only https is accepted (http only on loopback addresses)
 has scheme ; want https https:// http://`
 
@@ -271,35 +271,57 @@ func FuzzParseSFAuth(f *testing.F) {
 }
 
 // sfAuthSecrets returns the secret values of an auth file or URL (at
-// least 6 bytes long) and the input without them.
+// least 6 bytes long) and its public text: every other value, unchanged,
+// and the keys. A secret that is part of a public value (a refresh token
+// "acme.my" in the instance URL https://acme.my.salesforce.com) may be
+// quoted with that value; cutting the secret out of the input instead
+// would make such a quote look like a leak.
 func sfAuthSecrets(data []byte) ([]string, string) {
-	var secrets []string
-	if sec, _ := splitAuthURL(string(data)); sec != nil {
+	var secrets, public []string
+	if sec, pub := splitAuthURL(string(data)); sec != nil {
 		secrets = append(secrets, sec...)
+		public = append(public, pub)
 	}
-	var top map[string]any
+	var top any
 	if json.Unmarshal(data, &top) == nil {
-		objs := []map[string]any{top}
-		if r, ok := top["result"].(map[string]any); ok {
-			objs = append(objs, r)
-		}
-		for _, o := range objs {
-			for _, k := range []string{"refreshToken", "clientSecret", "accessToken"} {
-				if v, ok := o[k].(string); ok && len(v) >= 6 {
-					secrets = append(secrets, v)
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				public = append(public, v)
+			case []any:
+				for _, x := range v {
+					walk(x)
 				}
-			}
-			if v, ok := o["sfdxAuthUrl"].(string); ok {
-				sec, _ := splitAuthURL(v)
-				secrets = append(secrets, sec...)
+			case map[string]any:
+				for k, x := range v {
+					public = append(public, k)
+					str, isString := x.(string)
+					switch {
+					case isString && (k == "refreshToken" || k == "clientSecret" || k == "accessToken"):
+						if len(str) >= 6 {
+							secrets = append(secrets, str)
+						} else {
+							public = append(public, str)
+						}
+					case isString && k == "sfdxAuthUrl":
+						sec, pub := splitAuthURL(str)
+						secrets = append(secrets, sec...)
+						public = append(public, pub)
+					default:
+						walk(x)
+					}
+				}
+			default:
+				public = append(public, fmt.Sprint(v))
 			}
 		}
+		walk(top)
 	}
-	public := string(data)
-	for _, s := range secrets {
-		public = strings.ReplaceAll(public, s, "")
+	if len(public) == 0 {
+		public = []string{string(data)}
 	}
-	return secrets, public
+	return secrets, strings.Join(public, "\n")
 }
 
 func ExampleParseAuthURL() {

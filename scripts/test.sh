@@ -21,13 +21,18 @@ bash scripts/install-dovecot.sh # mailbox/imap tests run a real Dovecot
 echo "== go test -race"
 go test -race -count=1 ./...
 
-echo "== fuzz (${FUZZTIME} each)"
-go test -run='^$' -fuzz='^FuzzParse$' -fuzztime="$FUZZTIME" ./emulator/soql
-go test -run='^$' -fuzz='^FuzzParseSeed$' -fuzztime="$FUZZTIME" ./emulator
-go test -run='^$' -fuzz='^FuzzParse$' -fuzztime="$FUZZTIME" ./config
-go test -run='^$' -fuzz='^FuzzParseAuthURL$' -fuzztime="$FUZZTIME" ./inventory
-go test -run='^$' -fuzz='^FuzzParseSFAuth$' -fuzztime="$FUZZTIME" ./inventory
-go test -run='^$' -fuzz='^FuzzDecodeFile$' -fuzztime="$FUZZTIME" ./secret/local
-go test -run='^$' -fuzz='^FuzzEscape$' -fuzztime="$FUZZTIME" ./secret/azurekv
+echo "== fuzz (${FUZZTIME} each, every Fuzz target in the tree)"
+targets=$(grep -rEo --include='*_test.go' --exclude-dir=node_modules --exclude-dir=vendor --exclude-dir=testdata \
+  '^func Fuzz[A-Za-z0-9_]*' . | sort)
+if [ -z "$targets" ]; then
+  echo "no fuzz targets found" >&2
+  exit 1
+fi
+while IFS= read -r entry; do
+  file=${entry%%:*}
+  name=${entry##*func }
+  echo "-- ${name} ($(dirname "$file"))"
+  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "./$(dirname "${file#./}")"
+done <<< "$targets"
 
 echo "== all tests passed"

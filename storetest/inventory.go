@@ -17,6 +17,7 @@ var orgTests = []test{
 			InstanceURL:          "https://acme.my.salesforce.com",
 			MonitoringCredential: "warden-monitor",
 			DailyAPIShare:        0.025,
+			PasswordExpiresDays:  warden.PasswordsNeverExpire,
 			CreatedAt:            at(-time.Hour), // ignored: the store stamps times
 		}
 		w := startWindow()
@@ -88,6 +89,7 @@ var orgTests = []test{
 			{"no login url", &warden.Org{Name: "acme"}, "loginUrl"},
 			{"share above one", &warden.Org{Name: "acme", LoginURL: "https://x", DailyAPIShare: 1.5}, "dailyApiShare"},
 			{"negative share", &warden.Org{Name: "acme", LoginURL: "https://x", DailyAPIShare: -0.1}, "dailyApiShare"},
+			{"password policy", &warden.Org{Name: "acme", LoginURL: "https://x", PasswordExpiresDays: -2}, "passwordExpiresDays"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				wantKind(t, s.UpsertOrg(t.Context(), tc.org), warden.EINVALID, tc.field)
@@ -499,6 +501,15 @@ var ownerTests = []test{
 		owners, err = s.Owners(t.Context())
 		must(t, err)
 		diff(t, "Owners after upsert", []*warden.Owner{finance, maps2}, owners)
+	}},
+	{"Delete", func(t *testing.T, s warden.Store) {
+		must(t, s.UpsertOwner(t.Context(), &warden.Owner{Team: "maps"}))
+		must(t, s.UpsertOwner(t.Context(), &warden.Owner{Team: "finance"}))
+		must(t, s.DeleteOwner(t.Context(), "maps"))
+		wantKind(t, s.DeleteOwner(t.Context(), "maps"), warden.ENOTFOUND, `owner team "maps" not found`)
+		owners, err := s.Owners(t.Context())
+		must(t, err)
+		diff(t, "Owners after delete", []*warden.Owner{{Team: "finance"}}, owners)
 	}},
 	{"Validation", func(t *testing.T, s warden.Store) {
 		wantKind(t, s.UpsertOwner(t.Context(), nil), warden.EINVALID, "owner")

@@ -25,6 +25,8 @@
 //     status as StateUnknown with zero times; deleting a user or its org
 //     deletes its status. A zero sweep time is the store's current time.
 //   - A negative limit or retention is EINVALID.
+//   - SetDeclared replaces the whole declared set; Declared lists it by
+//     kind, org and name, whether or not the items still exist.
 package storetest
 
 import (
@@ -57,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Credential", credentialTests},
 		{"Dependent", dependentTests},
 		{"Owner", ownerTests},
+		{"Declared", declaredTests},
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},

@@ -114,6 +114,10 @@ func (f *fakeStore) UpsertOwner(ctx context.Context, o *warden.Owner) error {
 	return errors.New("fakeStore: read only")
 }
 
+func (f *fakeStore) DeleteOwner(ctx context.Context, team string) error {
+	return errors.New("fakeStore: read only")
+}
+
 func (f *fakeStore) Owners(ctx context.Context) ([]*warden.Owner, error) { return nil, f.err }
 
 type readiness bool

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/policy"
 )
 
@@ -49,12 +53,16 @@ func auditFormat(s string) error {
 	return warden.Errorf(warden.EINVALID, "--format: %q is not one of %s", s, strings.Join(policy.Formats, ", "))
 }
 
-// loadPolicy reads --policy, or returns the built-in baseline.
+// loadPolicySet reads --policy, or returns the built-in baseline.
 func loadPolicySet(path string) (*policy.Set, error) {
 	if path == "" {
 		return policy.Baseline(), nil
 	}
-	return policy.Load(path)
+	data, err := fileread.Read("--policy", path, fileread.MaxPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(data, path)
 }
 
 func runAudit(ctx context.Context, m *Main, args []string) error {
@@ -159,25 +167,69 @@ func auditSeverityName(rank int) string {
 	return "none"
 }
 
-// writeOutput writes to FILE (atomically) or to standard output.
-func (m *Main) writeOutput(path string, write func(io.Writer) error) error {
+// writeOutput writes to FILE or to standard output. A regular file is
+// replaced atomically: the report goes to a temporary file beside it,
+// removed on any failure, then renamed over FILE, so FILE is never left
+// half-written and no temporary file stays behind. A new file is created
+// with mode 0600 (reports name users and their weaknesses); an existing
+// one keeps its mode. Anything else that exists at FILE (a terminal, a
+// pipe) is written to directly.
+func (m *Main) writeOutput(path string, write func(io.Writer) error) (err error) {
 	if path == "" {
 		return write(m.Stdout)
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	mode := os.FileMode(0o600)
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			if fi.IsDir() {
+				return warden.Errorf(warden.EINVALID, "--output %s: is a directory", path)
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return warden.Errorf(warden.EINVALID, "--output %s: cannot write: %v", path, pathless(err))
+			}
+			defer f.Close()
+			return write(f)
+		}
+		mode = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return warden.Errorf(warden.EINVALID, "--output: cannot write %s: %v", path, err)
+		return warden.Errorf(warden.EINVALID, "--output %s: cannot write: %v", path, pathless(err))
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(mode); err != nil {
+		return warden.Errorf(warden.EINVALID, "--output %s: cannot write: %v", path, pathless(err))
 	}
 	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
 		return err
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return warden.Errorf(warden.EINVALID, "--output %s: cannot write: %v", path, pathless(err))
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return warden.Errorf(warden.EINVALID, "--output %s: cannot write: %v", path, pathless(err))
+	}
+	return nil
+}
+
+// pathless drops the path of an *fs.PathError (or *os.LinkError), which
+// the message names already.
+func pathless(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // auditTargets builds the orgs and users to audit from the inventory: every

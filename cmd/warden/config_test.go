@@ -85,7 +85,7 @@ func TestConfigCheckProblems(t *testing.T) {
 		{"bad values", "store:\n  driver: mysql\nmonitor:\n  sweepInterval: soon\norgs:\n  - {name: acme, loginUrl: login.salesforce.com}\n", []string{
 			`FILE:2: store.driver: "mysql" is not sqlite or postgres`,
 			`FILE:4: monitor.sweepInterval: "soon" is not a duration (use a number with a unit: 30s, 15m, 720h)`,
-			`FILE:6: orgs[0].loginUrl: "login.salesforce.com" is not an absolute http(s) URL (e.g. https://login.salesforce.com)`,
+			`FILE:6: orgs[0].loginUrl: "login.salesforce.com" is not an absolute URL (want https://HOST, such as https://login.salesforce.com or https://acme.my.salesforce.com)`,
 			`FILE:6: orgs[0].monitoringCredential: is required (the credential Warden reads the org with)`,
 			`warden: FILE: 4 problems`,
 		}},

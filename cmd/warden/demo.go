@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -46,6 +47,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	}
 	if *interval < time.Second {
 		return warden.Errorf(warden.EINVALID, "--sweep-interval: %v is shorter than 1s", *interval)
+	}
+	// Addresses are checked before anything is written or started.
+	for _, a := range []struct{ flag, addr string }{{"--addr", *addr}, {"--emulator-addr", *emuAddr}} {
+		if err := demoAddr(a.addr); err != nil {
+			return warden.Errorf(warden.EINVALID, "%s %s: %v", a.flag, a.addr, err)
+		}
 	}
 	dir, err := filepath.Abs(*dataDir)
 	if err == nil {
@@ -92,6 +99,17 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
+	// Synced before it is announced, so that other commands pointed at
+	// the demo find its inventory at once.
+	e, err := m.openUnsynced(ctx, cfg, discardLogger())
+	if err != nil {
+		return err
+	}
+	err = e.syncInventory(ctx)
+	e.Close()
+	if err != nil {
+		return err
+	}
 	if m.Ready != nil {
 		m.Ready("emulator", emuURL)
 	}
@@ -129,13 +147,15 @@ var demoApps = []struct{ user, app, team, objects string }{
 	{"hr.feed@globex.demo", "HR Feed", "people", ""},
 }
 
-var demoConfig = template.Must(template.New("demo").Parse(`# Written by "warden demo". Point other commands here with --config.
+// demoConfig is the demo's warden.yaml; every value is quoted (q), so
+// that addresses such as [::1]:8080 stay strings.
+var demoConfig = template.Must(template.New("demo").Funcs(template.FuncMap{"q": yamlQuote}).Parse(`# Written by "warden demo". Point other commands here with --config.
 store:
   driver: sqlite
   path: warden.db
 server:
-  addr: {{.Addr}}
-  publicUrl: http://{{.Addr}}
+  addr: {{q .Addr}}
+  publicUrl: {{q .PublicURL}}
 secretStores:
   - name: local
     kind: local
@@ -143,50 +163,50 @@ secretStores:
     keyFile: warden.key
 orgs:
 {{- range .Orgs}}
-  - name: {{.Name}}
-    loginUrl: {{$.Emulator}}
-    monitoringCredential: {{.Credential}}
+  - name: {{q .Name}}
+    loginUrl: {{q $.Emulator}}
+    monitoringCredential: {{q .Credential}}
 {{- end}}
 credentials:
 {{- range .Credentials}}
-  - name: {{.Name}}
-    org: {{.Org}}
-    kind: {{.Kind}}
-    username: {{.Username}}
+  - name: {{q .Name}}
+    org: {{q .Org}}
+    kind: {{q .Kind}}
+    username: {{q .Username}}
 {{- if .ClientID}}
-    clientId: {{.ClientID}}
+    clientId: {{q .ClientID}}
 {{- end}}
-    secret: {store: local, key: {{.Name}}}
+    secret: {store: local, key: {{q .Name}}}
 {{- end}}
 owners:
 {{- range .Teams}}
-  - team: {{.}}
-    contacts: [{{.}}-oncall@example.com]
+  - team: {{q .}}
+    contacts: [{{q (print . "-oncall@example.com")}}]
 {{- end}}
 users:
 {{- range .Users}}
-  - org: {{.Org}}
-    username: {{.Username}}
-    credential: {{.Credential}}
-    owner: {{.Owner}}
+  - org: {{q .Org}}
+    username: {{q .Username}}
+    credential: {{q .Credential}}
+    owner: {{q .Owner}}
 {{- end}}
 dependents:
 {{- range .Apps}}
-  - name: {{.Name}}
-    org: {{.Org}}
-    username: {{.Username}}
-    owner: {{.Owner}}
-    contact: {{.Owner}}-oncall@example.com
+  - name: {{q .Name}}
+    org: {{q .Org}}
+    username: {{q .Username}}
+    owner: {{q .Owner}}
+    contact: {{q (print .Owner "-oncall@example.com")}}
     delivery: secret_store
 {{- if .Objects}}
     objects:
 {{- range .Objects}}
-      - {object: {{.Object}}, access: [{{.Access}}]}
+      - {object: {{q .Object}}, access: [{{.Access}}]}
 {{- end}}
 {{- end}}
 {{- end}}
 monitor:
-  sweepInterval: {{.Interval}}
+  sweepInterval: {{q .Interval}}
   livenessInterval: 15m
 `))
 
@@ -219,13 +239,13 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 		Objects                    []obj
 	}
 	data := struct {
-		Addr, Emulator, Interval string
-		Orgs                     []struct{ Name, Credential string }
-		Credentials              []cred
-		Users                    []user
-		Apps                     []app
-		Teams                    []string
-	}{Addr: addr, Emulator: emuURL, Interval: interval.String()}
+		Addr, PublicURL, Emulator, Interval string
+		Orgs                                []struct{ Name, Credential string }
+		Credentials                         []cred
+		Users                               []user
+		Apps                                []app
+		Teams                               []string
+	}{Addr: addr, PublicURL: "http://" + addr, Emulator: emuURL, Interval: interval.String()}
 	for _, o := range []struct{ name, admin, key string }{
 		{"Acme Corp", "admin@acme.demo", "warden-demo-acme"}, {"Globex Corporation", "admin@globex.demo", "warden-demo-globex"}} {
 		short := demoOrgName(o.name)
@@ -265,11 +285,15 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 			if a.user != dc.Username {
 				continue
 			}
-			ap := app{Name: yamlQuote(a.app), Org: org, Username: dc.Username, Owner: a.team}
+			ap := app{Name: a.app, Org: org, Username: dc.Username, Owner: a.team}
 			if a.objects != "" {
 				for _, part := range strings.Split(a.objects, ";") {
 					o, acc, _ := strings.Cut(part, ":")
-					ap.Objects = append(ap.Objects, obj{o, strings.ReplaceAll(acc, ",", ", ")})
+					var quoted []string
+					for _, p := range strings.Split(acc, ",") {
+						quoted = append(quoted, yamlQuote(p))
+					}
+					ap.Objects = append(ap.Objects, obj{o, strings.Join(quoted, ", ")})
 				}
 			}
 			data.Apps = append(data.Apps, ap)
@@ -290,9 +314,29 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 	return os.Rename(tmp, path)
 }
 
+// demoAddr checks a demo listen address: HOST:PORT on a loopback
+// address. The demo's credentials are public and the emulator's control
+// API can freeze users and read mailboxes, so it never listens beyond
+// this machine.
+func demoAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if !loopbackAddr(addr) {
+		return fmt.Errorf("the demo listens on loopback addresses only (127.0.0.1, [::1] or localhost): its credentials are public")
+	}
+	return nil
+}
+
 // demoOrgName is Warden's name for a demo org: "acme", "globex".
 func demoOrgName(emulatorName string) string { return strings.ToLower(strings.Fields(emulatorName)[0]) }
 
+// yamlQuote writes s as a YAML double-quoted scalar (JSON's string syntax
+// is a subset of it).
 func yamlQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,5 +81,39 @@ func TestDemoEndToEnd(t *testing.T) {
 	code, out, _ = run(t, "check", "--config", cfg, "acme/etl.loader@acme.demo")
 	if code != 1 || !strings.Contains(out, "password_locked") || !strings.Contains(out, "fix:") {
 		t.Errorf("check: %d %s", code, out)
+	}
+}
+
+// TestDemoAddresses: addresses beyond loopback are refused before
+// anything is written, and IPv6 addresses survive the demo configuration.
+func TestDemoAddresses(t *testing.T) {
+	for _, args := range [][]string{
+		{"--addr", "0.0.0.0:0"},
+		{"--emulator-addr", ":8484"},
+		{"--addr", "[::]:0"},
+		{"--emulator-addr", "127.0.0.1"},
+	} {
+		dir := filepath.Join(t.TempDir(), "demo")
+		code, _, errOut := run(t, append([]string{"demo", "--data", dir}, args...)...)
+		if code != 2 || !strings.Contains(errOut, args[0]+" "+args[1]+": ") {
+			t.Errorf("demo %q: %d %s", args, code, errOut)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("demo %q created %s: %v", args, dir, err)
+		}
+	}
+	_, key := invDemo(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "warden.yaml")
+	if err := writeDemoConfig(t.Context(), dir, path, "http://[::1]:8484", "[::1]:8080", time.Second, key); err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	cfg, err := m.loadConfig(path)
+	if err != nil {
+		t.Fatalf("the demo configuration with IPv6 addresses: %v", err)
+	}
+	if cfg.Server.Addr != "[::1]:8080" || cfg.Server.PublicURL != "http://[::1]:8080" || cfg.Orgs[0].LoginURL != "http://[::1]:8484" {
+		t.Errorf("server %+v, org %+v", cfg.Server, cfg.Orgs[0])
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/emulator"
+	"github.com/wardenhq/warden/internal/fileread"
 )
 
 func init() {
@@ -94,7 +95,11 @@ func loadSeed(arg, keyOut string) (*emulator.Seed, error) {
 		if keyOut != "" {
 			return nil, warden.Errorf(warden.EINVALID, "--demo-key: only valid with --seed demo")
 		}
-		seed, err := emulator.LoadSeedFile(arg)
+		data, err := fileread.Read("--seed", arg, fileread.MaxSeed)
+		if err != nil { // a bad --seed is a usage error, missing or not
+			return nil, &warden.Error{Kind: warden.EINVALID, Message: warden.ErrorMessage(err), Err: err}
+		}
+		seed, err := emulator.ParseSeed(data, arg)
 		if err != nil {
 			return nil, &warden.Error{Kind: warden.EINVALID, Message: err.Error(), Err: err}
 		}

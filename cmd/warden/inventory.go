@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/inventory"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -22,6 +23,171 @@ func init() {
 	register("users", "list the integration users in the inventory", runUsers)
 	register("dependents", "list the applications that depend on integration users", runDependents)
 	register("impact", "show what breaks if a user is frozen or its password changes", runImpact)
+	register("inventory", "sync the inventory with the configuration (inventory sync)", runInventory)
+}
+
+const inventoryUsage = `inventory sync [--config FILE] [--plan] [--json]
+
+Subcommands:
+  sync   make the inventory database hold what the configuration declares
+
+Run "warden inventory sync --help" for its flags. See docs/inventory.md.`
+
+const inventorySyncUsage = `inventory sync [--config FILE] [--plan] [--json]
+
+Compares the orgs, credentials, owner teams, users and dependents the
+configuration declares with the inventory database, prints the plan (what
+it creates, updates and deletes), and applies it; with --plan it only
+prints it. It deletes only what an earlier sync took from the
+configuration and the file no longer declares (with what goes with it:
+a user's dependents, an org's users and credentials); orgs and users added
+with warden org add or warden discover --write stay. warden serve syncs
+when it starts. The other commands only read the inventory: when it lacks
+declared items they say to run this command first.
+
+--json prints the plan: {"changes": [{"action", "kind", "org", "name",
+"fields", "adopted", "cascade"}], "create", "update", "delete", "applied"}.`
+
+func runInventory(ctx context.Context, m *Main, args []string) error {
+	if len(args) > 0 && args[0] == "sync" {
+		return runInventorySync(ctx, m, args[1:])
+	}
+	fs := m.flags("inventory", inventoryUsage)
+	fs.Usage = func() { fmt.Fprintf(m.Stdout, "Usage: warden %s\n", inventoryUsage) }
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(m.Stderr, "warden: unknown inventory subcommand %q\nRun \"warden inventory --help\" for usage.\n", args[0])
+		return errUsage
+	}
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "warden: inventory needs a subcommand (sync)\nRun \"warden inventory --help\" for usage.\n")
+	return errUsage
+}
+
+func runInventorySync(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("inventory sync", inventorySyncUsage)
+	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	planOnly := fs.Bool("plan", false, "only print the plan; change nothing")
+	asJSON := fs.Bool("json", false, "print the plan as JSON")
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(m.configPath(*file))
+	if err != nil {
+		return err
+	}
+	e, err := m.openUnsynced(ctx, cfg, discardLogger())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	p, err := inventory.PlanSync(ctx, e.store, declaredInventory(cfg))
+	if err != nil {
+		return err
+	}
+	if !*planOnly {
+		if err := inventory.Apply(ctx, e.store, p); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, struct {
+			*inventory.Plan
+			Applied bool `json:"applied"`
+		}{p, !*planOnly && !p.Empty()})
+	}
+	if p.Empty() {
+		fmt.Fprintf(m.Stdout, "The inventory matches %s: nothing to change.\n", cfg.Path)
+		return nil
+	}
+	for _, c := range p.Changes {
+		fmt.Fprintf(m.Stdout, "  %s\n", c)
+	}
+	if *planOnly {
+		fmt.Fprintf(m.Stdout, "Plan: %s (nothing changed; run without --plan to apply).\n", p.Summary())
+	} else {
+		fmt.Fprintf(m.Stdout, "Synced the inventory with %s: %s.\n", cfg.Path, summaryDone(p))
+	}
+	return nil
+}
+
+// summaryDone counts what a sync did: "2 created, 1 deleted".
+func summaryDone(p *inventory.Plan) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		verb string
+	}{{p.Create, "created"}, {p.Update, "updated"}, {p.Delete, "deleted"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.verb))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// declaredInventory is the inventory cfg declares.
+func declaredInventory(cfg *config.Config) inventory.Declared {
+	return inventory.Declared{Orgs: cfg.DomainOrgs(), Credentials: cfg.DomainCredentials(), Owners: cfg.DomainOwners(),
+		Users: cfg.DomainUsers(), Dependents: cfg.DomainDependents()}
+}
+
+// declaresInventory reports whether cfg declares any inventory item.
+func declaresInventory(cfg *config.Config) bool {
+	return len(cfg.Orgs)+len(cfg.Credentials)+len(cfg.Owners)+len(cfg.Users)+len(cfg.Dependents) > 0
+}
+
+// notSynced is the error of a command that needs the declared inventory
+// when the store lacks it.
+func notSynced(cfg *config.Config, why string) error {
+	return warden.Errorf(warden.ECONFLICT, "inventory not synced: %s; run warden inventory sync --config %s (--plan shows what it does)", why, cfg.Path)
+}
+
+// checkSynced fails when the store lacks items the configuration declares,
+// and notes on stderr when it differs from it otherwise.
+func (m *Main) checkSynced(ctx context.Context, e *env) error {
+	p, err := inventory.PlanSync(ctx, e.store, declaredInventory(e.cfg))
+	if err != nil {
+		return err
+	}
+	if p.Create > 0 {
+		var missing []string
+		for _, c := range p.Changes {
+			if c.Action == inventory.ActionCreate && len(missing) < 3 {
+				missing = append(missing, c.ItemKey.String())
+			}
+		}
+		if p.Create > len(missing) {
+			missing = append(missing, fmt.Sprintf("%d more", p.Create-len(missing)))
+		}
+		return notSynced(e.cfg, fmt.Sprintf("the inventory lacks %s declared in %s", strings.Join(missing, ", "), e.cfg.Path))
+	}
+	if !p.Empty() {
+		fmt.Fprintf(m.Stderr, "warden: note: the inventory differs from %s (%s); run warden inventory sync to apply it\n", e.cfg.Path, p.Summary())
+	}
+	return nil
+}
+
+// syncLogged is how many changes of a sync syncInventory logs one by one.
+const syncLogged = 20
+
+// syncInventory applies the configuration's inventory to the store,
+// logging the plan: its first changes one by one (warden inventory sync
+// --plan lists them all), then the counts.
+func (e *env) syncInventory(ctx context.Context) error {
+	p, err := inventory.Sync(ctx, e.store, declaredInventory(e.cfg))
+	if err != nil {
+		return err
+	}
+	for i, c := range p.Changes {
+		if i == syncLogged {
+			e.logger.Info("inventory sync", "more", len(p.Changes)-syncLogged)
+			break
+		}
+		e.logger.Info("inventory sync", "change", c.String())
+	}
+	e.logger.Info("inventory synced", "config", e.cfg.Path, "plan", p.Summary())
+	return nil
 }
 
 const usersUsage = `users [--config FILE] [--org NAME] [--owner TEAM] [--json]
@@ -292,13 +458,25 @@ func printImpact(w io.Writer, r *inventory.ImpactReport) {
 	}
 }
 
-// openInventory loads the configuration and opens the environment.
+// openInventory loads the configuration and opens the environment for a
+// command that reads the inventory (see open).
 func (m *Main) openInventory(ctx context.Context, file string, logger *slog.Logger) (*env, error) {
 	cfg, err := m.loadConfig(m.configPath(file))
 	if err != nil {
 		return nil, err
 	}
 	return m.open(ctx, cfg, logger)
+}
+
+// openInventoryToAdd loads the configuration and opens the environment
+// for a command that adds to the inventory whether or not it is synced
+// (org add, org import-sf).
+func (m *Main) openInventoryToAdd(ctx context.Context, file string, logger *slog.Logger) (*env, error) {
+	cfg, err := m.loadConfig(m.configPath(file))
+	if err != nil {
+		return nil, err
+	}
+	return m.openUnsynced(ctx, cfg, logger)
 }
 
 // checkOrg returns an ENOTFOUND error naming org when it is set and not in

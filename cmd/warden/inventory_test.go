@@ -25,6 +25,7 @@ import (
 	"github.com/wardenhq/warden/emulator/emulatortest"
 	"github.com/wardenhq/warden/inventory"
 	"github.com/wardenhq/warden/secret/local"
+	"github.com/wardenhq/warden/sqlite"
 )
 
 var (
@@ -156,6 +157,7 @@ func newInvEnv(t *testing.T, demo bool) *invEnv {
 		if err := writeDemoConfig(t.Context(), v.dir, v.cfg, v.emu.URL, "127.0.0.1:0", 30*time.Second, key); err != nil {
 			t.Fatal(err)
 		}
+		syncInventory(t, v.cfg)
 		return v
 	}
 	if _, err := local.GenerateKEKFile(filepath.Join(v.dir, "warden.key")); err != nil {
@@ -166,6 +168,14 @@ func newInvEnv(t *testing.T, demo bool) *invEnv {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// syncInventory runs warden inventory sync on the configuration at path.
+func syncInventory(t *testing.T, path string) {
+	t.Helper()
+	if code, out, errOut := run(t, "inventory", "sync", "--config", path); code != 0 {
+		t.Fatalf("inventory sync: exit %d\n%s%s", code, out, errOut)
+	}
 }
 
 func noRedirects() *http.Client {
@@ -188,10 +198,10 @@ func (v *invEnv) withConfig(args []string) []string {
 	if slices.Contains(args, "--config") || len(args) == 0 {
 		return args
 	}
-	// Subcommands of org take the flag after the subcommand.
+	// Subcommands of org and inventory take the flag after the subcommand.
 	n := 1
-	if args[0] == "org" {
-		if len(args) < 2 || strings.HasPrefix(args[1], "-") || !slices.Contains([]string{"add", "import-sf", "list"}, args[1]) {
+	if args[0] == "org" || args[0] == "inventory" {
+		if len(args) < 2 || strings.HasPrefix(args[1], "-") || !slices.Contains([]string{"add", "import-sf", "list", "sync"}, args[1]) {
 			return args
 		}
 		n = 2
@@ -720,7 +730,7 @@ func TestImportSF(t *testing.T) {
 			"--file " + encrypted + ": auth file: refreshToken is encrypted by the Salesforce CLI (with a key in your OS keychain), so Warden cannot read it; export an auth URL instead"},
 		{[]string{"org", "import-sf", "--name", "x", "--file", badURL}, 2,
 			"--file " + badURL + ": auth URL: want clientId:clientSecret:refreshToken before the instance URL, found 2 part(s) separated by ':'"},
-		{[]string{"org", "import-sf", "--name", "x", "--file", filepath.Join(v.dir, "missing.json")}, 2, "--file: cannot read"},
+		{[]string{"org", "import-sf", "--name", "x", "--file", filepath.Join(v.dir, "missing.json")}, 2, "--file " + filepath.Join(v.dir, "missing.json") + ": cannot read: no such file"},
 		{[]string{"org", "import-sf", "--name", "x", "--auth-url-env", "UNSET"}, 2, "--auth-url-env: environment variable UNSET is empty or not set"},
 		{[]string{"org", "import-sf", "--name", "x", "--auth-url-env", "REMOTE"}, 2,
 			`auth URL: the instance URL (after '@') "http://login.example.com" uses plain http`},
@@ -789,4 +799,167 @@ func newServer(t *testing.T, h http.Handler) *httptest.Server {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// dropBlocks removes from a configuration written by writeDemoConfig every
+// list item ("  - ..." with its indented lines) that contains text.
+func dropBlocks(t *testing.T, path, text string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, block []string
+	flush := func() {
+		if !strings.Contains(strings.Join(block, "\n"), text) {
+			out = append(out, block...)
+		}
+		block = nil
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "  - "):
+			flush()
+			block = []string{line}
+		case strings.HasPrefix(line, "    ") && block != nil:
+			block = append(block, line)
+		default:
+			flush()
+			out = append(out, line)
+		}
+	}
+	flush()
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInventorySync(t *testing.T) {
+	// A fresh store: commands that read the inventory say to sync first,
+	// and create nothing.
+	fresh := newInvEnv(t, false)
+	_, key := invDemo(t)
+	if err := writeDemoConfig(t.Context(), fresh.dir, fresh.cfg, fresh.emu.URL, "127.0.0.1:0", 30*time.Second, key); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"status", "users", "dependents", "org"} {
+		args := []string{cmd}
+		if cmd == "org" {
+			args = append(args, "list")
+		}
+		code, _, errOut := fresh.run(args...)
+		if code != 4 || !strings.Contains(errOut, "inventory not synced: there is no inventory database") ||
+			!strings.Contains(errOut, "run warden inventory sync --config "+fresh.cfg) {
+			t.Errorf("%s on a fresh store: %d %s", cmd, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(fresh.dir, "warden.db")); !os.IsNotExist(err) {
+		t.Errorf("a read-only command created the database: %v", err)
+	}
+	var plan struct {
+		Changes []struct {
+			Action, Kind, Org, Name string
+		} `json:"changes"`
+		Create, Update, Delete int
+		Applied                bool
+	}
+	fresh.runJSON(&plan, "inventory", "sync", "--plan")
+	if plan.Create != 54 || plan.Update != 0 || plan.Delete != 0 || plan.Applied || plan.Changes[0].Kind != "org" {
+		t.Errorf("plan of a fresh store: %+v", plan)
+	}
+	// --plan changes nothing: the declared users are still missing.
+	if code, _, errOut := fresh.run("users"); code != 4 || !strings.Contains(errOut, "the inventory lacks org acme, org globex, credential monitor-acme, 51 more") {
+		t.Errorf("users after --plan: %d %s", code, errOut)
+	}
+
+	v := newInvEnv(t, true) // synced
+	if out := v.ok("inventory", "sync"); !strings.Contains(out, "The inventory matches "+v.cfg+": nothing to change.") {
+		t.Errorf("second sync:\n%s", out)
+	}
+	// Read commands write nothing: every row keeps its UpdatedAt.
+	stamps := func() map[string]time.Time {
+		t.Helper()
+		db, err := sqlite.Open(t.Context(), filepath.Join(v.dir, "warden.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		out := map[string]time.Time{}
+		orgs, _ := db.Orgs(t.Context())
+		for _, o := range orgs {
+			out["org "+o.Name] = o.UpdatedAt
+		}
+		users, _ := db.Users(t.Context(), warden.UserFilter{})
+		for _, u := range users {
+			out["user "+u.Username] = u.UpdatedAt
+		}
+		deps, _ := db.Dependents(t.Context(), warden.DependentFilter{})
+		for _, d := range deps {
+			out["dependent "+d.Name] = d.UpdatedAt
+		}
+		return out
+	}
+	before := stamps()
+	for _, args := range [][]string{{"status"}, {"users"}, {"dependents"}, {"impact", "acme/invoice.sync@acme.demo"}, {"org", "list"}, {"inventory", "sync", "--plan"}} {
+		v.ok(args...)
+	}
+	if after := stamps(); len(after) != len(before) || len(before) < 28 {
+		t.Errorf("%d rows before the read commands, %d after", len(before), len(after))
+	} else {
+		for k, at := range before {
+			if !after[k].Equal(at) {
+				t.Errorf("%s was written by a read command", k)
+			}
+		}
+	}
+	v.addJWT("acme-cli", "acme") // added by a CLI command: not the file's to delete
+
+	dropBlocks(t, v.cfg, "invoice.sync")
+	// Until the next sync, reads show the stored inventory and say it
+	// differs.
+	code, out, errOut := v.run("users")
+	if code != 0 || !strings.Contains(out, "invoice.sync@acme.demo") ||
+		!strings.Contains(errOut, "warden: note: the inventory differs from "+v.cfg+" (0 to create, 0 to update, 3 to delete); run warden inventory sync") {
+		t.Errorf("users before the sync: %d\n%s%s", code, out, errOut)
+	}
+	out = v.ok("inventory", "sync", "--plan")
+	for _, want := range []string{"  delete dependent acme/Invoice Sync\n", "  delete user acme/invoice.sync@acme.demo\n",
+		"  delete credential invoice.sync-acme\n", "Plan: 0 to create, 0 to update, 3 to delete (nothing changed; run without --plan to apply)."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sync --plan lacks %q:\n%s", want, out)
+		}
+	}
+	out = v.ok("inventory", "sync")
+	if !strings.Contains(out, "Synced the inventory with "+v.cfg+": 3 deleted.") {
+		t.Errorf("sync:\n%s", out)
+	}
+	var users []userRow
+	v.runJSON(&users, "users")
+	for _, u := range users {
+		if u.Username == "invoice.sync@acme.demo" {
+			t.Errorf("the removed user is still listed: %+v", u)
+		}
+	}
+	if len(users) != 12 {
+		t.Errorf("%d users after removing one of 13", len(users))
+	}
+	var deps []warden.Dependent
+	v.runJSON(&deps, "dependents")
+	for _, d := range deps {
+		if d.Name == "Invoice Sync" {
+			t.Errorf("the removed user's dependent is still listed")
+		}
+	}
+	var orgs []orgRow
+	v.runJSON(&orgs, "org", "list")
+	if len(orgs) != 3 || orgs[1].Name != "acme-cli" || orgs[1].Source != "cli" {
+		t.Errorf("org list after the sync: %+v", orgs)
+	}
+	v.runJSON(&plan, "inventory", "sync")
+	if len(plan.Changes) != 0 || plan.Applied {
+		t.Errorf("the sync after a sync: %+v", plan)
+	}
+	if code, _, errOut := v.run("inventory", "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown inventory subcommand "frobnicate"`) {
+		t.Errorf("inventory frobnicate: %d %s", code, errOut)
+	}
 }

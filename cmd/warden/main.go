@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wardenhq/warden"
 )
@@ -22,10 +23,43 @@ import (
 var Version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go stopOnSignals(sigs, cancel, os.Stderr, os.Exit, stopGrace)
 	m := NewMain()
 	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// stopGrace is how long a command may take to stop after the first
+// Ctrl-C or SIGTERM before the process exits anyway.
+const stopGrace = 30 * time.Second
+
+// stopOnSignals ends the process on Ctrl-C or SIGTERM whatever it is
+// doing: the first signal cancels the commands' context, so they stop
+// cleanly; a second signal, or the first one's grace period running out,
+// exits at once with 128 + the signal's number.
+func stopOnSignals(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int), grace time.Duration) {
+	first := <-sigs
+	cancel()
+	code := 128 + signalNumber(first)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case s := <-sigs:
+		fmt.Fprintf(stderr, "warden: %v again: exiting at once\n", s)
+		code = 128 + signalNumber(s)
+	case <-t.C:
+		fmt.Fprintf(stderr, "warden: still running %v after %v: exiting\n", grace, first)
+	}
+	exit(code)
+}
+
+func signalNumber(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return int(n)
+	}
+	return 1
 }
 
 // Main wires Warden's subcommands to their inputs and outputs, so tests can

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -111,4 +113,41 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 	return context.WithCancel(t.Context())
+}
+
+func TestStopOnSignals(t *testing.T) {
+	tests := []struct {
+		name    string
+		signals []os.Signal
+		code    int
+		say     string
+	}{
+		{"second signal exits at once", []os.Signal{syscall.SIGTERM, os.Interrupt}, 130, "warden: interrupt again: exiting at once"},
+		{"grace runs out", []os.Signal{syscall.SIGTERM}, 143, "warden: still running 30s after terminated: exiting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sigs := make(chan os.Signal, 2)
+				canceled := false
+				var stderr bytes.Buffer
+				exited := make(chan int, 1)
+				go stopOnSignals(sigs, func() { canceled = true }, &stderr, func(code int) { exited <- code }, stopGrace)
+				for _, s := range tt.signals {
+					sigs <- s
+				}
+				start := time.Now()
+				code := <-exited
+				if !canceled {
+					t.Error("the first signal did not cancel the context")
+				}
+				if code != tt.code || !strings.Contains(stderr.String(), tt.say) {
+					t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tt.code, tt.say)
+				}
+				if waited := time.Since(start); len(tt.signals) > 1 && waited != 0 || len(tt.signals) == 1 && waited != stopGrace {
+					t.Errorf("exited after %v", waited)
+				}
+			})
+		})
+	}
 }

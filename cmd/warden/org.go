@@ -3,18 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/inventory"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -280,9 +279,9 @@ func runOrgAdd(ctx context.Context, m *Main, args []string) error {
 	}
 	var keyPEM []byte
 	if *keyFile != "" {
-		data, err := os.ReadFile(*keyFile)
+		data, err := fileread.Read("--key-file", *keyFile, fileread.MaxKey)
 		if err != nil {
-			return m.badFlag(cmd, "--key-file: cannot read %s: %v", *keyFile, errors.Unwrap(err))
+			return m.badFlag(cmd, "%s", warden.ErrorMessage(err))
 		}
 		if _, err := salesforce.ParsePrivateKey(data); err != nil {
 			return m.badFlag(cmd, "--key-file %s: %s", *keyFile, warden.ErrorMessage(err))
@@ -303,7 +302,7 @@ func runOrgAdd(ctx context.Context, m *Main, args []string) error {
 	}
 
 	logger := m.cliLogger(*f.verbose)
-	e, err := m.openInventory(ctx, *f.file, logger)
+	e, err := m.openInventoryToAdd(ctx, *f.file, logger)
 	if err != nil {
 		return err
 	}
@@ -377,9 +376,9 @@ func runOrgImport(ctx context.Context, m *Main, args []string) error {
 	var err error
 	switch {
 	case *authFile != "":
-		data, rerr := readLimited(*authFile, 1<<20)
+		data, rerr := fileread.Read("--file", *authFile, fileread.MaxKey)
 		if rerr != nil {
-			return m.badFlag(cmd, "--file: %v", rerr)
+			return m.badFlag(cmd, "%s", warden.ErrorMessage(rerr))
 		}
 		if a, err = inventory.ParseSFAuth(data); err != nil {
 			return m.badFlag(cmd, "--file %s: %s", *authFile, warden.ErrorMessage(err))
@@ -402,7 +401,7 @@ func runOrgImport(ctx context.Context, m *Main, args []string) error {
 	}
 
 	logger := m.cliLogger(*f.verbose)
-	e, err := m.openInventory(ctx, *f.file, logger)
+	e, err := m.openInventoryToAdd(ctx, *f.file, logger)
 	if err != nil {
 		return err
 	}
@@ -421,23 +420,6 @@ func runOrgImport(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stderr, "warden: note: the authorization named org %s, the login reached %s\n", a.OrgID, n.Org.OrgID)
 	}
 	return m.reportOrg(e, n, *f.asJSON)
-}
-
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v", path, errors.Unwrap(err))
-	}
-	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v", path, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return data, nil
 }
 
 // sfDisplay runs the Salesforce CLI to read an org's auth URL. Its output

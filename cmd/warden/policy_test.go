@@ -29,6 +29,7 @@ func policyDemo(t *testing.T) (*emulatortest.Emulator, string) {
 	if err := writeDemoConfig(t.Context(), dir, path, emu.URL, "127.0.0.1:0", time.Second, key); err != nil {
 		t.Fatal(err)
 	}
+	syncInventory(t, path)
 	return emu, path
 }
 

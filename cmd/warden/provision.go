@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/policy"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -54,7 +55,11 @@ func runProvision(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stderr, "warden: provision needs -f integration.yaml")
 		return errUsage
 	}
-	spec, err := policy.LoadSpec(*specFile)
+	data, err := fileread.Read("-f", *specFile, fileread.MaxPolicy)
+	if err != nil {
+		return err
+	}
+	spec, err := policy.ParseSpec(data, *specFile)
 	if err != nil {
 		return err
 	}

@@ -121,11 +121,14 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		// from doubling the heap; GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	e, err := m.open(ctx, cfg, logger)
+	e, err := m.openUnsynced(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	if err := e.syncInventory(ctx); err != nil {
+		return err
+	}
 	reg := newRegistry()
 	metrics := monitor.NewMetrics(reg)
 	d, err := e.dispatcher()

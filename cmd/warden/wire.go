@@ -3,16 +3,25 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/postgres"
+	"github.com/wardenhq/warden/secret/azurekv"
 	"github.com/wardenhq/warden/secret/local"
 	"github.com/wardenhq/warden/secret/vault"
 	"github.com/wardenhq/warden/sqlite"
@@ -26,14 +35,7 @@ var sharedHTTP = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEn
 // loadConfig reads and validates the configuration; a bad file is an
 // EINVALID error listing every problem.
 func (m *Main) loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, m.Getenv)
-	if err != nil {
-		if warden.ErrorKind(err) == warden.EINTERNAL {
-			return nil, &warden.Error{Kind: warden.EINVALID, Message: err.Error(), Err: err}
-		}
-		return nil, err
-	}
-	return cfg, nil
+	return config.Load(path, m.Getenv)
 }
 
 // env is the runtime built from a configuration: the store, the secret
@@ -59,8 +61,33 @@ func (e *env) Close() error {
 	return first
 }
 
-// open builds the runtime and applies the declared inventory to the store.
+// open builds the runtime of cfg for a command that uses the inventory.
+// It never writes the inventory: when the store lacks items that the
+// configuration declares, it fails and says to run warden inventory sync
+// (without creating a database that does not exist yet); other
+// differences from the configuration are noted on stderr.
 func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*env, error) {
+	if cfg.Store.Driver != "postgres" && cfg.Store.Path != sqlite.MemoryPath && declaresInventory(cfg) {
+		path := cfg.Resolve(cfg.Store.Path)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, notSynced(cfg, fmt.Sprintf("there is no inventory database (%s) yet", path))
+		}
+	}
+	e, err := m.openUnsynced(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkSynced(ctx, e); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// openUnsynced builds the runtime of cfg with the inventory as the store
+// holds it, whatever the configuration declares: for the commands that
+// sync the inventory (inventory sync, serve) or add to it (org add).
+func (m *Main) openUnsynced(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*env, error) {
 	e := &env{cfg: cfg, secrets: map[string]warden.SecretStore{}, logger: logger}
 	ok := false
 	defer func() {
@@ -68,6 +95,16 @@ func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger
 			e.Close()
 		}
 	}()
+	// Secret stores are checked first (their keys read, their clients
+	// built), so that a missing or bad key leaves nothing behind.
+	openers := make([]func() (warden.SecretStore, func() error, error), len(cfg.SecretStores))
+	for i, sc := range cfg.SecretStores {
+		o, err := m.secretStoreOpener(sc, cfg)
+		if err != nil {
+			return nil, warden.Prefix("secret store "+sc.Name, err)
+		}
+		openers[i] = o
+	}
 	switch cfg.Store.Driver {
 	case "postgres":
 		db, err := postgres.Open(ctx, cfg.Store.DSN)
@@ -83,10 +120,10 @@ func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger
 		e.store = db
 	}
 	e.closers = append(e.closers, e.store.Close)
-	for _, sc := range cfg.SecretStores {
-		s, closer, err := m.openSecretStore(sc, cfg)
+	for i, sc := range cfg.SecretStores {
+		s, closer, err := openers[i]()
 		if err != nil {
-			return nil, fmt.Errorf("secret store %s: %w", sc.Name, err)
+			return nil, warden.Prefix("secret store "+sc.Name, err)
 		}
 		e.secrets[sc.Name] = s
 		if closer != nil {
@@ -94,14 +131,27 @@ func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger
 		}
 	}
 	e.creds = e.newRegistry()
-	if err := e.applyInventory(ctx); err != nil {
-		return nil, err
-	}
 	ok = true
 	return e, nil
 }
 
+// openSecretStore opens one secret store of the configuration.
 func (m *Main) openSecretStore(sc config.SecretStore, cfg *config.Config) (warden.SecretStore, func() error, error) {
+	open, err := m.secretStoreOpener(sc, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return open()
+}
+
+// azureTransport, when set, carries the Azure Key Vault client's requests
+// (tests point it at the in-process fake vault).
+var azureTransport policy.Transporter
+
+// secretStoreOpener checks what a secret store needs without touching it
+// (a local store's key, a remote store's client) and returns the function
+// that opens it.
+func (m *Main) secretStoreOpener(sc config.SecretStore, cfg *config.Config) (func() (warden.SecretStore, func() error, error), error) {
 	switch sc.Kind {
 	case "local":
 		var kek local.KeyEncryptionKey
@@ -112,18 +162,49 @@ func (m *Main) openSecretStore(sc config.SecretStore, cfg *config.Config) (warde
 			kek, err = local.KEKFromFile(cfg.Resolve(sc.KeyFile))
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		s, err := local.Open(cfg.Resolve(sc.Path), kek)
-		if err != nil {
-			return nil, nil, err
+		path := cfg.Resolve(sc.Path)
+		if sc.KeyFile != "" && sameDir(path, cfg.Resolve(sc.KeyFile)) {
+			fmt.Fprintf(m.Stderr, "warden: warning: secret store %s: its key-encryption key (%s) is in the directory of the secrets it protects (%s), "+
+				"so a backup of that directory holds both; keep the key elsewhere, or give it in keyEnv\n", sc.Name, sc.KeyFile, sc.Path)
 		}
-		return s, s.Close, nil
+		return func() (warden.SecretStore, func() error, error) {
+			s, err := local.Open(path, kek)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s, s.Close, nil
+		}, nil
 	case "vault":
 		s, err := vault.New(vault.Config{Address: sc.Address, Token: sc.Token, Mount: sc.Mount, Prefix: sc.Prefix})
-		return s, nil, err
+		if err != nil {
+			return nil, err
+		}
+		return func() (warden.SecretStore, func() error, error) { return s, nil, nil }, nil
+	case "azurekv":
+		cred, err := azurekv.CredentialFromEnv(m.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		var opts *azsecrets.ClientOptions
+		if azureTransport != nil {
+			opts = &azsecrets.ClientOptions{ClientOptions: azcore.ClientOptions{Transport: azureTransport}}
+		}
+		s, err := azurekv.NewFromURL(sc.VaultURL, cred, sc.Prefix, opts)
+		if err != nil {
+			return nil, err
+		}
+		return func() (warden.SecretStore, func() error, error) { return s, nil, nil }, nil
 	}
-	return nil, nil, warden.Errorf(warden.EINVALID, "secret store %s: kind %q is not supported by this build", sc.Name, sc.Kind)
+	return nil, warden.Errorf(warden.EINVALID, "secret store %s: kind %q is not supported by this build", sc.Name, sc.Kind)
+}
+
+// sameDir reports whether two files are in the same directory.
+func sameDir(a, b string) bool {
+	da, err1 := filepath.Abs(filepath.Dir(a))
+	db, err2 := filepath.Abs(filepath.Dir(b))
+	return err1 == nil && err2 == nil && da == db
 }
 
 // kekFromEnv reads a base64 key-encryption key through getenv (so tests
@@ -135,41 +216,4 @@ func kekFromEnv(getenv func(string) string, name string) (local.KeyEncryptionKey
 	}
 	defer clear(raw)
 	return local.NewKEK(raw)
-}
-
-// applyInventory writes the declared orgs, credentials, users, owners and
-// dependents to the store.
-func (e *env) applyInventory(ctx context.Context) error {
-	for _, o := range e.cfg.DomainOrgs() {
-		if existing, err := e.store.Org(ctx, o.Name); err == nil {
-			o.OrgID, o.InstanceURL = existing.OrgID, existing.InstanceURL
-		}
-		if err := e.store.UpsertOrg(ctx, o); err != nil {
-			return err
-		}
-	}
-	for _, c := range e.cfg.DomainCredentials() {
-		if err := e.store.UpsertCredential(ctx, c); err != nil {
-			return err
-		}
-	}
-	for _, ow := range e.cfg.DomainOwners() {
-		if err := e.store.UpsertOwner(ctx, ow); err != nil {
-			return err
-		}
-	}
-	for _, u := range e.cfg.DomainUsers() {
-		if existing, err := e.store.User(ctx, u.Org, u.Username); err == nil {
-			u.UserID, u.Reasons = existing.UserID, existing.Reasons
-		}
-		if err := e.store.UpsertUser(ctx, u); err != nil {
-			return err
-		}
-	}
-	for _, d := range e.cfg.DomainDependents() {
-		if err := e.store.UpsertDependent(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }

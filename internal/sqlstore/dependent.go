@@ -96,6 +96,13 @@ func (s *Store) Owners(ctx context.Context) ([]*warden.Owner, error) {
 	return owners, s.wrap("Owners", err)
 }
 
+// DeleteOwner removes an owner team, or returns an ENOTFOUND error. Users
+// and dependents that name the team keep its name.
+func (s *Store) DeleteOwner(ctx context.Context, team string) error {
+	err := s.deleteRow(ctx, notFound("owner team %q not found", team), `DELETE FROM owners WHERE team = ?`, team)
+	return s.wrap("DeleteOwner", err)
+}
+
 // validateOwner reports the first problem with o, naming the field.
 func validateOwner(o *warden.Owner) error {
 	switch {

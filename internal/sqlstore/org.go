@@ -10,7 +10,7 @@ import (
 )
 
 // orgColumns are the columns scanOrg reads, in order.
-const orgColumns = `name, org_id, login_url, instance_url, monitoring_credential, daily_api_share, created_at, updated_at`
+const orgColumns = `name, org_id, login_url, instance_url, monitoring_credential, daily_api_share, password_expires_days, created_at, updated_at`
 
 // UpsertOrg creates or replaces the org with o.Name. It keeps the
 // CreatedAt of an existing org, sets UpdatedAt to now, and writes both
@@ -26,16 +26,17 @@ func (s *Store) UpsertOrg(ctx context.Context, o *warden.Org) error {
 	var created timeCol
 	err := s.write.QueryRowContext(ctx, s.q(`
 		INSERT INTO orgs (`+orgColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			org_id = excluded.org_id,
 			login_url = excluded.login_url,
 			instance_url = excluded.instance_url,
 			monitoring_credential = excluded.monitoring_credential,
 			daily_api_share = excluded.daily_api_share,
+			password_expires_days = excluded.password_expires_days,
 			updated_at = excluded.updated_at
 		RETURNING created_at`),
-		o.Name, o.OrgID, o.LoginURL, o.InstanceURL, o.MonitoringCredential, o.DailyAPIShare,
+		o.Name, o.OrgID, o.LoginURL, o.InstanceURL, o.MonitoringCredential, o.DailyAPIShare, o.PasswordExpiresDays,
 		s.t(now), s.t(now),
 	).Scan(&created)
 	if err != nil {
@@ -71,7 +72,7 @@ func (s *Store) DeleteOrg(ctx context.Context, name string) error {
 // scanOrg reads one org in orgColumns order.
 func scanOrg(sc scanner) (*warden.Org, error) {
 	var o warden.Org
-	if err := sc.Scan(&o.Name, &o.OrgID, &o.LoginURL, &o.InstanceURL, &o.MonitoringCredential, &o.DailyAPIShare,
+	if err := sc.Scan(&o.Name, &o.OrgID, &o.LoginURL, &o.InstanceURL, &o.MonitoringCredential, &o.DailyAPIShare, &o.PasswordExpiresDays,
 		(*timeCol)(&o.CreatedAt), (*timeCol)(&o.UpdatedAt)); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,13 @@
 // secret stays soft-deleted until its retention period ends, and a Put to
 // the same key fails with ECONFLICT until it is purged or recovered.
 //
+// # Authentication
+//
+// ClientSecretCredential authenticates a service principal with a client
+// secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and
+// optionally AZURE_AUTHORITY_HOST, read by CredentialFromEnv) through the
+// OAuth 2.0 client credentials grant, without the azidentity module.
+//
 // # Testing
 //
 // The package is contract-tested against azurekv/azurekvtest, an
@@ -117,8 +124,10 @@ func New(client *azsecrets.Client, prefix string) *Store {
 }
 
 // NewFromURL returns a Store for the vault at vaultURL (such as
-// https://myvault.vault.azure.net), authenticating with cred (for example
-// from azidentity). opts may be nil.
+// https://myvault.vault.azure.net), authenticating with cred: a
+// ClientSecretCredential (CredentialFromEnv reads one from the
+// environment, as warden does), or any other azcore.TokenCredential.
+// opts may be nil.
 func NewFromURL(vaultURL string, cred azcore.TokenCredential, prefix string, opts *azsecrets.ClientOptions) (*Store, error) {
 	const op = "azurekv.NewFromURL"
 	if !validPrefix.MatchString(prefix) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/secret"
@@ -243,6 +244,23 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// removeStaleTemps deletes the temporary files that writeFileAtomic left
+// beside path when the process died before renaming them (each a full
+// copy of the ciphertext). Callers hold the store's exclusive lock, so no
+// write is in progress.
+func removeStaleTemps(path string) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, "."+base+".") && strings.HasSuffix(n, ".tmp") {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
 }
 
 // lengthPrefixed appends each part as a decimal length, ':' and the bytes,

@@ -14,6 +14,7 @@ import (
 	"os"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 )
 
 // KEKSize is the size of a key-encryption key in bytes (AES-256).
@@ -63,9 +64,9 @@ func KEKFromFile(path string) (KeyEncryptionKey, error) {
 		return KeyEncryptionKey{}, &warden.Error{Kind: warden.EINVALID, Op: "local.KEKFromFile", Message: fmt.Sprintf(
 			"key-encryption key file %s is accessible by group or others (mode %04o); restrict it with: chmod 600 %s", path, perm, path)}
 	}
-	data, err := os.ReadFile(path)
+	data, err := fileread.Read("key-encryption key file", path, fileread.MaxKey)
 	if err != nil {
-		return KeyEncryptionKey{}, &warden.Error{Kind: warden.EINTERNAL, Op: "local.KEKFromFile", Message: fmt.Sprintf("cannot read key-encryption key file %s", path), Err: err}
+		return KeyEncryptionKey{}, err
 	}
 	defer clear(data)
 	if len(data) == KEKSize {

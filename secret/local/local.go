@@ -79,6 +79,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/secret"
 )
 
@@ -141,13 +142,17 @@ func OpenWithOptions(path string, kek KeyEncryptionKey, opts Options) (*Store, e
 		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot lock %s", path), Err: err}
 	}
 	defer unlock()
+	removeStaleTemps(path)
 	return open(path, kek, opts)
 }
+
+// maxFileSize bounds the store file Open reads.
+const maxFileSize = 256 << 20
 
 func open(path string, kek KeyEncryptionKey, opts Options) (*Store, error) {
 	const op = "local.Open"
 	s := &Store{path: path, opts: opts, kek: newAEAD(kek.k[:]), fp: kek.Fingerprint()}
-	raw, err := os.ReadFile(path)
+	raw, err := fileread.Read("secret store", path, maxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		s.data = &fileData{Format: fileFormat, Version: fileVersion, KEK: kek.Fingerprint(), Secrets: map[string]*record{}}
@@ -156,7 +161,12 @@ func open(path string, kek KeyEncryptionKey, opts Options) (*Store, error) {
 		}
 		return s, nil
 	case err != nil:
-		return nil, &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot read secret store %s", path), Err: err}
+		return nil, err
+	}
+	defer clear(raw)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o007 != 0 {
+		return nil, &warden.Error{Kind: warden.EINVALID, Op: op, Message: fmt.Sprintf(
+			"secret store %s is accessible by other users (mode %04o); restrict it with: chmod 600 %s", path, fi.Mode().Perm(), path)}
 	}
 	if err := s.load(op, raw); err != nil {
 		return nil, err
@@ -192,11 +202,10 @@ func (s *Store) lock(op string, exclusive bool) (func() error, error) {
 	if err == nil && s.stamp != nil && os.SameFile(cur, s.stamp) && cur.ModTime().Equal(s.stamp.ModTime()) && cur.Size() == s.stamp.Size() {
 		return unlock, nil
 	}
-	raw, err := os.ReadFile(s.path)
+	raw, err := fileread.Read("secret store", s.path, maxFileSize)
 	if err == nil {
 		err = s.load(op, raw)
-	} else {
-		err = &warden.Error{Kind: warden.EINTERNAL, Op: op, Message: fmt.Sprintf("cannot read secret store %s", s.path), Err: err}
+		clear(raw)
 	}
 	if err != nil {
 		unlock()

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/wardenhq/warden"
@@ -561,4 +562,65 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestOpenRefusesUnsafeFiles: a store file others may read, a named pipe
+// (which must not block Open) and a directory are refused.
+func TestOpenRefusesUnsafeFiles(t *testing.T) {
+	kek := local.GenerateKEK()
+	readable := filepath.Join(t.TempDir(), "secrets.json")
+	s := openStore(t, readable, kek)
+	s.Close()
+	if err := os.Chmod(readable, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "secrets.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{readable, "is accessible by other users (mode 0644); restrict it with: chmod 600"},
+		{fifo, "is a named pipe, not a regular file"},
+		{t.TempDir(), "is a directory, not a regular file"},
+	} {
+		_, err := local.Open(tc.path, kek)
+		if warden.ErrorKind(err) != warden.EINVALID || !strings.Contains(warden.ErrorMessage(err), tc.want) {
+			t.Errorf("Open(%s): %v; want EINVALID containing %q", tc.path, err, tc.want)
+		}
+	}
+}
+
+// TestOpenRemovesStaleTemps: the temporary copies a write killed before
+// its rename leaves behind are removed by the next Open; other files stay.
+func TestOpenRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secrets.json")
+	kek := local.GenerateKEK()
+	s := openStore(t, path, kek)
+	if _, err := s.Put(t.Context(), "k", []byte("v"), warden.StageCurrent, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".secrets.json.123456.tmp")
+	other := filepath.Join(dir, ".other.json.1.tmp")
+	for _, p := range []string{stale, other} {
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = openStore(t, path, kek)
+	defer s.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file survives Open: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another store's file was removed: %v", err)
+	}
+	if got, err := s.Get(t.Context(), "k", warden.StageCurrent); err != nil || string(got.Value) != "v" {
+		t.Errorf("Get after Open: %v %v", got, err)
+	}
 }
