@@ -79,11 +79,18 @@ func (c *Credential) Validate() error {
 
 // CredentialService stores credentials (references only, never secrets).
 type CredentialService interface {
+	// UpsertCredential creates or replaces the credential with c.Name.
+	// The org must exist (ENOTFOUND otherwise). Only the reference to the
+	// secret material is stored. It keeps the CreatedAt of an existing
+	// credential and writes it back into c; RotatedAt is stored as given
+	// (zero for never).
 	UpsertCredential(ctx context.Context, c *Credential) error
 	// Credential returns the named credential, or an ENOTFOUND error.
 	Credential(ctx context.Context, name string) (*Credential, error)
 	// Credentials returns the credentials of an org ("" for all), by name.
 	Credentials(ctx context.Context, org string) ([]*Credential, error)
+	// DeleteCredential removes the named credential, or returns an
+	// ENOTFOUND error. Users and orgs that name it keep the name.
 	DeleteCredential(ctx context.Context, name string) error
 }
 

@@ -81,11 +81,16 @@ type DependentFilter struct {
 // DependentService stores dependents.
 type DependentService interface {
 	// UpsertDependent creates or replaces the dependent (d.Org, d.Name).
+	// Its integration user must exist (ENOTFOUND otherwise). It keeps the
+	// CreatedAt of an existing dependent, sets UpdatedAt to the store's
+	// current time, and writes both back into d.
 	UpsertDependent(ctx context.Context, d *Dependent) error
 	// Dependents returns the matching dependents by org and name.
 	Dependents(ctx context.Context, f DependentFilter) ([]*Dependent, error)
+	// DeleteDependent removes the dependent (org, name), or returns an
+	// ENOTFOUND error.
 	DeleteDependent(ctx context.Context, org, name string) error
-	// UpsertOwner creates or replaces an owner team.
+	// UpsertOwner creates or replaces the owner team o.Team.
 	UpsertOwner(ctx context.Context, o *Owner) error
 	// Owners returns every owner team by name.
 	Owners(ctx context.Context) ([]*Owner, error)

@@ -62,12 +62,17 @@ type FindingFilter struct {
 
 // FindingService stores audit findings.
 type FindingService interface {
-	// AppendFindings records the findings of one audit run (which may be
-	// empty: a clean audit is recorded too).
+	// AppendFindings records the findings of one audit run, which may be
+	// empty: a clean audit is recorded too. Each finding gets its ID,
+	// AuditID set to auditID, and FoundAt set to at when zero. A zero at
+	// becomes the store's current time. Recording an audit id twice is an
+	// ECONFLICT error.
 	AppendFindings(ctx context.Context, auditID string, at time.Time, fs []*Finding) error
-	// Findings returns matching findings, newest audit first.
+	// Findings returns matching findings, newest audit first, and within
+	// an audit in the order they were recorded.
 	Findings(ctx context.Context, f FindingFilter) ([]*Finding, error)
-	// Audits returns the ids of recent audit runs, newest first.
+	// Audits returns recent audit runs with their finding counts, newest
+	// first; limit 0 returns all.
 	Audits(ctx context.Context, limit int) ([]AuditRun, error)
 }
 

@@ -104,10 +104,15 @@ type HealthFilter struct {
 
 // HealthService stores health history.
 type HealthService interface {
-	// AppendHealth records a result and sets its ID.
+	// AppendHealth records a result and sets its ID. A zero CheckedAt
+	// becomes the store's current time; CheckedAt is written back in UTC,
+	// truncated to microseconds.
 	AppendHealth(ctx context.Context, r *HealthResult) error
-	// LatestHealth returns the newest result of every matching user.
+	// LatestHealth returns the newest result (by CheckedAt, then ID) of
+	// every matching user, ordered by org and username. Since drops users
+	// whose newest result is older; Limit keeps the first Limit users.
 	LatestHealth(ctx context.Context, f HealthFilter) ([]*HealthResult, error)
-	// HealthHistory returns matching results, newest first.
+	// HealthHistory returns matching results, newest first (by
+	// CheckedAt, then ID).
 	HealthHistory(ctx context.Context, f HealthFilter) ([]*HealthResult, error)
 }

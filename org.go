@@ -57,12 +57,17 @@ func validName(s string) bool {
 
 // OrgService stores orgs.
 type OrgService interface {
-	// UpsertOrg creates or replaces the org with o.Name.
+	// UpsertOrg creates or replaces the org with o.Name. It keeps the
+	// CreatedAt of an existing org, sets UpdatedAt to the store's current
+	// time, and writes both back into o. An invalid org is an EINVALID
+	// error.
 	UpsertOrg(ctx context.Context, o *Org) error
 	// Org returns the named org, or an ENOTFOUND error.
 	Org(ctx context.Context, name string) (*Org, error)
 	// Orgs returns every org ordered by name.
 	Orgs(ctx context.Context) ([]*Org, error)
-	// DeleteOrg removes an org with its users, credentials and dependents.
+	// DeleteOrg removes an org with its users (and their statuses),
+	// credentials and dependents, or returns an ENOTFOUND error. History
+	// is kept until pruned.
 	DeleteOrg(ctx context.Context, name string) error
 }

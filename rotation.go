@@ -22,7 +22,11 @@ type RotationRecord struct {
 
 // RotationService stores rotation history.
 type RotationService interface {
+	// AppendRotation records one step of a credential rotation and sets
+	// its ID. A zero At becomes the store's current time; At is written
+	// back in UTC, truncated to microseconds.
 	AppendRotation(ctx context.Context, r *RotationRecord) error
-	// Rotations returns the records of a credential ("" for all), newest first.
+	// Rotations returns the records of a credential ("" for all), newest
+	// first (by At, then ID); limit 0 returns all.
 	Rotations(ctx context.Context, credential string, limit int) ([]*RotationRecord, error)
 }

@@ -46,10 +46,15 @@ type StatusService interface {
 	// org's users all count as checked at sweptAt, and each status in
 	// changed replaces the stored one of its user (only statuses that
 	// differ from the stored ones need to be passed). One transaction.
+	// A zero sweptAt is the store's current time. The org and the user of
+	// every status must exist (ENOTFOUND), and every status must name org
+	// (EINVALID). Without changed statuses it is one cheap write, as the
+	// monitor calls it after every sweep.
 	PutStatuses(ctx context.Context, org string, sweptAt time.Time, changed []*UserStatus) error
 	// Statuses returns the status of every matching user of the
 	// inventory, ordered by org and username. A user with no stored
 	// status is StateUnknown with zero times; CheckedAt is the org's
-	// latest sweep for users that have a status.
+	// latest sweep for users that have a status. Deleting a user (or its
+	// org) deletes its status.
 	Statuses(ctx context.Context, f StatusFilter) ([]*UserStatus, error)
 }

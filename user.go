@@ -46,11 +46,15 @@ type UserFilter struct {
 // UserService stores integration users.
 type UserService interface {
 	// UpsertUser creates or replaces the user with (u.Org, u.Username).
+	// The org must exist (an ENOTFOUND error names it otherwise). It keeps
+	// the CreatedAt of an existing user, sets UpdatedAt to the store's
+	// current time, and writes both back into u.
 	UpsertUser(ctx context.Context, u *IntegrationUser) error
 	// User returns one user, or an ENOTFOUND error.
 	User(ctx context.Context, org, username string) (*IntegrationUser, error)
 	// Users returns the matching users ordered by org and username.
 	Users(ctx context.Context, f UserFilter) ([]*IntegrationUser, error)
-	// DeleteUser removes a user and its dependents.
+	// DeleteUser removes a user with its dependents and its status, or
+	// returns an ENOTFOUND error. Its credentials and history are kept.
 	DeleteUser(ctx context.Context, org, username string) error
 }

@@ -67,3 +67,7 @@ func classify(err error) (kind, message string) {
 	}
 	return "", ""
 }
+
+// sqlStore names the shared SQL store for embedding in DB without an
+// exported field.
+type sqlStore = sqlstore.Store

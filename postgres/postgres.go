@@ -11,7 +11,7 @@
 // writes both back into the value it was given.
 //
 // Deleting an org deletes its users, credentials and dependents; deleting a
-// user deletes its dependents. History (health results, audits and their
+// user deletes its dependents and its status. History (health results, audits and their
 // findings, rotation records) is append-only, is not tied to inventory rows,
 // and leaves only through Prune.
 package postgres
@@ -43,6 +43,10 @@ var migrations embed.FS
 
 // DB is a warden.Store backed by a PostgreSQL database. It is safe for
 // concurrent use.
+//
+// Its methods but Close are the shared SQL store's (internal/sqlstore),
+// set up for PostgreSQL; warden.Store and the services it embeds document
+// them. Prune's deletions commit together, in one transaction.
 type DB struct {
 	// Now returns the current time. The store stamps CreatedAt and
 	// UpdatedAt with it, and uses it for history records whose time is
@@ -51,8 +55,9 @@ type DB struct {
 	// truncated to microseconds.
 	Now func() time.Time
 
-	db    *sql.DB
-	store *sqlstore.Store // implements warden.Store but Close
+	*sqlStore // the methods of warden.Store but Close
+
+	db *sql.DB
 
 	closeOnce sync.Once
 	closeErr  error
@@ -86,7 +91,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, dialect.Wrap(op, err)
 	}
-	db.store = sqlstore.New(sqlstore.Config{
+	db.sqlStore = sqlstore.New(sqlstore.Config{
 		Dialect: dialect,
 		Write:   db.db,
 		Now:     func() time.Time { return db.Now() },

@@ -18,7 +18,7 @@
 // writes both back into the value it was given.
 //
 // Deleting an org deletes its users, credentials and dependents; deleting a
-// user deletes its dependents. History (health results, audits and their
+// user deletes its dependents and its status. History (health results, audits and their
 // findings, rotation records) is append-only, is not tied to inventory rows,
 // and leaves only through Prune.
 package sqlite
@@ -29,12 +29,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -55,6 +57,12 @@ var migrations embed.FS
 
 // DB is a warden.Store backed by one SQLite database. It is safe for
 // concurrent use.
+//
+// Its methods but Close are the shared SQL store's (internal/sqlstore),
+// set up for SQLite; warden.Store and the services it embeds document
+// them. Prune deletes in batches, each committed on its own, so that the
+// single writer is not held up; after an error it reports the rows it
+// had removed.
 type DB struct {
 	// Now returns the current time. The store stamps CreatedAt and
 	// UpdatedAt with it, and uses it for history records whose time is
@@ -63,11 +71,12 @@ type DB struct {
 	// truncated to microseconds.
 	Now func() time.Time
 
-	store *sqlstore.Store // implements warden.Store but Close
+	*sqlStore // the methods of warden.Store but Close
 
-	path  string
-	write *sql.DB // a single connection: writes are serialized in Go
-	read  *sql.DB // read-only connections; the same pool as write in memory
+	path    string
+	created []string // by Open, to be removed when it fails
+	write   *sql.DB  // a single connection: writes are serialized in Go
+	read    *sql.DB  // read-only connections; the same pool as write in memory
 
 	closeOnce sync.Once
 	closeErr  error
@@ -79,6 +88,11 @@ var _ warden.Store = (*DB)(nil)
 // directory (mode 0700) when missing, and applies pending migrations.
 // Opening an up-to-date database again changes nothing. Path MemoryPath
 // opens a private in-memory database.
+//
+// An existing path must be a regular file, empty or an SQLite database,
+// or Open returns an EINVALID error naming it and leaves it as it was;
+// only a database that others may read is restricted to its owner. When
+// Open fails, it removes the file and directories it created.
 func Open(ctx context.Context, path string) (*DB, error) {
 	const op = "sqlite.Open"
 	if path == "" {
@@ -87,9 +101,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{Now: time.Now, path: path}
 	if err := db.open(ctx); err != nil {
 		db.Close()
+		removeCreated(db.created)
 		return nil, dialect.Wrap(op, err)
 	}
-	db.store = sqlstore.New(sqlstore.Config{
+	db.sqlStore = sqlstore.New(sqlstore.Config{
 		Dialect: dialect,
 		Write:   db.write,
 		Read:    db.read,
@@ -118,7 +133,8 @@ func (db *DB) open(ctx context.Context) error {
 		w.SetConnMaxIdleTime(0)
 		db.write, db.read = w, w
 	} else {
-		name, err := prepareFile(db.path)
+		name, created, err := prepareFile(db.path)
+		db.created = created
 		if err != nil {
 			return err
 		}
@@ -150,35 +166,112 @@ func (db *DB) open(ctx context.Context) error {
 	return migrate(ctx, db.write)
 }
 
-// prepareFile creates the database file and its directory when missing,
-// restricts the file to its owner, and returns the SQLite URI that names
-// it. SQLite gives the WAL and shared-memory files the same permissions.
-func prepareFile(path string) (string, error) {
+// header begins every SQLite database file.
+const header = "SQLite format 3\x00"
+
+// prepareFile makes sure path names a new file or an SQLite database and
+// returns the SQLite URI that names it, with the paths it created, in
+// the order it created them. A missing file is created (mode 0600) with
+// its missing directories (mode 0700); an existing one must be a regular
+// file that is empty or begins with the SQLite header, and is restricted
+// to its owner only then. A path that is neither is an EINVALID error,
+// and prepareFile leaves it untouched. SQLite gives the WAL and
+// shared-memory files the permissions of the database file.
+func prepareFile(path string) (uri string, created []string, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return "", err
-	}
-	fi, err := f.Stat()
-	if err == nil && fi.Mode().Perm()&0o077 != 0 {
-		err = f.Chmod(0o600)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	created, err = createFile(abs)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		err = checkExisting(abs)
+	case errors.Is(err, syscall.ENOTDIR):
+		err = warden.Errorf(warden.EINVALID, "database path %s: a parent is not a directory", abs)
 	}
 	if err != nil {
-		return "", err
+		return "", created, err
 	}
 	// A file: URI, escaped, so that '?' or '#' in the path cannot be
 	// mistaken for parameters.
 	u := url.URL{Path: filepath.ToSlash(abs)}
-	return "file:" + u.EscapedPath(), nil
+	return "file:" + u.EscapedPath(), created, nil
+}
+
+// createFile creates the file abs (mode 0600) and its missing directories
+// (mode 0700), and returns the paths it created, parents first, even when
+// it fails. When abs exists, it changes nothing and its error is
+// fs.ErrExist.
+func createFile(abs string) ([]string, error) {
+	var missing []string
+	for dir := filepath.Dir(abs); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, dir)
+	}
+	var created []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		err := os.Mkdir(missing[i], 0o700)
+		if err == nil {
+			created = append(created, missing[i])
+		} else if !errors.Is(err, fs.ErrExist) {
+			return created, err
+		}
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return created, err
+	}
+	created = append(created, abs)
+	return created, f.Close()
+}
+
+// checkExisting returns an EINVALID error unless the existing path abs is
+// a regular file, empty or an SQLite database, and restricts a database
+// that others may read to its owner.
+func checkExisting(abs string) error {
+	fi, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return warden.Errorf(warden.EINVALID, "database path %s is a directory, not a file", abs)
+	case !fi.Mode().IsRegular():
+		return warden.Errorf(warden.EINVALID, "database path %s is not a regular file", abs)
+	}
+	if fi.Size() > 0 {
+		f, err := os.Open(abs)
+		if err != nil {
+			return err
+		}
+		b := make([]byte, len(header))
+		n, err := io.ReadFull(f, b)
+		f.Close()
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return err
+		}
+		if string(b[:n]) != header {
+			return warden.Errorf(warden.EINVALID, "database path %s is not an SQLite database", abs)
+		}
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(abs, 0o600)
+	}
+	return nil
+}
+
+// removeCreated removes the paths prepareFile created, last first, with
+// the journal, WAL and shared-memory files SQLite derives from a
+// database file, so that a failed Open leaves nothing behind.
+func removeCreated(created []string) {
+	for i := len(created) - 1; i >= 0; i-- {
+		p := created[i]
+		for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+			os.Remove(p + suffix)
+		}
+		os.Remove(p)
+	}
 }
 
 // migrate applies the embedded migrations that db lacks.

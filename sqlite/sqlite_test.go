@@ -1,10 +1,14 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,14 +150,157 @@ func TestOpenErrors(t *testing.T) {
 	if warden.ErrorKind(err) != warden.EINVALID {
 		t.Errorf("Open(\"\") error = %v, want kind invalid", err)
 	}
-	notDB := filepath.Join(t.TempDir(), "not.db")
-	if err := os.WriteFile(notDB, []byte("this is not an SQLite database, just some text long enough"), 0o600); err != nil {
+}
+
+// refuse checks that Open(path) fails with an EINVALID error whose
+// message names path and contains want, and that it left the path's mode
+// and content as they were and created no file beside it.
+func refuse(t *testing.T, path, want string) {
+	t.Helper()
+	before, err := os.Stat(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if db, err := sqlite.Open(t.Context(), notDB); err == nil {
-		db.Close()
-		t.Error("Open of a text file succeeded")
+	var content []byte
+	if before.Mode().IsRegular() {
+		if content, err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
 	}
+	db, err := sqlite.Open(t.Context(), path)
+	if err == nil {
+		db.Close()
+		t.Fatalf("Open(%s) succeeded", path)
+	}
+	if warden.ErrorKind(err) != warden.EINVALID {
+		t.Errorf("Open(%s) error = %v, want kind invalid", path, err)
+	}
+	for _, part := range []string{path, want} {
+		if msg := warden.ErrorMessage(err); !strings.Contains(msg, part) {
+			t.Errorf("Open(%s) error message %q does not contain %q", path, msg, part)
+		}
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Mode() != before.Mode() {
+		t.Errorf("mode after Open = %v, want %v as before", after.Mode(), before.Mode())
+	}
+	if before.Mode().IsRegular() {
+		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, content) {
+			t.Errorf("content after Open = %q, %v; want %q as before", got, err, content)
+		}
+	}
+	for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+		if _, err := os.Lstat(path + suffix); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s after a failed Open: %v, want it missing", path+suffix, err)
+		}
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string) // creates path
+		want string
+	}{
+		{"text file", func(t *testing.T, path string) {
+			writeFile(t, path, "this is not an SQLite database, just some text long enough", 0o644)
+		}, "not an SQLite database"},
+		{"short file", func(t *testing.T, path string) { writeFile(t, path, "SQL", 0o640) }, "not an SQLite database"},
+		{"directory", func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "warden.db")
+			tc.make(t, path)
+			refuse(t, path, tc.want)
+		})
+	}
+	t.Run("parent is a file", func(t *testing.T) {
+		parent := filepath.Join(t.TempDir(), "file")
+		writeFile(t, parent, "x", 0o644)
+		_, err := sqlite.Open(t.Context(), filepath.Join(parent, "warden.db"))
+		if warden.ErrorKind(err) != warden.EINVALID || !strings.Contains(warden.ErrorMessage(err), "not a directory") {
+			t.Errorf("Open under a file: error = %v, want kind invalid naming the parent", err)
+		}
+	})
+}
+
+// writeFile writes content to path with the given mode, despite the umask.
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFailedOpenLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b")
+	path := filepath.Join(dir, "warden.db")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // fails Open after it created the file
+	if db, err := sqlite.Open(ctx, path); err == nil {
+		db.Close()
+		t.Fatal("Open with a canceled context succeeded")
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("after a failed Open the directory holds %v, want nothing", names(entries))
+	}
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open of the fresh path afterwards: %v", err)
+	}
+	db.Close()
+}
+
+// names returns the names of directory entries.
+func names(entries []fs.DirEntry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.Name()
+	}
+	return out
+}
+
+func TestOpenTightensExistingDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "warden.db")
+	db := openAt(t, path)
+	db.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db = openAt(t, path)
+	defer db.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o600 {
+		t.Errorf("mode = %v, want 0600", got)
+	}
+}
+
+// openAt opens the store at path, failing the test on error.
+func openAt(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func TestNow(t *testing.T) {

@@ -21,6 +21,9 @@
 //     they were recorded. Recording an audit id twice is ECONFLICT.
 //   - Prune counts every row it deletes: health results, findings, audit
 //     runs and rotation records.
+//   - Statuses lists every user of the inventory, a user without a stored
+//     status as StateUnknown with zero times; deleting a user or its org
+//     deletes its status. A zero sweep time is the store's current time.
 //   - A negative limit or retention is EINVALID.
 package storetest
 
@@ -57,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
+		{"Status", statusTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
 	}

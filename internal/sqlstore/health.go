@@ -137,13 +137,18 @@ func validateHealth(r *warden.HealthResult) error {
 	case r.Username == "":
 		return invalid("health result in org %s: username must not be empty", r.Org)
 	}
-	switch r.State {
+	return validateStateCause("health result for "+r.Username, r.State, r.Cause)
+}
+
+// validateStateCause reports an unknown state or cause of what.
+func validateStateCause(what string, state warden.State, cause warden.Cause) error {
+	switch state {
 	case warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown:
 	default:
-		return invalid("health result for %s: state %q is not one of ok, degraded, error, unknown", r.Username, r.State)
+		return invalid("%s: state %q is not one of ok, degraded, error, unknown", what, state)
 	}
-	if r.Cause != warden.CauseNone && !slices.Contains(warden.Causes, r.Cause) {
-		return invalid("health result for %s: cause %q is not a known cause", r.Username, r.Cause)
+	if cause != warden.CauseNone && !slices.Contains(warden.Causes, cause) {
+		return invalid("%s: cause %q is not a known cause", what, cause)
 	}
 	return nil
 }

@@ -5,9 +5,11 @@
 // driver errors mean what, and the few statements one database can do
 // better than the other.
 //
-// The packages keep what is theirs: opening and closing the database,
-// their migrations (whose schemas agree on table and column names), and
-// the documentation of their DB types, whose methods forward to a Store.
+// The packages keep what is theirs: opening and closing the database
+// and their migrations (whose schemas agree on table and column names).
+// Their DB types embed a Store, whose methods follow the contracts the
+// warden service interfaces document; the method docs here add what the
+// SQL implementation decides.
 //
 // Queries are written with ? placeholders. For a dialect that numbers its
 // placeholders, a constant query is rewritten once and the result reused,
