@@ -110,7 +110,17 @@ func startDemo(t *testing.T, opts monitor.Options) *demoEnv {
 	return &demoEnv{emu: emu, mon: monitor.New(opts, orgs), store: store, alerts: al, orgs: orgs}
 }
 
-func (d *demoEnv) status(t *testing.T, username string) monitor.Status {
+// alert delivers the queued alerts and returns the first one about
+// username in state, or nil.
+func (d *demoEnv) alert(t *testing.T, username string, state warden.State) *warden.Alert {
+	t.Helper()
+	if err := d.mon.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return d.alerts.find(username, state)
+}
+
+func (d *demoEnv) status(t *testing.T, username string) warden.UserStatus {
 	t.Helper()
 	for _, s := range d.mon.Statuses() {
 		if s.Username == username {
@@ -118,7 +128,7 @@ func (d *demoEnv) status(t *testing.T, username string) monitor.Status {
 		}
 	}
 	t.Fatalf("no status for %s", username)
-	return monitor.Status{}
+	return warden.UserStatus{}
 }
 
 func TestDemoCauses(t *testing.T) {
@@ -158,10 +168,10 @@ func TestDemoCauses(t *testing.T) {
 			t.Errorf("%s: no fix", w.user)
 		}
 	}
-	if a := d.alerts.find("marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 {
+	if a := d.alert(t, "marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 {
 		t.Errorf("frozen alert: %+v", a)
 	}
-	if a := d.alerts.find("invoice.sync@acme.demo", warden.StateOK); a != nil {
+	if a := d.alert(t, "invoice.sync@acme.demo", warden.StateOK); a != nil {
 		t.Errorf("a healthy first check must not alert: %+v", a)
 	}
 	latest, err := d.store.LatestHealth(ctx, warden.HealthFilter{})
@@ -197,7 +207,7 @@ func TestSweepCostAndDetection(t *testing.T) {
 	if s := d.status(t, user); s.State != warden.StateOK {
 		t.Fatalf("after unfreeze: %+v", s)
 	}
-	if a := d.alerts.find(user, warden.StateOK); a == nil || !a.Resolved || a.Cause != warden.CauseUserFrozen {
+	if a := d.alert(t, user, warden.StateOK); a == nil || !a.Resolved || a.Cause != warden.CauseUserFrozen {
 		t.Errorf("recovery alert: %+v", a)
 	}
 	// Removing the permission set that grants the object access its
@@ -224,7 +234,7 @@ func TestFaultsDoNotRaiseFalseErrors(t *testing.T) {
 	if s.State != warden.StateUnknown || s.Cause != warden.CauseOrgUnavailable {
 		t.Errorf("after two failed sweeps: %+v", s)
 	}
-	if a := d.alerts.find("erp.sync@globex.demo", warden.StateError); a != nil {
+	if a := d.alert(t, "erp.sync@globex.demo", warden.StateError); a != nil {
 		t.Errorf("false error alert: %+v", a)
 	}
 	d.emu.Control(t, "DELETE", "faults", nil, nil)
@@ -281,6 +291,7 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 		d.emu.Control(t, "POST", "faults", f, nil)
 	}
 	falseError := func() *warden.Alert {
+		d.mon.Flush(ctx)
 		d.alerts.mu.Lock()
 		defer d.alerts.mu.Unlock()
 		for _, a := range d.alerts.list {
@@ -298,10 +309,10 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 	}
 	// A real fault during the chaos is still detected.
 	d.emu.Control(t, "PATCH", "orgs/"+org+"/users/invoice.sync@acme.demo", map[string]any{"frozen": true}, nil)
-	for i := 0; i < 20 && d.alerts.find("invoice.sync@acme.demo", warden.StateError) == nil; i++ {
+	for i := 0; i < 20 && d.alert(t, "invoice.sync@acme.demo", warden.StateError) == nil; i++ {
 		d.mon.SweepOrg(ctx, org)
 	}
-	if a := d.alerts.find("invoice.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen {
+	if a := d.alert(t, "invoice.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen {
 		t.Fatalf("freeze not detected during chaos: %+v", a)
 	}
 	if a := falseError(); a != nil {
