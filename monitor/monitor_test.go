@@ -43,11 +43,14 @@ func (a *alerts) find(username string, state warden.State) *warden.Alert {
 }
 
 type demoEnv struct {
-	emu    *emulatortest.Emulator
-	mon    *monitor.Monitor
-	store  *sqlite.DB
-	alerts *alerts
-	orgs   []*monitor.Org
+	emu   *emulatortest.Emulator
+	mon   *monitor.Monitor
+	store *sqlite.DB
+	// statuses is the status store (sqlite's keeps statuses of inventory
+	// users only, and the demo org names are not inventory names).
+	statuses *memStore
+	alerts   *alerts
+	orgs     []*monitor.Org
 }
 
 func pemKey(k *rsa.PrivateKey) string {
@@ -69,45 +72,11 @@ func startDemo(t *testing.T, opts monitor.Options) *demoEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	admins := map[string]string{"Acme Corp": "admin@acme.demo", "Globex Corporation": "admin@globex.demo"}
-	keys := map[string]string{"Acme Corp": "warden-demo-acme", "Globex Corporation": "warden-demo-globex"}
-	var orgs []*monitor.Org
-	for _, name := range []string{"Acme Corp", "Globex Corporation"} {
-		sess := salesforce.NewSession(client, &salesforce.JWTAuth{Client: client, Grant: salesforce.JWTGrant{ClientID: keys[name], Username: admins[name], Key: key}})
-		o := &monitor.Org{Name: name, Session: sess, Liveness: map[string]func(context.Context) error{}}
-		for _, dc := range emulator.DemoCredentials() {
-			if dc.Org != name {
-				continue
-			}
-			cred := &warden.Credential{Name: dc.Username, Org: name, Kind: warden.CredentialKind(dc.Kind), Username: dc.Username, ClientID: dc.ClientID}
-			m := warden.Material{ClientSecret: dc.ClientSecret}
-			switch cred.Kind {
-			case warden.CredentialJWT:
-				m.PrivateKey = pemKey(key)
-			case warden.CredentialClientCredentials:
-				m.ClientSecret = dc.Secret
-			case warden.CredentialRefreshToken:
-				m.RefreshToken = dc.Secret
-			case warden.CredentialPassword:
-				m.Password = dc.Secret
-			}
-			auth, err := salesforce.NewAuthenticator(client, cred, m, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.Liveness[dc.Username] = monitor.LivenessCheck(client, auth)
-			tg := monitor.Target{Username: dc.Username, Credential: cred.Kind, Owner: "integrations",
-				Dependents: []warden.AffectedApp{{Name: "App of " + dc.Username, Owner: "integrations"}}}
-			if dc.Username == "invoice.sync@acme.demo" {
-				tg.Needs = []warden.ObjectAccess{{Object: "Account", Access: []string{"Read"}}}
-			}
-			o.Targets = append(o.Targets, tg)
-		}
-		orgs = append(orgs, o)
-	}
+	orgs := demoOrgs(t, client, key)
 	al := &alerts{}
-	opts.Store, opts.Alerter = store, al
-	return &demoEnv{emu: emu, mon: monitor.New(opts, orgs), store: store, alerts: al, orgs: orgs}
+	statuses := &memStore{}
+	opts.Store, opts.Statuses, opts.Alerter = store, statuses, al
+	return &demoEnv{emu: emu, mon: monitor.New(opts, orgs), store: store, statuses: statuses, alerts: al, orgs: orgs}
 }
 
 // alert delivers the queued alerts and returns the first one about
@@ -120,15 +89,14 @@ func (d *demoEnv) alert(t *testing.T, username string, state warden.State) *ward
 	return d.alerts.find(username, state)
 }
 
+// status returns a user's status as the status store has it.
 func (d *demoEnv) status(t *testing.T, username string) warden.UserStatus {
 	t.Helper()
-	for _, s := range d.mon.Statuses() {
-		if s.Username == username {
-			return s
-		}
+	st, err := d.statuses.Statuses(t.Context(), warden.StatusFilter{Username: username})
+	if err != nil || len(st) != 1 {
+		t.Fatalf("status of %s: %v %v", username, st, err)
 	}
-	t.Fatalf("no status for %s", username)
-	return warden.UserStatus{}
+	return *st[0]
 }
 
 func TestDemoCauses(t *testing.T) {
@@ -275,7 +243,11 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := map[string]warden.State{}
-	for _, s := range d.mon.Statuses() {
+	all, err := d.statuses.Statuses(ctx, warden.StatusFilter{Org: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
 		before[s.Username] = s.State
 	}
 	chaos := []map[string]any{
