@@ -126,15 +126,13 @@ type orgRun struct {
 	swept atomic.Bool                         // a sweep succeeded once
 
 	// Owned by the flight holder.
-	applied    *Org
-	st         *orgState
-	users      map[string]*userRun // lower-case username
-	day        time.Time
-	used       int // API requests this UTC day
-	throttled  bool
-	probed     time.Time     // last /limits probe while the daily API limit held
-	probeEvery time.Duration // current spacing of those probes
-	paused     time.Time     // credential checks pause until then (token endpoint 429)
+	applied   *Org
+	st        *orgState
+	users     map[string]*userRun // lower-case username
+	day       time.Time
+	used      int // API requests this UTC day
+	throttled bool
+	paused    time.Time // credential checks pause until then (token endpoint 429)
 }
 
 type userRun struct {
@@ -500,7 +498,6 @@ func (m *Monitor) sweepOrg(ctx context.Context, r *orgRun, force string) error {
 		m.commit(ctx, r, now, false)
 		return err
 	}
-	r.probeEvery = 0
 	// Decide the credential checks, run them without any lock, then
 	// classify.
 	paused := now.Before(r.paused)
@@ -535,10 +532,10 @@ func (m *Monitor) sweepOrg(ctx context.Context, r *orgRun, force string) error {
 }
 
 // read runs the sweep's requests. While the session holds back calls
-// because the org's daily API limit was reached, it probes /limits (at the
-// sweep interval at first, then backing off to a minute) and sweeps at
-// once when the org has room again, so that the monitor is never blind for
-// long after the limit clears.
+// because the org's daily API limit was reached, each sweep sends one
+// /limits probe in place of its request (the same cost, within Warden's
+// API budget) and sweeps at once when the org has room again, so that the
+// monitor is blind for at most one sweep interval after the limit clears.
 func (m *Monitor) read(ctx context.Context, r *orgRun, org *Org, targets []Target, now time.Time) (map[string]*Observation, error) {
 	start := time.Now()
 	obs, used, err := sweep(ctx, org.Session, org.Name, targets, r.st, now, org.PasswordExpiresDays)
@@ -549,16 +546,11 @@ func (m *Monitor) read(ctx context.Context, r *orgRun, org *Org, targets []Targe
 		return obs, err
 	}
 	// The session refused locally: no request was sent.
-	if r.probeEvery == 0 {
-		r.probeEvery = m.opts.SweepInterval
-	}
-	if now.Sub(r.probed) < r.probeEvery {
-		return nil, err
-	}
-	r.probed = now
 	r.used++
 	if _, perr := org.Session.Limits(ctx); perr != nil {
-		r.probeEvery = min(2*r.probeEvery, time.Minute)
+		return nil, err
+	}
+	if u, max, ok := org.Session.APIUsage(); ok && u >= max {
 		return nil, err
 	}
 	start = time.Now()
