@@ -3,6 +3,7 @@ package monitor_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -283,6 +284,70 @@ func TestBlockedAlerterDoesNotStallSweeps(t *testing.T) {
 		}
 		if time.Since(start) != 0 {
 			t.Error("Ready and Statuses waited")
+		}
+		cancel()
+		<-done
+	})
+}
+
+// TestReloadPicksUpInventory changes the inventory under a running
+// monitor: added users and orgs get a first status within a sweep
+// interval, removed ones are no longer swept.
+func TestReloadPicksUpInventory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newMemDemo(t)
+		demo := demoOrgs(t, d.client, d.key)
+		acmeOrg, globex := demo[0], demo[1]
+		var mu sync.Mutex
+		subset := func(o *monitor.Org, targets []monitor.Target) *monitor.Org {
+			c := *o
+			c.Targets = targets
+			return &c
+		}
+		current := []*monitor.Org{subset(globex, globex.Targets[:1])}
+		load := func(ctx context.Context) ([]*monitor.Org, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return current, nil
+		}
+		mon := monitor.New(monitor.Options{Store: d.store, Statuses: d.store, NoPush: true, SweepInterval: 30 * time.Second, Load: load}, current)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- mon.Run(ctx) }()
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		first, second := globex.Targets[0].Username, globex.Targets[1].Username
+		if s := d.status(t, first); s.CheckedAt.IsZero() {
+			t.Fatalf("%s not swept: %+v", first, s)
+		}
+		if _, err := mon.Check(ctx, globex.Name, second); warden.ErrorKind(err) != warden.ENOTFOUND {
+			t.Fatalf("%s is monitored before it was added: %v", second, err)
+		}
+
+		// Added elsewhere: picked up by the periodic reload.
+		mu.Lock()
+		current = []*monitor.Org{globex, acmeOrg}
+		mu.Unlock()
+		time.Sleep(35 * time.Second)
+		synctest.Wait()
+		for _, u := range []string{second, "invoice.sync@acme.demo"} {
+			if s := d.status(t, u); s.CheckedAt.IsZero() || s.State == warden.StateUnknown {
+				t.Errorf("%s has no first status a sweep interval after it was added: %+v", u, s)
+			}
+		}
+
+		// Removed elsewhere: an explicit Reload (SIGHUP) drops them.
+		mu.Lock()
+		current = []*monitor.Org{subset(globex, globex.Targets[1:])}
+		mu.Unlock()
+		if err := mon.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := mon.SweepOrg(ctx, acme); warden.ErrorKind(err) != warden.ENOTFOUND {
+			t.Errorf("a removed org is still swept: %v", err)
+		}
+		if _, err := mon.Check(ctx, globex.Name, first); warden.ErrorKind(err) != warden.ENOTFOUND {
+			t.Errorf("a removed user is still swept: %v", err)
 		}
 		cancel()
 		<-done
