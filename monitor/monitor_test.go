@@ -100,7 +100,7 @@ func (d *demoEnv) status(t *testing.T, username string) warden.UserStatus {
 }
 
 func TestDemoCauses(t *testing.T) {
-	d := startDemo(t, monitor.Options{NoPush: true})
+	d := startDemo(t, monitor.Options{NoPush: true, DashboardURL: "https://warden.example/"})
 	ctx := t.Context()
 	for _, o := range d.orgs {
 		if err := d.mon.SweepOrg(ctx, o.Name); err != nil {
@@ -136,7 +136,8 @@ func TestDemoCauses(t *testing.T) {
 			t.Errorf("%s: no fix", w.user)
 		}
 	}
-	if a := d.alert(t, "marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 {
+	if a := d.alert(t, "marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 ||
+		a.Severity != warden.SeverityHigh || a.URL != "https://warden.example/users/Acme%20Corp/marketing.sync@acme.demo" {
 		t.Errorf("frozen alert: %+v", a)
 	}
 	if a := d.alert(t, "invoice.sync@acme.demo", warden.StateOK); a != nil {
