@@ -25,9 +25,10 @@ type Inventory struct {
 	Credentials warden.CredentialService
 	// Session returns the session of an org's monitoring credential.
 	Session func(ctx context.Context, org *warden.Org, cred *warden.Credential) (*salesforce.Session, error)
-	// Check returns the check of a user's credential (LivenessCheck of
-	// its authenticator).
-	Check func(ctx context.Context, org *warden.Org, cred *warden.Credential) (func(context.Context) error, error)
+	// Authenticator returns an authenticator of a user's credential; the
+	// user's check is LivenessCheck of it on the monitoring session's
+	// client.
+	Authenticator func(ctx context.Context, cred *warden.Credential) (salesforce.Authenticator, error)
 	// DailyAPIShare applies to orgs that set none (0: the monitor's
 	// default).
 	DailyAPIShare float64
@@ -99,7 +100,7 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 		if o.DailyAPIShare == 0 {
 			o.DailyAPIShare = inv.DailyAPIShare
 		}
-		if err := inv.targets(ctx, logger, oc, o); err != nil {
+		if err := inv.targets(ctx, logger, oc, o, cs.sess.Client()); err != nil {
 			return nil, err
 		}
 		orgs = append(orgs, o)
@@ -109,7 +110,7 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 
 // targets fills in o's targets and checks from the org's users and
 // dependents.
-func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *warden.Org, o *Org) error {
+func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *warden.Org, o *Org, client *salesforce.Client) error {
 	users, err := inv.Users.Users(ctx, warden.UserFilter{Org: oc.Name})
 	if err != nil {
 		return err
@@ -135,8 +136,10 @@ func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *ward
 			cc := inv.checks[c.Name]
 			if cc.version != t.CredentialVersion || cc.check == nil && cc.err == nil {
 				cc = cachedCheck{version: t.CredentialVersion}
-				cc.check, cc.err = inv.Check(ctx, oc, c)
-				if cc.err != nil {
+				var auth salesforce.Authenticator
+				if auth, cc.err = inv.Authenticator(ctx, c); cc.err == nil {
+					cc.check = LivenessCheck(client, auth)
+				} else {
 					logger.Warn("credential cannot be checked", "user", u.Username, "credential", c.Name, "err", warden.ErrorMessage(cc.err))
 				}
 				inv.checks[c.Name] = cc

@@ -22,14 +22,7 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 			e.monitorClient(o)
 			return e.session(ctx, c.Name)
 		},
-		Check: func(ctx context.Context, o *warden.Org, c *warden.Credential) (func(context.Context) error, error) {
-			client := e.monitorClient(o)
-			auth, err := e.authenticator(ctx, c)
-			if err != nil {
-				return nil, err
-			}
-			return monitor.LivenessCheck(client, auth), nil
-		},
+		Authenticator: e.authenticator,
 	}
 	orgs, err := inv.Load(ctx)
 	if err != nil {
