@@ -353,3 +353,41 @@ func TestReloadPicksUpInventory(t *testing.T) {
 		<-done
 	})
 }
+
+// TestChangeTriggersOneCheck freezes and unfreezes a healthy user: no
+// check while frozen (the records explain it), one check at the sweep
+// that sees the unfreezing, and none at the sweeps after.
+func TestChangeTriggersOneCheck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newMemDemo(t)
+		mon := d.monitor(t, monitor.Options{SweepInterval: 5 * time.Second}, acme)
+		ctx := t.Context()
+		const user = "invoice.sync@acme.demo"
+		sweeps := func(n int) int {
+			t.Helper()
+			d.control(t, "DELETE", "orgs/"+acme+"/usage", nil, nil)
+			for range n {
+				if err := mon.SweepOrg(ctx, acme); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(5 * time.Second)
+			}
+			return d.logins(t, acme)[user]
+		}
+		sweeps(1)
+		d.control(t, "PATCH", "orgs/"+acme+"/users/"+user, map[string]any{"frozen": true}, nil)
+		if n := sweeps(20); n != 0 {
+			t.Errorf("%d checks of a frozen user; want none", n)
+		}
+		d.control(t, "PATCH", "orgs/"+acme+"/users/"+user, map[string]any{"frozen": false}, nil)
+		if n := sweeps(1); n != 1 {
+			t.Errorf("%d checks at the sweep that saw the unfreezing; want 1", n)
+		}
+		if n := sweeps(20); n != 0 {
+			t.Errorf("%d checks at the sweeps after; want none", n)
+		}
+		if s := d.status(t, user); s.State != warden.StateOK {
+			t.Errorf("after unfreezing: %+v", s)
+		}
+	})
+}

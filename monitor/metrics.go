@@ -18,6 +18,7 @@ type Metrics struct {
 	throttled *prometheus.CounterVec
 	alerts    *prometheus.CounterVec
 	droppedN  prometheus.Counter
+	checks    *prometheus.CounterVec
 }
 
 // NewMetrics registers the monitor's metrics with reg.
@@ -38,7 +39,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		droppedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "warden_alerts_droppedNtotal",
 			Help: "Alerts dropped because the delivery queue was full (the notification channels were not keeping up)."}),
 	}
-	reg.MustRegister(m.state, m.duration, m.requests, m.failures, m.throttled, m.alerts, m.droppedN)
+	m.checks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_credential_checks_total",
+		Help: "Logins Warden made as integration users to check their credentials (within the login budget), per org."}, []string{"org"})
+	reg.MustRegister(m.state, m.duration, m.requests, m.failures, m.throttled, m.alerts, m.droppedN, m.checks)
 	return m
 }
 
@@ -66,6 +69,12 @@ func (m *Metrics) alert(s warden.State) {
 }
 
 var allStates = []warden.State{warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown}
+
+func (m *Metrics) checked(org string, n int) {
+	if m != nil && n > 0 {
+		m.checks.WithLabelValues(org).Add(float64(n))
+	}
+}
 
 func (m *Metrics) dropped() {
 	if m != nil {
@@ -99,4 +108,5 @@ func (m *Metrics) forget(org string) {
 	m.requests.DeletePartialMatch(l)
 	m.failures.DeletePartialMatch(l)
 	m.throttled.DeletePartialMatch(l)
+	m.checks.DeletePartialMatch(l)
 }

@@ -510,6 +510,7 @@ func (m *Monitor) sweepOrg(ctx context.Context, r *orgRun, force string) error {
 			}
 		}
 	}
+	m.opts.Metrics.checked(org.Name, len(due))
 	if m.runChecks(ctx, due) {
 		r.paused = m.opts.Now().Add(throttlePause)
 		m.opts.Logger.Warn("the token endpoint throttles logins (HTTP 429): credential checks paused", "org", org.Name, "for", throttlePause)
