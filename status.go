@@ -16,7 +16,7 @@ type UserStatus struct {
 	Cause    Cause  `json:"cause"`
 	// Since is when the user entered State with Cause (zero when the user
 	// was never checked).
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since,omitzero"`
 	// Fix is what an admin should do, in Warden's words.
 	Fix string `json:"fix"`
 	// Evidence is what Salesforce said or showed (never a secret).
@@ -24,14 +24,14 @@ type UserStatus struct {
 	// Warnings are non-failing observations.
 	Warnings []string `json:"warnings"`
 	// CheckedAt is when a sweep last read the user's state (zero: never).
-	CheckedAt time.Time `json:"checkedAt"`
+	CheckedAt time.Time `json:"checkedAt,omitzero"`
 	// CredentialCheckedAt is when Warden last tried the user's own
 	// credential (a login); zero when it never did.
-	CredentialCheckedAt time.Time `json:"credentialCheckedAt"`
+	CredentialCheckedAt time.Time `json:"credentialCheckedAt,omitzero"`
 	// NextCredentialCheck is when the next credential check is due; zero
 	// when none is planned (no credential, or the state already explains
 	// the failure).
-	NextCredentialCheck time.Time `json:"nextCredentialCheck"`
+	NextCredentialCheck time.Time `json:"nextCredentialCheck,omitzero"`
 }
 
 // StatusFilter selects statuses; empty fields match everything.

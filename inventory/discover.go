@@ -97,14 +97,6 @@ func apiLogin(loginType, apiType string) bool {
 	return loginType == "" && at != "" && !strings.EqualFold(at, "N/A")
 }
 
-// page is one page of a query result.
-type page struct {
-	TotalSize      int                 `json:"totalSize"`
-	Done           bool                `json:"done"`
-	NextRecordsURL string              `json:"nextRecordsUrl"`
-	Records        []salesforce.Record `json:"records"`
-}
-
 // userFacts is what discovery learns about one user.
 type userFacts struct {
 	c        Candidate
@@ -127,79 +119,52 @@ func DiscoverWith(ctx context.Context, s *salesforce.Session, now time.Time, opt
 	if progress == nil {
 		progress = func(string) {}
 	}
-	since := now.Add(-window).UTC().Format("2006-01-02T15:04:05Z")
-	reqs := []salesforce.Subrequest{
-		salesforce.QueryRequest("users", "SELECT Id, Username, Name, IsActive, Profile.Name, Profile.UserLicense.Name, "+
-			"Profile.UserLicense.LicenseDefinitionKey FROM User ORDER BY Username"),
-		salesforce.QueryRequest("apiOnly", "SELECT AssigneeId, PermissionSet.Name, PermissionSet.IsOwnedByProfile, PermissionSet.Profile.Name "+
-			"FROM PermissionSetAssignment WHERE PermissionSet.PermissionsApiUserOnly = true"),
-		salesforce.QueryRequest("logins", "SELECT UserId, LoginType, ApiType FROM LoginHistory WHERE LoginTime >= "+since),
-		salesforce.QueryRequest("tokens", "SELECT UserId, AppName FROM OauthToken"),
-	}
+	b := &salesforce.Batch{Progress: func(ref string, read, total int) {
+		progress(fmt.Sprintf("reading %s: %d of %d rows", describe(ref), read, total))
+	}}
+	users := salesforce.Users("ORDER BY Username").AddTo(b, "users")
+	apiOnly := salesforce.PermissionSetAssignments(nil, "WHERE PermissionSet.PermissionsApiUserOnly = true").AddTo(b, "apiOnly")
+	logins := salesforce.LoginHistory("WHERE LoginTime >= "+salesforce.DateTime(now.Add(-window))).AddTo(b, "logins")
+	tokens := salesforce.OAuthTokens("").AddTo(b, "tokens")
 	d := &Discovery{Candidates: []Candidate{}}
 	progress("reading users, permissions, login history and OAuth tokens")
-	d.Requests++
-	resps, err := s.Composite(ctx, false, reqs)
+	err := b.Send(ctx, s)
+	d.Requests = b.Requests()
 	if err != nil {
 		return nil, fmt.Errorf("inventory.Discover: %w", err)
 	}
-	pages := map[string]*page{}
-	for i := range resps {
-		r := &resps[i]
-		var p page
-		if err := r.Decode(&p); err != nil {
-			switch r.ReferenceID {
-			case "users", "apiOnly":
-				return nil, fmt.Errorf("inventory.Discover: %w", err)
-			case "logins":
-				d.Warnings = append(d.Warnings, "login history could not be read (the reading user needs Manage Users or "+
-					"Monitor Login History): logins were not used as a reason"+answered(err))
-			case "tokens":
-				d.Warnings = append(d.Warnings, "OAuth tokens could not be read (the reading user needs Manage Users): "+
-					"tokens were not used as a reason"+answered(err))
-			}
-			continue
+	for _, err := range []error{users.Err, apiOnly.Err} {
+		if err != nil {
+			return nil, fmt.Errorf("inventory.Discover: %w", err)
 		}
-		pages[r.ReferenceID] = &p
 	}
-	for _, ref := range []string{"users", "apiOnly", "logins", "tokens"} {
-		p := pages[ref]
-		if p == nil {
-			if ref == "users" || ref == "apiOnly" {
-				return nil, warden.Errorf(warden.EUNAVAILABLE, "inventory.Discover: the composite answer lacks %s", ref)
-			}
-			continue
-		}
-		for !p.Done && p.NextRecordsURL != "" {
-			progress(fmt.Sprintf("reading %s: %d of %d rows", describe(ref), len(p.Records), p.TotalSize))
-			var next page
-			d.Requests++
-			if err := s.Do(ctx, "GET", p.NextRecordsURL, nil, &next); err != nil {
-				return nil, fmt.Errorf("inventory.Discover: %s: %w", describe(ref), err)
-			}
-			p.Records = append(p.Records, next.Records...)
-			p.Done, p.NextRecordsURL = next.Done || len(next.Records) == 0, next.NextRecordsURL
-		}
+	if logins.Err != nil {
+		d.Warnings = append(d.Warnings, "login history could not be read (the reading user needs Manage Users or "+
+			"Monitor Login History): logins were not used as a reason"+answered(logins.Err))
+	}
+	if tokens.Err != nil {
+		d.Warnings = append(d.Warnings, "OAuth tokens could not be read (the reading user needs Manage Users): "+
+			"tokens were not used as a reason"+answered(tokens.Err))
 	}
 	progress("classifying users")
 
 	byID := map[string]*userFacts{}
 	var order []*userFacts
-	for _, r := range pages["users"].Records {
-		f := &userFacts{c: Candidate{Username: r.String("Username"), UserID: r.ID(), Name: r.String("Name"),
-			Profile: r.String("Profile.Name"), Licence: r.String("Profile.UserLicense.Name"), Active: r.Bool("IsActive")},
-			licKey: r.String("Profile.UserLicense.LicenseDefinitionKey"), apiTypes: map[string]bool{}, apps: map[string]bool{}}
+	for _, u := range users.Records {
+		f := &userFacts{c: Candidate{Username: u.Username, UserID: u.ID, Name: u.Name,
+			Profile: u.ProfileName, Licence: u.UserLicense, Active: u.IsActive},
+			licKey: u.UserLicenseKey, apiTypes: map[string]bool{}, apps: map[string]bool{}}
 		byID[idKey(f.c.UserID)] = f
 		order = append(order, f)
 	}
-	for _, r := range pages["apiOnly"].Records {
-		f := byID[idKey(r.String("AssigneeId"))]
+	for _, a := range apiOnly.Records {
+		f := byID[idKey(a.AssigneeID)]
 		if f == nil {
 			continue
 		}
-		src := "permission set " + r.String("PermissionSet.Name")
-		if r.Bool("PermissionSet.IsOwnedByProfile") {
-			name := r.String("PermissionSet.Profile.Name")
+		src := "permission set " + a.PermissionSet.Name
+		if a.PermissionSet.IsOwnedByProfile {
+			name := a.PermissionSet.ProfileName
 			if name == "" {
 				name = f.c.Profile
 			}
@@ -209,29 +174,25 @@ func DiscoverWith(ctx context.Context, s *salesforce.Session, now time.Time, opt
 			f.apiOnly = append(f.apiOnly, src)
 		}
 	}
-	if p := pages["logins"]; p != nil {
-		for _, r := range p.Records {
-			f := byID[idKey(r.String("UserId"))]
-			if f == nil {
-				continue
+	for _, l := range logins.Records {
+		f := byID[idKey(l.UserID)]
+		if f == nil {
+			continue
+		}
+		lt := l.LoginType
+		if apiLogin(lt, l.APIType) {
+			f.apiN++
+			if lt == "" {
+				lt = "API " + l.APIType
 			}
-			lt := r.String("LoginType")
-			if apiLogin(lt, r.String("ApiType")) {
-				f.apiN++
-				if lt == "" {
-					lt = "API " + r.String("ApiType")
-				}
-				f.apiTypes[lt] = true
-			} else {
-				f.uiN++
-			}
+			f.apiTypes[lt] = true
+		} else {
+			f.uiN++
 		}
 	}
-	if p := pages["tokens"]; p != nil {
-		for _, r := range p.Records {
-			if f := byID[idKey(r.String("UserId"))]; f != nil && r.String("AppName") != "" {
-				f.apps[r.String("AppName")] = true
-			}
+	for _, t := range tokens.Records {
+		if f := byID[idKey(t.UserID)]; f != nil && t.AppName != "" {
+			f.apps[t.AppName] = true
 		}
 	}
 	days := int(window / (24 * time.Hour))

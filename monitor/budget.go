@@ -80,7 +80,7 @@ type ownLogin struct {
 	start, end time.Time
 	ok         bool
 	matched    bool
-	row        Login // the LoginHistory row taken as this login
+	row        warden.Login // the LoginHistory row taken as this login
 }
 
 // rejected reports whether err is a refusal of the credential itself,
@@ -133,7 +133,7 @@ func (m *Monitor) plan(u *userRun, o *Observation, now time.Time, force bool, pa
 	ls := &u.live
 	records := classifyRecords(o)
 	expl := explained(o, records)
-	failed := len(o.Logins) > 0 && o.Logins[0].Status != "Success"
+	failed := len(o.Logins) > 0 && o.Logins[0].Status != warden.LoginSuccess
 	if ls.seen && (expl != ls.explained || failed && !ls.lastFailed) {
 		ls.recheck = true // the records changed: one check, at this sweep
 	}
@@ -255,13 +255,13 @@ func (ls *liveState) dropOwnLogins(o *Observation) {
 				continue
 			}
 			if w.matched {
-				if l == w.row {
+				if l.ID != "" && l.ID == w.row.ID || l.ID == "" && l == w.row {
 					best = j
 					break
 				}
 				continue
 			}
-			if (l.Status == "Success") != w.ok || l.Time.Before(w.start.Add(-ownLoginSkew)) || l.Time.After(w.end.Add(ownLoginSkew)) {
+			if (l.Status == warden.LoginSuccess) != w.ok || l.Time.Before(w.start.Add(-ownLoginSkew)) || l.Time.After(w.end.Add(ownLoginSkew)) {
 				continue
 			}
 			if best < 0 || distance(l.Time, w.start, w.end) < distance(o.Logins[best].Time, w.start, w.end) {
@@ -273,7 +273,7 @@ func (ls *liveState) dropOwnLogins(o *Observation) {
 			w.matched, w.row = true, o.Logins[best]
 		}
 	}
-	logins := make([]Login, 0, len(o.Logins))
+	logins := make([]warden.Login, 0, len(o.Logins))
 	n := 0
 	for j, l := range o.Logins {
 		if drop[j] {
@@ -308,7 +308,7 @@ func (o *Observation) confirmLogins(v Verdict) Verdict {
 	}
 	streak := 0
 	for _, l := range o.Logins {
-		if l.Status == "Success" {
+		if l.Status == warden.LoginSuccess {
 			break
 		}
 		streak++

@@ -38,7 +38,7 @@ type Observation struct {
 	// Needs is the access the user's dependents declare.
 	Needs []warden.ObjectAccess
 	// Logins are the user's login attempts seen recently, newest first.
-	Logins []Login
+	Logins []warden.Login
 	// LoginsLastHour counts attempts in the hour before Now.
 	LoginsLastHour int
 	// Credential is the kind of credential the user's applications use.
@@ -51,7 +51,7 @@ type Observation struct {
 	// under its app's policy (zero when unknown or unlimited).
 	RefreshTokenExpires time.Time
 	// Changes are recent setup audit trail rows about the user.
-	Changes []Change
+	Changes []warden.SetupChange
 	Now     time.Time
 }
 
@@ -60,24 +60,6 @@ type Grant struct {
 	// Source is "profile X" or "permission set Y".
 	Source      string
 	Permissions []string
-}
-
-// Login is one LoginHistory row.
-type Login struct {
-	Time        time.Time
-	Status      string
-	LoginType   string
-	APIType     string
-	Application string
-	SourceIP    string
-}
-
-// Change is a setup audit trail row.
-type Change struct {
-	Time    time.Time
-	Action  string
-	Display string
-	By      string
 }
 
 // Verdict is the classification of an observation.
@@ -133,7 +115,7 @@ func classify(o *Observation) Verdict {
 	}
 	if o.Credential == warden.CredentialPassword && o.passwordExpired() {
 		return fail(warden.CausePasswordExpired, "password last changed "+o.LastPasswordChange.Format("2006-01-02")+fmt.Sprintf(" under a %d-day expiry policy", o.PasswordExpiresDays),
-			"Rotate the password now (warden rotate), and give the profile 'Password Never Expires' only if a rotation schedule replaces expiry.")
+			loginFixes[warden.CausePasswordExpired]+" Give the profile 'Password Never Expires' only if a rotation schedule replaces expiry.")
 	}
 	if !o.APIEnabled {
 		return fail(warden.CauseAPIPermissionMissing, "no permission source grants API Enabled ("+o.sources()+")"+by("PermSetUnassign", "changedprofileforuser", "PermSetDisableUserPerm", "profileSystemPermChange"),
@@ -217,39 +199,53 @@ func (o *Observation) missingObjects() []string {
 // fromLogins classifies the failures among login attempts made since the
 // last successful one.
 func (o *Observation) fromLogins() (Verdict, bool) {
-	if o.LoginsLastHour >= LoginHourlyLimit || (len(o.Logins) > 0 && strings.EqualFold(o.Logins[0].Status, "Login Rate Exceeded")) {
+	if o.LoginsLastHour >= LoginHourlyLimit || (len(o.Logins) > 0 && salesforce.LoginStatusCause(o.Logins[0].Status) == warden.CauseLoginRateExceeded) {
 		return fail(warden.CauseLoginRateExceeded, fmt.Sprintf("%d login attempts in the past hour (limit %d)", o.LoginsLastHour, LoginHourlyLimit)+lastStatus(o, "Login Rate Exceeded"),
-			"A client is logging in per request. Make it reuse its session (or use Warden's broker); logins resume as the hour window slides."), true
+			loginFixes[warden.CauseLoginRateExceeded]), true
 	}
-	if len(o.Logins) == 0 || o.Logins[0].Status == "Success" {
+	if len(o.Logins) == 0 || o.Logins[0].Succeeded() {
 		return Verdict{}, false
 	}
 	l := o.Logins[0]
-	ev := fmt.Sprintf("last login attempt %s from %s via %s: %s", l.Time.UTC().Format(time.RFC3339), l.SourceIP, loginVia(l), l.Status)
-	switch strings.ToLower(l.Status) {
-	case "restricted ip", "restricted time", "failed: ip address not allowed":
-		return fail(warden.CauseIPOrHoursRestricted, ev, "The client logged in from outside the profile's Login IP Ranges or Login Hours: add its egress IPs to the profile, or widen the hours to cover its schedule."), true
-	case "failed: api security token required":
-		return fail(warden.CauseSecurityTokenRequired, ev, "The client sends the password without the security token from an untrusted IP: add its egress IPs to the profile's Login IP Ranges, or store password + current token; better, move it to JWT bearer or client credentials."), true
-	case "username-password flow disabled":
-		return fail(warden.CauseLegacyAuthDisabled, ev, "The org blocks the OAuth username-password flow: migrate this integration to JWT bearer or client credentials (warden migrate plan)."), true
-	case "invalid password":
-		return fail(warden.CauseCredentialRejected, ev, "An application is sending a wrong or old password: find it by source IP and application, and update it before the user locks out."), true
-	case "password expired", "failed: password expired":
-		return fail(warden.CausePasswordExpired, ev, "Rotate the password now (warden rotate)."), true
-	case "user is frozen":
-		return fail(warden.CauseUserFrozen, ev, "Unfreeze the user."), true
-	case "user is inactive":
-		return fail(warden.CauseUserDeactivated, ev, "Reactivate the user."), true
-	case "password lockout":
-		return fail(warden.CausePasswordLocked, ev, "Unlock the user after fixing the application sending the wrong password."), true
-	case "failed: api disabled", "failed: oauth api access disabled":
-		return fail(warden.CauseAPIPermissionMissing, ev, "Grant API Enabled through the user's integration permission set."), true
+	c := salesforce.LoginStatusCause(l.Status)
+	if c == warden.CauseNone {
+		return Verdict{}, false
 	}
-	return Verdict{}, false
+	ev := fmt.Sprintf("last login attempt %s from %s via %s: %s", l.Time.UTC().Format(time.RFC3339), l.SourceIP, loginVia(l), l.Status)
+	return fail(c, ev, fixFor(loginFixes, c)), true
 }
 
-func loginVia(l Login) string {
+// loginFixes are the fixes for a cause a failed login proves.
+var loginFixes = map[warden.Cause]string{
+	warden.CauseUserDeactivated: "Reactivate the user.",
+	warden.CauseUserFrozen:      "Unfreeze the user.",
+	warden.CausePasswordLocked:  "Unlock the user after fixing the application sending the wrong password.",
+	warden.CausePasswordExpired: "Set a new password for the user in Salesforce (Setup > Users > Reset Password), store it with the new security token " +
+		"in the credential's secret, and update the dependents that hold their own copy (warden impact ORG/USERNAME lists them).",
+	warden.CauseLoginRateExceeded: "A client is logging in per request. Make it reuse its session (or use Warden's broker); logins resume as the hour window slides.",
+	warden.CauseCredentialRejected: "An application is sending a wrong username or an old password: find it by source IP and application, " +
+		"and update it before the user locks out.",
+	warden.CauseSecurityTokenRequired: "The client sends the password without the security token from an untrusted IP: add its egress IPs to the profile's " +
+		"Login IP Ranges, or store password + current token; better, move it to JWT bearer or client credentials.",
+	warden.CauseAppNotApproved: "Pre-authorize the user for the connected app: add its profile or permission set under the app's Manage > " +
+		"Profiles/Permission Sets, or set Permitted Users to 'All users may self-authorize'.",
+	warden.CauseIPOrHoursRestricted: "The client logged in from outside the profile's Login IP Ranges or Login Hours: add its egress IPs to the profile, " +
+		"or widen the hours to cover its schedule.",
+	warden.CauseAPIPermissionMissing: "Grant API Enabled through the user's integration permission set.",
+	warden.CauseLegacyAuthDisabled: "The org blocks the OAuth username-password flow: migrate this integration to JWT bearer or client credentials " +
+		"(a connected app with a certificate, or with a client secret and a run-as user), store the new credential, and move its dependents to it.",
+}
+
+// fixFor returns the fix for a cause from fixes, or a pointer to the
+// cause's documentation.
+func fixFor(fixes map[warden.Cause]string, c warden.Cause) string {
+	if fix, ok := fixes[c]; ok {
+		return fix
+	}
+	return "See docs/causes.md#" + string(c) + "."
+}
+
+func loginVia(l warden.Login) string {
 	via := l.LoginType
 	if l.APIType != "" && l.APIType != "N/A" {
 		via += " (" + l.APIType + ")"
@@ -264,22 +260,23 @@ func loginVia(l Login) string {
 func fromLiveness(o *Observation) Verdict {
 	c := causeOf(o.Liveness)
 	ev := "credential check " + o.LivenessAt.UTC().Format(time.RFC3339) + ": " + warden.ErrorMessage(o.Liveness)
-	fixes := map[warden.Cause]string{
-		warden.CauseRefreshTokenRevoked:   "The refresh token was revoked or expired: re-authorize the connected app for this user (warden org add --web) and update dependents.",
-		warden.CauseAppNotApproved:        "Pre-authorize the user for the connected app: add its profile or permission set under the app's Manage > Profiles/Permission Sets, or set Permitted Users to 'All users may self-authorize'.",
-		warden.CauseCredentialRejected:    "Salesforce rejected the credential: check the consumer key, certificate or secret, and rotate the credential if it was changed elsewhere.",
-		warden.CauseIPOrHoursRestricted:   "Warden's check ran outside the user's Login IP Ranges or Login Hours: allow Warden's address or schedule checks inside the window.",
-		warden.CauseLegacyAuthDisabled:    "The org no longer accepts this legacy login: migrate to JWT bearer or client credentials.",
-		warden.CauseSecurityTokenRequired: "Store the password with the current security token, or add the caller's IPs to the profile's Login IP Ranges.",
-		warden.CauseLoginRateExceeded:     "The user hit the hourly login limit: a client is logging in per request.",
-		warden.CauseOrgUnavailable:        "Salesforce did not answer; Warden retries.",
-		warden.CauseAPILimitExhausted:     "The org's daily API requests are used up; Warden retries after the limit resets.",
-	}
-	fix, ok := fixes[c]
-	if !ok {
-		fix = "See docs/causes.md#" + string(c) + "."
-	}
-	return fail(c, ev, fix)
+	return fail(c, ev, fixFor(livenessFixes, c))
+}
+
+// livenessFixes are the fixes for a cause a failed credential check
+// proves.
+var livenessFixes = map[warden.Cause]string{
+	warden.CauseRefreshTokenRevoked: "The refresh token was revoked or expired: have the user authorize the connected app again in a browser, " +
+		"store the new refresh token in the credential's secret, and update dependents that hold the old one. For an org's monitoring " +
+		"credential, warden org add --kind web with the org's --name does the browser login and stores the token.",
+	warden.CauseAppNotApproved:        loginFixes[warden.CauseAppNotApproved],
+	warden.CauseCredentialRejected:    "Salesforce rejected the credential: check the consumer key, certificate or secret, and rotate the credential if it was changed elsewhere.",
+	warden.CauseIPOrHoursRestricted:   "Warden's check ran outside the user's Login IP Ranges or Login Hours: allow Warden's address or schedule checks inside the window.",
+	warden.CauseLegacyAuthDisabled:    "The org no longer accepts this legacy login: migrate to JWT bearer or client credentials.",
+	warden.CauseSecurityTokenRequired: "Store the password with the current security token, or add the caller's IPs to the profile's Login IP Ranges.",
+	warden.CauseLoginRateExceeded:     "The user hit the hourly login limit: a client is logging in per request.",
+	warden.CauseOrgUnavailable:        "Salesforce did not answer; Warden retries.",
+	warden.CauseAPILimitExhausted:     "The org's daily API requests are used up; Warden retries after the limit resets.",
 }
 
 // causeOf returns the cause a Salesforce error carries, or
@@ -316,7 +313,7 @@ func warnings(o *Observation, v Verdict) []string {
 		out = append(out, fmt.Sprintf("%d logins in the past hour, %d%% of the hourly limit: a client is logging in per request and should reuse its session", o.LoginsLastHour, o.LoginsLastHour*100/LoginHourlyLimit))
 	}
 	for _, l := range o.Logins {
-		if strings.HasPrefix(strings.ToUpper(l.APIType), "SOAP") && strings.EqualFold(l.Status, "Success") {
+		if strings.HasPrefix(strings.ToUpper(l.APIType), "SOAP") && l.Succeeded() {
 			out = append(out, "still logs in with SOAP login() ("+l.APIType+"), which Salesforce retires in Summer '27: migrate to JWT bearer or client credentials")
 			break
 		}

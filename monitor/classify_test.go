@@ -16,13 +16,13 @@ func TestClassify(t *testing.T) {
 			PasswordExpiresDays: 90, LastPasswordChange: now.Add(-10 * 24 * time.Hour), Credential: warden.CredentialJWT,
 			Grants:  []Grant{{Source: "profile Minimum Access", Permissions: []string{"ApiEnabled"}}},
 			Objects: map[string]map[string]bool{"account": {"read": true}}, Needs: []warden.ObjectAccess{{Object: "Account", Access: []string{"Read"}}},
-			Logins: []Login{{Time: now.Add(-time.Minute), Status: "Success", LoginType: "Remote Access 2.0"}}, Now: now}
+			Logins: []warden.Login{{Time: now.Add(-time.Minute), Status: "Success", LoginType: "Remote Access 2.0"}}, Now: now}
 	}
 	// login adds two failed attempts with status (one alone is evidence,
 	// not yet an error).
 	login := func(status string) func(o *Observation) {
 		return func(o *Observation) {
-			o.Logins = append([]Login{{Time: now.Add(-10 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"},
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"},
 				{Time: now.Add(-20 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"}}, o.Logins...)
 		}
 	}
@@ -37,7 +37,7 @@ func TestClassify(t *testing.T) {
 		{"not found", func(o *Observation) { o.Found = false }, warden.StateError, warden.CauseCredentialRejected, "no user"},
 		{"deactivated, with who did it", func(o *Observation) {
 			o.Active = false
-			o.Changes = []Change{{Time: now, Action: "deactivateduser", Display: "Deactivated user int@acme.test", By: "admin@acme.test"}}
+			o.Changes = []warden.SetupChange{{Time: now, Action: "deactivateduser", Display: "Deactivated user int@acme.test", By: "admin@acme.test"}}
 		}, warden.StateError, warden.CauseUserDeactivated, "by admin@acme.test"},
 		{"frozen beats locked", func(o *Observation) { o.Frozen, o.Locked = true, true }, warden.StateError, warden.CauseUserFrozen, "IsFrozen"},
 		{"locked", func(o *Observation) { o.Locked = true; login("Password Lockout")(o) }, warden.StateError, warden.CausePasswordLocked, "Password Lockout"},
@@ -48,7 +48,7 @@ func TestClassify(t *testing.T) {
 		{"expired password is irrelevant to JWT", func(o *Observation) { o.LastPasswordChange = now.Add(-91 * 24 * time.Hour) }, warden.StateOK, "", ""},
 		{"API Enabled lost", func(o *Observation) {
 			o.APIEnabled = false
-			o.Changes = []Change{{Time: now, Action: "PermSetUnassign", Display: "Permission set API: unassigned from user int@acme.test", By: "admin@acme.test"}}
+			o.Changes = []warden.SetupChange{{Time: now, Action: "PermSetUnassign", Display: "Permission set API: unassigned from user int@acme.test", By: "admin@acme.test"}}
 		}, warden.StateError, warden.CauseAPIPermissionMissing, "unassigned"},
 		{"object permission missing", func(o *Observation) {
 			o.Needs = append(o.Needs, warden.ObjectAccess{Object: "Invoice__c", Access: []string{"Read", "Edit"}})
@@ -61,14 +61,21 @@ func TestClassify(t *testing.T) {
 		{"password flow disabled", login("Username-Password Flow Disabled"), warden.StateError, warden.CauseLegacyAuthDisabled, "Username-Password"},
 		{"invalid password", login("Invalid Password"), warden.StateError, warden.CauseCredentialRejected, "Invalid Password"},
 		{"a single failed login is evidence, not an error", func(o *Observation) {
-			o.Logins = append([]Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
 		}, warden.StateDegraded, warden.CauseCredentialRejected, "a single failed login"},
 		{"a single failed login confirmed by Warden's own check", func(o *Observation) {
-			o.Logins = append([]Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
 			o.Liveness, o.LivenessAt = &salesforce.Error{Cause: warden.CauseCredentialRejected}, now
 		}, warden.StateError, warden.CauseCredentialRejected, "Invalid Password"},
+		{"invalid login", login("Invalid login"), warden.StateError, warden.CauseCredentialRejected, "Invalid login"},
+		{"consumer not approved", login("Failed: OAuth Consumer Not Approved"), warden.StateError, warden.CauseAppNotApproved, "Not Approved"},
+		{"password expired status", login("Failed: Password Expired"), warden.StateError, warden.CausePasswordExpired, "Failed: Password Expired"},
+		{"frozen status", login("User is Frozen"), warden.StateError, warden.CauseUserFrozen, "User is Frozen"},
+		{"inactive status", login("User is Inactive"), warden.StateError, warden.CauseUserDeactivated, "User is Inactive"},
+		{"api disabled status", login("Failed: API Disabled"), warden.StateError, warden.CauseAPIPermissionMissing, "API Disabled"},
+		{"a status that proves nothing", login("Multi-factor required"), warden.StateOK, "", ""},
 		{"old failure followed by success is fine", func(o *Observation) {
-			o.Logins = []Login{{Time: now, Status: "Success"}, {Time: now.Add(-time.Hour), Status: "Invalid Password"}}
+			o.Logins = []warden.Login{{Time: now, Status: "Success"}, {Time: now.Add(-time.Hour), Status: "Invalid Password"}}
 		}, warden.StateOK, "", ""},
 		{"refresh token revoked", func(o *Observation) {
 			o.Liveness = &salesforce.Error{Cause: warden.CauseRefreshTokenRevoked, Code: "invalid_grant", Message: "expired access/refresh token"}
@@ -92,8 +99,8 @@ func TestClassify(t *testing.T) {
 			if v.State != tt.state || v.Cause != tt.cause || !strings.Contains(v.Evidence, tt.evidence) {
 				t.Errorf("got %s/%s %q, want %s/%s containing %q", v.State, v.Cause, v.Evidence, tt.state, tt.cause, tt.evidence)
 			}
-			if v.Cause != "" && v.Fix == "" {
-				t.Errorf("no fix for %s", v.Cause)
+			if v.Cause != "" && (v.Fix == "" || strings.HasPrefix(v.Fix, "See docs/")) {
+				t.Errorf("no fix of its own for %s: %q", v.Cause, v.Fix)
 			}
 		})
 	}
@@ -104,7 +111,7 @@ func TestClassifyWarnings(t *testing.T) {
 	o := &Observation{Found: true, Active: true, APIEnabled: true, Now: now, Credential: warden.CredentialPassword,
 		PasswordExpiresDays: 90, LastPasswordChange: now.Add(-83 * 24 * time.Hour),
 		RefreshTokenExpires: now.Add(time.Hour), LoginsLastHour: 3300,
-		Logins: []Login{{Time: now, Status: "Success", APIType: "SOAP Partner"}}}
+		Logins: []warden.Login{{Time: now, Status: "Success", APIType: "SOAP Partner"}}}
 	v := Classify(o)
 	if v.State != warden.StateDegraded || v.Cause != "" || len(v.Warnings) != 4 {
 		t.Fatalf("%+v", v)

@@ -95,11 +95,6 @@ type Options struct {
 	Metrics *Metrics
 }
 
-// Status is a user's current health.
-//
-// Deprecated: use warden.UserStatus, read from a warden.StatusService.
-type Status = warden.UserStatus
-
 // Monitor watches every configured org.
 type Monitor struct {
 	opts   Options
@@ -758,9 +753,10 @@ func (m *Monitor) updateReadyLocked() {
 func (m *Monitor) Ready() bool { return m.ready.Load() }
 
 // Statuses returns every user's status as of its org's latest sweep, by
-// org and username, without waiting for sweeps in progress.
-//
-// Deprecated: read warden.StatusService, which every process shares.
+// org and username, from memory and without waiting for sweeps in
+// progress. It serves programs that run a monitor without a status store
+// (the benchmarks); the read model every process shares is
+// Options.Statuses (warden.StatusService).
 func (m *Monitor) Statuses() []warden.UserStatus {
 	m.mu.Lock()
 	runs := make([]*orgRun, 0, len(m.orgs))

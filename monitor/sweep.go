@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -28,44 +27,84 @@ type Target struct {
 
 // orgState is what the monitor remembers about an org between sweeps.
 type orgState struct {
-	ids       map[string]string    // username (lower) -> user id
-	logins    map[string][]Login   // user id -> attempts seen, newest first, last hour plus the latest
-	seen      map[string]time.Time // LoginHistory id -> login time, for de-duplication
+	ids       map[string]string         // username (lower) -> user id
+	logins    map[string][]warden.Login // user id -> attempts seen, newest first, last hour plus the latest
+	seen      map[string]time.Time      // LoginHistory id -> login time, for de-duplication
 	lastSweep time.Time
-	changes   []Change
+	changes   []warden.SetupChange
 }
 
 func newOrgState() *orgState {
-	return &orgState{ids: map[string]string{}, logins: map[string][]Login{}, seen: map[string]time.Time{}}
+	return &orgState{ids: map[string]string{}, logins: map[string][]warden.Login{}, seen: map[string]time.Time{}}
 }
 
-// sweepQueries builds the composite subrequests of one sweep.
-func sweepQueries(targets []Target, st *orgState, now time.Time) []salesforce.Subrequest {
+// sweepPermissions are the system permissions a sweep reads.
+var sweepPermissions = []string{"ApiEnabled", "PasswordNeverExpires", "ViewAllData", "ModifyAllData"}
+
+// reads are the results of one sweep's readers; the optional ones are nil
+// when the sweep does not read them.
+type reads struct {
+	users   *salesforce.Rows[salesforce.User]
+	logins  *salesforce.Rows[salesforce.UserLogin]
+	grants  *salesforce.Rows[salesforce.PermissionSetAssignment]
+	objects *salesforce.Rows[salesforce.ObjectPermission] // when a target needs objects
+	history *salesforce.Rows[warden.Login]                // once user ids are known
+	audit   *salesforce.Rows[warden.SetupChange]
+	tokens  *salesforce.Rows[salesforce.OAuthToken]   // for refresh-token users
+	apps    *salesforce.Rows[salesforce.ConnectedApp] // with tokens
+}
+
+// err returns the first failed read.
+func (r *reads) err() error {
+	for _, err := range []error{r.users.Err, r.logins.Err, r.grants.Err, errOf(r.objects), errOf(r.history), r.audit.Err, errOf(r.tokens), errOf(r.apps)} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func errOf[T any](r *salesforce.Rows[T]) error {
+	if r == nil {
+		return nil
+	}
+	return r.Err
+}
+
+// records returns the rows of an optional read (nil when not read).
+func records[T any](r *salesforce.Rows[T]) []T {
+	if r == nil {
+		return nil
+	}
+	return r.Records
+}
+
+// sweepBatch puts the readers of one sweep into a batch.
+func sweepBatch(targets []Target, st *orgState, now time.Time) (*salesforce.Batch, *reads) {
 	names := make([]string, 0, len(targets))
 	var ids []string
 	needObjects := map[string]bool{}
 	refresh := false
 	for _, t := range targets {
-		names = append(names, quote(t.Username))
+		names = append(names, t.Username)
 		if id := st.ids[strings.ToLower(t.Username)]; id != "" {
-			ids = append(ids, quote(id))
+			ids = append(ids, id)
 		}
 		for _, n := range t.Needs {
-			needObjects[quote(n.Object)] = true
+			needObjects[n.Object] = true
 		}
 		refresh = refresh || t.Credential == warden.CredentialRefreshToken
 	}
-	inNames := "(" + strings.Join(names, ",") + ")"
-	reqs := []salesforce.Subrequest{
-		salesforce.QueryRequest("users", "SELECT Id, Username, IsActive, Profile.Name, LastPasswordChangeDate FROM User WHERE Username IN "+inNames),
-		salesforce.QueryRequest("userLogins", "SELECT UserId, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId IN (SELECT Id FROM User WHERE Username IN "+inNames+")"),
-		salesforce.QueryRequest("grants", "SELECT AssigneeId, PermissionSetId, PermissionSet.Name, PermissionSet.Label, PermissionSet.IsOwnedByProfile, PermissionSet.Profile.Name, "+
-			"PermissionSet.PermissionsApiEnabled, PermissionSet.PermissionsPasswordNeverExpires, PermissionSet.PermissionsViewAllData, PermissionSet.PermissionsModifyAllData "+
-			"FROM PermissionSetAssignment WHERE Assignee.Username IN "+inNames),
+	inNames := salesforce.QuoteList(names)
+	b := &salesforce.Batch{}
+	r := &reads{
+		users:  salesforce.Users("WHERE Username IN "+inNames).AddTo(b, "users"),
+		logins: salesforce.UserLogins("WHERE UserId IN (SELECT Id FROM User WHERE Username IN "+inNames+")").AddTo(b, "userLogins"),
+		grants: salesforce.PermissionSetAssignments(sweepPermissions, "WHERE Assignee.Username IN "+inNames).AddTo(b, "grants"),
 	}
 	if len(needObjects) > 0 {
-		reqs = append(reqs, salesforce.QueryRequest("objects", "SELECT ParentId, SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit, PermissionsDelete, PermissionsViewAllRecords, PermissionsModifyAllRecords "+
-			"FROM ObjectPermissions WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username IN "+inNames+") AND SobjectType IN ("+strings.Join(sortedKeys(needObjects), ",")+")"))
+		r.objects = salesforce.ObjectPermissions("WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username IN "+
+			inNames+") AND SobjectType IN "+salesforce.QuoteList(sortedKeys(needObjects))).AddTo(b, "objects")
 	}
 	// Login history since the last sweep (with overlap), by user id: the
 	// fields Salesforce lets us filter on are UserId and LoginTime.
@@ -74,26 +113,20 @@ func sweepQueries(targets []Target, st *orgState, now time.Time) []salesforce.Su
 		if st.lastSweep.IsZero() {
 			since = now.Add(-24 * time.Hour) // a day, to see how each user logs in
 		}
-		reqs = append(reqs, salesforce.QueryRequest("history", "SELECT Id, UserId, LoginTime, Status, LoginType, ApiType, Application, SourceIp FROM LoginHistory WHERE UserId IN ("+
-			strings.Join(ids, ",")+") AND LoginTime >= "+since.UTC().Format("2006-01-02T15:04:05Z")+" ORDER BY LoginTime DESC"))
+		r.history = salesforce.LoginHistory("WHERE UserId IN "+salesforce.QuoteList(ids)+" AND LoginTime >= "+salesforce.DateTime(since)+
+			" ORDER BY LoginTime DESC").AddTo(b, "history")
 	}
 	auditSince := st.lastSweep.Add(-time.Minute)
 	if st.lastSweep.IsZero() {
 		auditSince = now.Add(-30 * 24 * time.Hour)
 	}
-	reqs = append(reqs, salesforce.QueryRequest("audit", "SELECT Action, Display, CreatedDate, CreatedBy.Username FROM SetupAuditTrail WHERE CreatedDate >= "+
-		auditSince.UTC().Format("2006-01-02T15:04:05Z")+" ORDER BY CreatedDate DESC LIMIT 500"))
+	r.audit = salesforce.SetupAuditTrail("WHERE CreatedDate >= "+salesforce.DateTime(auditSince)+" ORDER BY CreatedDate DESC LIMIT 500").AddTo(b, "audit")
 	if refresh && len(ids) > 0 {
-		reqs = append(reqs,
-			salesforce.QueryRequest("tokens", "SELECT UserId, AppName, CreatedDate, LastUsedDate FROM OauthToken WHERE UserId IN ("+strings.Join(ids, ",")+")"),
-			salesforce.QueryRequest("apps", "SELECT Name, OptionsRefreshTokenValidityMetric, RefreshTokenValidityPeriod FROM ConnectedApplication"))
+		r.tokens = salesforce.OAuthTokens("WHERE UserId IN "+salesforce.QuoteList(ids)).AddTo(b, "tokens")
+		r.apps = salesforce.ConnectedApps("").AddTo(b, "apps")
 	}
-	return reqs
+	return b, r
 }
-
-var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-
-func quote(s string) string { return "'" + soqlEscaper.Replace(s) + "'" }
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
@@ -104,88 +137,53 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-type queryPage struct {
-	TotalSize      int                 `json:"totalSize"`
-	Done           bool                `json:"done"`
-	NextRecordsURL string              `json:"nextRecordsUrl"`
-	Records        []salesforce.Record `json:"records"`
-}
-
 // sweep reads the state of targets with one composite request. The first
 // sweep of an org (or of a new user) first reads the users' ids, which the
-// login-history and token queries need: one more request. Login history
-// with more than one page costs a request per extra page. It returns an
+// login-history and token queries need: one more request. A result with
+// more than one page costs a request per extra page. It returns an
 // observation per target and how many API requests it made.
 func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Target, st *orgState, now time.Time, expiresDays int) (map[string]*Observation, int, error) {
 	requests := 0
 	if unknown := st.unknownIDs(targets); len(unknown) > 0 {
 		requests++
-		res, err := s.Query(ctx, "SELECT Id, Username FROM User WHERE Username IN ("+strings.Join(unknown, ",")+")", nil)
+		users, err := salesforce.Users("WHERE Username IN "+salesforce.QuoteList(unknown)).Read(ctx, s)
 		if err != nil {
 			return nil, requests, err
 		}
-		for _, r := range res.Records {
-			st.ids[strings.ToLower(r.String("Username"))] = r.ID()
+		for _, u := range users {
+			st.ids[strings.ToLower(u.Username)] = u.ID
 		}
 	}
-	reqs := sweepQueries(targets, st, now)
-	requests++
-	resps, err := s.Composite(ctx, false, reqs)
+	b, r := sweepBatch(targets, st, now)
+	err := b.Send(ctx, s)
+	requests += b.Requests()
+	if err == nil {
+		err = r.err()
+	}
 	if err != nil {
 		return nil, requests, err
 	}
-	pages := map[string]*queryPage{}
-	for i := range resps {
-		var p queryPage
-		if err := resps[i].Decode(&p); err != nil {
-			return nil, requests, err
-		}
-		pages[resps[i].ReferenceID] = &p
+	for _, u := range r.users.Records {
+		st.ids[strings.ToLower(u.Username)] = u.ID
 	}
-	for _, r := range pages["users"].Records {
-		st.ids[strings.ToLower(r.String("Username"))] = r.ID()
-	}
-	if p := pages["history"]; p != nil {
-		n, err := morePages(ctx, s, p)
-		requests += n
-		if err != nil {
-			return nil, requests, err
-		}
-	}
-	obs := buildObservations(org, targets, pages, st, now, expiresDays)
+	obs := buildObservations(org, targets, r, st, now, expiresDays)
 	st.lastSweep = now
 	return obs, requests, nil
 }
 
-// unknownIDs returns the quoted usernames whose user ids are not known yet.
+// unknownIDs returns the usernames whose user ids are not known yet.
 func (st *orgState) unknownIDs(targets []Target) []string {
 	var out []string
 	for _, t := range targets {
 		if _, ok := st.ids[strings.ToLower(t.Username)]; !ok {
-			out = append(out, quote(t.Username))
+			out = append(out, t.Username)
 			st.ids[strings.ToLower(t.Username)] = "" // asked once; absent users stay ""
 		}
 	}
 	return out
 }
 
-// morePages follows nextRecordsUrl of a composite query result and returns
-// the number of requests it made.
-func morePages(ctx context.Context, s *salesforce.Session, p *queryPage) (int, error) {
-	n := 0
-	for !p.Done && p.NextRecordsURL != "" {
-		var next queryPage
-		n++
-		if err := s.Do(ctx, "GET", p.NextRecordsURL, nil, &next); err != nil {
-			return n, err
-		}
-		p.Records = append(p.Records, next.Records...)
-		p.Done, p.NextRecordsURL = next.Done, next.NextRecordsURL
-	}
-	return n, nil
-}
-
-func buildObservations(org string, targets []Target, pages map[string]*queryPage, st *orgState, now time.Time, expiresDays int) map[string]*Observation {
+func buildObservations(org string, targets []Target, r *reads, st *orgState, now time.Time, expiresDays int) map[string]*Observation {
 	byID := map[string]*Observation{}
 	out := make(map[string]*Observation, len(targets))
 	for _, t := range targets {
@@ -193,73 +191,61 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 			PasswordExpiresDays: expiresDays, Objects: map[string]map[string]bool{}}
 		out[strings.ToLower(t.Username)] = o
 	}
-	for _, r := range pages["users"].Records {
-		o := out[strings.ToLower(r.String("Username"))]
+	for _, u := range r.users.Records {
+		o := out[strings.ToLower(u.Username)]
 		if o == nil {
 			continue
 		}
-		o.Found, o.UserID, o.Active = true, r.ID(), r.Bool("IsActive")
-		o.ProfileName = r.String("Profile.Name")
-		o.LastPasswordChange = r.Time("LastPasswordChangeDate")
+		o.Found, o.UserID, o.Active = true, u.ID, u.IsActive
+		o.ProfileName = u.ProfileName
+		o.LastPasswordChange = u.LastPasswordChange
 		byID[o.UserID] = o
 	}
-	for _, r := range pages["userLogins"].Records {
-		if o := byID[r.String("UserId")]; o != nil {
-			o.Frozen, o.Locked = r.Bool("IsFrozen"), r.Bool("IsPasswordLocked")
+	for _, l := range r.logins.Records {
+		if o := byID[l.UserID]; o != nil {
+			o.Frozen, o.Locked = l.IsFrozen, l.IsPasswordLocked
 		}
 	}
 	setsOf := map[string][]*Observation{} // permission set id -> users
 	allObjects := map[*Observation]bool{}
-	for _, r := range pages["grants"].Records {
-		o := byID[r.String("AssigneeId")]
+	for _, a := range r.grants.Records {
+		o := byID[a.AssigneeID]
 		if o == nil {
 			continue
 		}
-		var ps struct { // decoded once: nested paths re-decode on every access
-			Name                            string
-			IsOwnedByProfile                bool
-			PermissionsApiEnabled           bool
-			PermissionsPasswordNeverExpires bool
-			PermissionsViewAllData          bool
-			PermissionsModifyAllData        bool
-		}
-		json.Unmarshal(r.Raw("PermissionSet"), &ps)
+		ps := a.PermissionSet
 		source := "permission set " + ps.Name
 		if ps.IsOwnedByProfile {
 			source = "profile " + o.ProfileName
 		}
 		g := Grant{Source: source}
-		for _, p := range []struct {
-			name string
-			on   bool
-		}{{"ApiEnabled", ps.PermissionsApiEnabled}, {"PasswordNeverExpires", ps.PermissionsPasswordNeverExpires},
-			{"ViewAllData", ps.PermissionsViewAllData}, {"ModifyAllData", ps.PermissionsModifyAllData}} {
-			if p.on {
-				g.Permissions = append(g.Permissions, p.name)
+		for _, p := range sweepPermissions {
+			if ps.Permissions[p] {
+				g.Permissions = append(g.Permissions, p)
 			}
 		}
-		o.APIEnabled = o.APIEnabled || ps.PermissionsApiEnabled
-		o.PasswordNeverExpires = o.PasswordNeverExpires || ps.PermissionsPasswordNeverExpires
-		if ps.PermissionsViewAllData || ps.PermissionsModifyAllData {
+		o.APIEnabled = o.APIEnabled || ps.Permissions["ApiEnabled"]
+		o.PasswordNeverExpires = o.PasswordNeverExpires || ps.Permissions["PasswordNeverExpires"]
+		if ps.Permissions["ViewAllData"] || ps.Permissions["ModifyAllData"] {
 			allObjects[o] = true
 		}
 		o.Grants = append(o.Grants, g)
-		setsOf[r.String("PermissionSetId")] = append(setsOf[r.String("PermissionSetId")], o)
+		setsOf[a.PermissionSetID] = append(setsOf[a.PermissionSetID], o)
 	}
-	if p := pages["objects"]; p != nil {
-		for _, r := range p.Records {
-			obj := strings.ToLower(r.String("SobjectType"))
-			for _, o := range setsOf[r.String("ParentId")] {
-				have := o.Objects[obj]
-				if have == nil {
-					have = map[string]bool{}
-					o.Objects[obj] = have
-				}
-				for field, op := range map[string]string{"PermissionsRead": "read", "PermissionsCreate": "create", "PermissionsEdit": "edit",
-					"PermissionsDelete": "delete", "PermissionsViewAllRecords": "viewall", "PermissionsModifyAllRecords": "modifyall"} {
-					if r.Bool(field) {
-						have[op] = true
-					}
+	for _, p := range records(r.objects) {
+		obj := strings.ToLower(p.Object)
+		for _, o := range setsOf[p.ParentID] {
+			have := o.Objects[obj]
+			if have == nil {
+				have = map[string]bool{}
+				o.Objects[obj] = have
+			}
+			for _, a := range []struct {
+				on bool
+				op string
+			}{{p.Read, "read"}, {p.Create, "create"}, {p.Edit, "edit"}, {p.Delete, "delete"}, {p.ViewAllRecords, "viewall"}, {p.ModifyAllRecords, "modifyall"}} {
+				if a.on {
+					have[a.op] = true
 				}
 			}
 		}
@@ -269,8 +255,8 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 			o.Objects[strings.ToLower(n.Object)] = map[string]bool{"read": true, "create": true, "edit": true, "delete": true, "viewall": true, "modifyall": true}
 		}
 	}
-	if p := pages["history"]; p != nil {
-		st.mergeLogins(p.Records, now)
+	if r.history != nil {
+		st.mergeLogins(r.history.Records, now)
 	}
 	for id, o := range byID {
 		o.Logins = st.logins[id]
@@ -280,9 +266,7 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 			}
 		}
 	}
-	if p := pages["audit"]; p != nil {
-		st.mergeChanges(p.Records, now)
-	}
+	st.mergeChanges(r.audit.Records, now)
 	for _, o := range out {
 		needle := strings.ToLower(o.Username)
 		for _, c := range st.changes {
@@ -291,19 +275,19 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 			}
 		}
 	}
-	if tp, ap := pages["tokens"], pages["apps"]; tp != nil && ap != nil {
+	if r.tokens != nil && r.apps != nil {
 		validity := map[string]time.Duration{}
-		for _, a := range ap.Records {
-			if a.String("OptionsRefreshTokenValidityMetric") == "Hours" && a.Int("RefreshTokenValidityPeriod") > 0 {
-				validity[a.String("Name")] = time.Duration(a.Int("RefreshTokenValidityPeriod")) * time.Hour
+		for _, a := range r.apps.Records {
+			if a.RefreshTokenValidityMetric == "Hours" && a.RefreshTokenValidityPeriod > 0 {
+				validity[a.Name] = time.Duration(a.RefreshTokenValidityPeriod) * time.Hour
 			}
 		}
-		for _, tk := range tp.Records {
-			o := byID[tk.String("UserId")]
-			if o == nil || validity[tk.String("AppName")] == 0 {
+		for _, tk := range r.tokens.Records {
+			o := byID[tk.UserID]
+			if o == nil || validity[tk.AppName] == 0 {
 				continue
 			}
-			exp := tk.Time("CreatedDate").Add(validity[tk.String("AppName")])
+			exp := tk.Created.Add(validity[tk.AppName])
 			if o.RefreshTokenExpires.IsZero() || exp.After(o.RefreshTokenExpires) {
 				o.RefreshTokenExpires = exp
 			}
@@ -314,17 +298,13 @@ func buildObservations(org string, targets []Target, pages map[string]*queryPage
 
 // mergeLogins adds new LoginHistory rows and forgets those older than an
 // hour (keeping each user's latest attempt).
-func (st *orgState) mergeLogins(rows []salesforce.Record, now time.Time) {
-	for _, r := range rows {
-		id := r.ID()
-		if _, dup := st.seen[id]; dup {
+func (st *orgState) mergeLogins(rows []warden.Login, now time.Time) {
+	for _, l := range rows {
+		if _, dup := st.seen[l.ID]; dup {
 			continue
 		}
-		at := r.Time("LoginTime")
-		st.seen[id] = at
-		uid := r.String("UserId")
-		st.logins[uid] = append(st.logins[uid], Login{Time: at, Status: r.String("Status"), LoginType: r.String("LoginType"),
-			APIType: r.String("ApiType"), Application: r.String("Application"), SourceIP: r.String("SourceIp")})
+		st.seen[l.ID] = l.Time
+		st.logins[l.UserID] = append(st.logins[l.UserID], l)
 	}
 	cut := now.Add(-time.Hour)
 	for uid, ls := range st.logins {
@@ -343,13 +323,12 @@ func (st *orgState) mergeLogins(rows []salesforce.Record, now time.Time) {
 }
 
 // mergeChanges keeps the audit rows of the past 30 days, newest first.
-func (st *orgState) mergeChanges(rows []salesforce.Record, now time.Time) {
+func (st *orgState) mergeChanges(rows []warden.SetupChange, now time.Time) {
 	seen := map[string]bool{}
 	for _, c := range st.changes {
 		seen[c.Time.String()+c.Display] = true
 	}
-	for _, r := range rows {
-		c := Change{Time: r.Time("CreatedDate"), Action: r.String("Action"), Display: r.String("Display"), By: r.String("CreatedBy.Username")}
+	for _, c := range rows {
 		if !seen[c.Time.String()+c.Display] {
 			st.changes = append(st.changes, c)
 		}

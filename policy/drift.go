@@ -79,7 +79,7 @@ type Drift struct {
 	// Changes are setup audit trail rows since the previous audit that
 	// concern the user, its profile or its permission sets: who changed
 	// what, when.
-	Changes []SetupChange `json:"changes"`
+	Changes []warden.SetupChange `json:"changes"`
 }
 
 // Empty reports whether nothing changed.
@@ -130,9 +130,9 @@ func previous(ctx context.Context, store warden.FindingService, org, username, c
 }
 
 // diff compares an audit with the previous one.
-func diff(prev *previousRun, cur []*warden.Finding, sn *snapshot, changes []SetupChange, username string) *Drift {
+func diff(prev *previousRun, cur []*warden.Finding, sn *snapshot, changes []warden.SetupChange, username string) *Drift {
 	d := &Drift{PreviousAudit: prev.auditID, PreviousAt: prev.at, PreviousScore: prev.snap.Score,
-		New: []*warden.Finding{}, Resolved: []*warden.Finding{}, Gained: []string{}, Lost: []string{}, Changes: []SetupChange{}}
+		New: []*warden.Finding{}, Resolved: []*warden.Finding{}, Gained: []string{}, Lost: []string{}, Changes: []warden.SetupChange{}}
 	before := map[string]bool{}
 	for _, f := range prev.findings {
 		before[findingKey(f)] = true

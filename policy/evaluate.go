@@ -528,7 +528,7 @@ func (e *evaluator) password(grants map[string][]*Source) {
 	}
 	e.fail(RulePasswordNever, r, "PasswordNeverExpires", fmt.Sprintf("%s is granted via %s, the user logs in with a password, and the password was last changed %s: longer ago than the rotation schedule of %s",
 		PermissionLabel("PasswordNeverExpires"), sourceNames(srcs), changed, days(p.RotationEvery)),
-		fmt.Sprintf("Rotate the password now (warden rotate) and at least every %s, or move the integration to JWT bearer or client credentials (warden provision).", days(p.RotationEvery)),
+		fmt.Sprintf("Change the password now and at least every %s (set it in Salesforce, store it with the new security token in the credential's secret, and update the dependents warden impact lists), or move the integration to JWT bearer or client credentials (warden provision).", days(p.RotationEvery)),
 		&violation{sources: srcs})
 }
 

@@ -191,7 +191,7 @@ func TestEvaluate(t *testing.T) {
 			user: func() *UserState {
 				u := user("Salesforce Integration", minimal(), src(KindSet, "Int_API", nil, map[string][]string{"Account": {"Read"}}))
 				monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) // a Monday
-				u.Logins = []Login{
+				u.Logins = []warden.Login{
 					{Time: monday.Add(-time.Hour), Status: "Success", SourceIP: "198.51.100.7"},        // 08:00 Monday: inside
 					{Time: monday.Add(-2 * time.Hour), Status: "Success", SourceIP: "203.0.113.9"},     // outside the ranges, 07:00: outside the hours
 					{Time: monday.Add(-3 * time.Hour), Status: "Failed", SourceIP: "192.0.2.1"},        // failures do not count

@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -29,70 +28,65 @@ type ReadOptions struct {
 	perms []string // permission fields to read (default: the catalogue)
 }
 
-type queryPage struct {
-	TotalSize      int                 `json:"totalSize"`
-	Done           bool                `json:"done"`
-	NextRecordsURL string              `json:"nextRecordsUrl"`
-	Records        []salesforce.Record `json:"records"`
+// orgReads are the readers of one Read, in the order their failures are
+// reported; the optional ones are nil when not asked for.
+type orgReads struct {
+	users          *salesforce.Rows[salesforce.User]
+	assignments    *salesforce.Rows[salesforce.PermissionSetAssignment]
+	objects        *salesforce.Rows[salesforce.ObjectPermission]
+	psls           *salesforce.Rows[salesforce.PermissionSetLicense]
+	pslAssigns     *salesforce.Rows[salesforce.PermissionSetLicenseAssignment]
+	profiles       *salesforce.Rows[salesforce.PermissionSet]
+	profileObjects *salesforce.Rows[salesforce.ObjectPermission]
+	history        *salesforce.Rows[warden.Login]
+	audit          *salesforce.Rows[warden.SetupChange]
+	tokens         *salesforce.Rows[salesforce.OAuthToken]
+	// errs are the reads' errors by reference, in request order.
+	errs []func() (string, error)
 }
 
-// quote returns a SOQL string literal.
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+// add records a reader's reference so that its failure is reported.
+func add[T any](r *orgReads, ref string, rows *salesforce.Rows[T]) *salesforce.Rows[T] {
+	r.errs = append(r.errs, func() (string, error) { return ref, rows.Err })
+	return rows
 }
 
-func inList(values []string) string {
-	q := make([]string, len(values))
-	for i, v := range values {
-		q[i] = quote(v)
-	}
-	return "(" + strings.Join(q, ",") + ")"
-}
-
-func soqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
-
-func permFields(prefix string, names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + "Permissions" + n
-	}
-	return strings.Join(out, ", ")
-}
-
-const objectFields = "Id, ParentId, SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit, PermissionsDelete, PermissionsViewAllRecords, PermissionsModifyAllRecords"
-
-// Queries returns the composite subrequests Read sends for usernames.
-func Queries(usernames []string, opts ReadOptions) []salesforce.Subrequest {
-	in := inList(usernames)
-	reqs := []salesforce.Subrequest{
-		salesforce.QueryRequest("users", "SELECT Id, Username, IsActive, ProfileId, Profile.Name, Profile.UserLicense.Name, LastPasswordChangeDate FROM User WHERE Username IN "+in),
-		salesforce.QueryRequest("assignments", "SELECT Id, AssigneeId, PermissionSetId, PermissionSetGroupId, PermissionSet.Name, PermissionSet.Label, PermissionSet.Type, "+
-			"PermissionSet.IsOwnedByProfile, PermissionSet.ProfileId, PermissionSet.Profile.Name, PermissionSet.LicenseId, "+permFields("PermissionSet.", opts.permissions())+
-			" FROM PermissionSetAssignment WHERE Assignee.Username IN "+in),
-		salesforce.QueryRequest("objects", "SELECT "+objectFields+" FROM ObjectPermissions WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username IN "+in+")"),
-		salesforce.QueryRequest("psls", "SELECT Id, DeveloperName, MasterLabel FROM PermissionSetLicense"),
-		salesforce.QueryRequest("pslAssigns", "SELECT AssigneeId, PermissionSetLicenseId, PermissionSetLicense.MasterLabel FROM PermissionSetLicenseAssign WHERE Assignee.Username IN "+in),
-	}
+// queries puts the readers of Read for usernames into b.
+func queries(b *salesforce.Batch, usernames []string, opts ReadOptions) *orgReads {
+	in := salesforce.QuoteList(usernames)
+	r := &orgReads{}
+	r.users = add(r, "users", salesforce.Users("WHERE Username IN "+in).AddTo(b, "users"))
+	r.assignments = add(r, "assignments", salesforce.PermissionSetAssignments(opts.permissions(), "WHERE Assignee.Username IN "+in).AddTo(b, "assignments"))
+	r.objects = add(r, "objects", salesforce.ObjectPermissions("WHERE ParentId IN (SELECT PermissionSetId FROM PermissionSetAssignment WHERE Assignee.Username IN "+
+		in+")").AddTo(b, "objects"))
+	r.psls = add(r, "psls", salesforce.PermissionSetLicenses("").AddTo(b, "psls"))
+	r.pslAssigns = add(r, "pslAssigns", salesforce.PermissionSetLicenseAssignments("WHERE Assignee.Username IN "+in).AddTo(b, "pslAssigns"))
 	if len(opts.Profiles) > 0 {
-		pin := inList(opts.Profiles)
-		reqs = append(reqs,
-			salesforce.QueryRequest("profiles", "SELECT Id, Name, Label, ProfileId, Profile.Name, Profile.UserLicense.Name, "+permFields("", opts.permissions())+
-				" FROM PermissionSet WHERE IsOwnedByProfile = true AND Profile.Name IN "+pin),
-			salesforce.QueryRequest("profileObjects", "SELECT "+objectFields+" FROM ObjectPermissions WHERE Parent.IsOwnedByProfile = true AND Parent.Profile.Name IN "+pin))
+		pin := salesforce.QuoteList(opts.Profiles)
+		r.profiles = add(r, "profiles", salesforce.PermissionSets(opts.permissions(), "WHERE IsOwnedByProfile = true AND Profile.Name IN "+pin).AddTo(b, "profiles"))
+		r.profileObjects = add(r, "profileObjects", salesforce.ObjectPermissions("WHERE Parent.IsOwnedByProfile = true AND Parent.Profile.Name IN "+pin).AddTo(b, "profileObjects"))
 	}
 	if !opts.HistorySince.IsZero() {
 		// LoginHistory can be filtered on UserId and LoginTime only.
-		reqs = append(reqs, salesforce.QueryRequest("history", "SELECT UserId, LoginTime, Status, SourceIp, LoginType FROM LoginHistory WHERE UserId IN (SELECT Id FROM User WHERE Username IN "+
-			in+") AND LoginTime >= "+soqlTime(opts.HistorySince)+" ORDER BY LoginTime DESC"))
+		r.history = add(r, "history", salesforce.LoginHistory("WHERE UserId IN (SELECT Id FROM User WHERE Username IN "+in+") AND LoginTime >= "+
+			salesforce.DateTime(opts.HistorySince)+" ORDER BY LoginTime DESC").AddTo(b, "history"))
 	}
 	if !opts.AuditSince.IsZero() {
-		reqs = append(reqs, salesforce.QueryRequest("audit", "SELECT Action, Display, CreatedDate, CreatedBy.Username FROM SetupAuditTrail WHERE CreatedDate >= "+
-			soqlTime(opts.AuditSince)+" ORDER BY CreatedDate DESC LIMIT 500"))
+		r.audit = add(r, "audit", salesforce.SetupAuditTrail("WHERE CreatedDate >= "+salesforce.DateTime(opts.AuditSince)+
+			" ORDER BY CreatedDate DESC LIMIT 500").AddTo(b, "audit"))
 	}
 	if opts.Tokens {
-		reqs = append(reqs, salesforce.QueryRequest("tokens", "SELECT UserId, AppName FROM OauthToken"))
+		r.tokens = add(r, "tokens", salesforce.OAuthTokens("").AddTo(b, "tokens"))
 	}
-	return reqs
+	return r
+}
+
+// records returns the rows of an optional read (nil when not read).
+func records[T any](r *salesforce.Rows[T]) []T {
+	if r == nil {
+		return nil
+	}
+	return r.Records
 }
 
 func (o ReadOptions) permissions() []string {
@@ -142,102 +136,68 @@ func read(ctx context.Context, s *salesforce.Session, org string, usernames []st
 	if len(usernames) == 0 {
 		return st, nil
 	}
-	st.Requests++
-	resps, err := s.Composite(ctx, false, Queries(usernames, opts))
+	var b salesforce.Batch
+	r := queries(&b, usernames, opts)
+	err := b.Send(ctx, s)
+	st.Requests += b.Requests()
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*queryPage{}
-	for i := range resps {
-		var p queryPage
-		if err := resps[i].Decode(&p); err != nil {
-			return nil, fmt.Errorf("policy.Read %s: %w", resps[i].ReferenceID, err)
+	for _, e := range r.errs {
+		if ref, err := e(); err != nil {
+			return nil, fmt.Errorf("policy.Read %s: %w", ref, err)
 		}
-		n, err := morePages(ctx, s, &p)
-		st.Requests += n
-		if err != nil {
-			return nil, err
-		}
-		pages[resps[i].ReferenceID] = &p
 	}
 	if tok, err := s.Token(ctx); err == nil {
 		st.OrgID = tok.OrgID
 	}
-	build(st, pages, opts.permissions())
+	build(st, r)
 	return st, nil
 }
 
-// morePages follows nextRecordsUrl and returns the requests it made.
-func morePages(ctx context.Context, s *salesforce.Session, p *queryPage) (int, error) {
-	n := 0
-	for !p.Done && p.NextRecordsURL != "" {
-		var next queryPage
-		n++
-		if err := s.Do(ctx, http.MethodGet, p.NextRecordsURL, nil, &next); err != nil {
-			return n, err
-		}
-		p.Records = append(p.Records, next.Records...)
-		p.Done, p.NextRecordsURL = next.Done, next.NextRecordsURL
-	}
-	return n, nil
-}
-
-func recordsOf(pages map[string]*queryPage, ref string) []salesforce.Record {
-	if p := pages[ref]; p != nil {
-		return p.Records
-	}
-	return nil
-}
-
-func perms(r salesforce.Record, prefix string, names []string) map[string]bool {
-	out := map[string]bool{}
-	for _, n := range names {
-		if r.Bool(prefix + "Permissions" + n) {
-			out[n] = true
-		}
-	}
-	return out
-}
-
-func objectGrant(r salesforce.Record) *ObjectGrant {
+func objectGrant(p salesforce.ObjectPermission) *ObjectGrant {
 	var a Access
-	for _, n := range accessNames {
-		if r.Bool(n.field) {
-			a |= n.a
+	for _, x := range []struct {
+		on bool
+		a  Access
+	}{{p.Read, AccessRead}, {p.Create, AccessCreate}, {p.Edit, AccessEdit}, {p.Delete, AccessDelete},
+		{p.ViewAllRecords, AccessViewAll}, {p.ModifyAllRecords, AccessModifyAll}} {
+		if x.on {
+			a |= x.a
 		}
 	}
-	return &ObjectGrant{ID: r.ID(), Object: r.String("SobjectType"), Access: a}
+	return &ObjectGrant{ID: p.ID, Object: p.Object, Access: a}
 }
 
 // build turns query results into the org state.
-func build(st *OrgState, pages map[string]*queryPage, names []string) {
+func build(st *OrgState, r *orgReads) {
 	byID := map[string]*UserState{}
-	for _, r := range recordsOf(pages, "users") {
-		u := st.Users[strings.ToLower(r.String("Username"))]
+	for _, su := range r.users.Records {
+		u := st.Users[strings.ToLower(su.Username)]
 		if u == nil {
 			continue
 		}
-		u.Found, u.UserID, u.Active = true, r.ID(), r.Bool("IsActive")
-		u.Profile, u.ProfileID, u.Licence = r.String("Profile.Name"), r.String("ProfileId"), r.String("Profile.UserLicense.Name")
-		u.LastPasswordChange = r.Time("LastPasswordChangeDate")
+		u.Found, u.UserID, u.Active = true, su.ID, su.IsActive
+		u.Profile, u.ProfileID, u.Licence = su.ProfileName, su.ProfileID, su.UserLicense
+		u.LastPasswordChange = su.LastPasswordChange
 		byID[u.UserID] = u
 	}
 	setsByID := map[string][]*Source{}
-	for _, r := range recordsOf(pages, "assignments") {
-		u := byID[r.String("AssigneeId")]
+	for _, a := range r.assignments.Records {
+		u := byID[a.AssigneeID]
 		if u == nil {
 			continue
 		}
-		src := &Source{ID: r.String("PermissionSetId"), Name: r.String("PermissionSet.Name"), Label: r.String("PermissionSet.Label"),
-			LicenseID: r.String("PermissionSet.LicenseId"), Perms: perms(r, "PermissionSet.", names), Objects: map[string]*ObjectGrant{}}
+		ps := a.PermissionSet
+		src := &Source{ID: a.PermissionSetID, Name: ps.Name, Label: ps.Label, LicenseID: ps.LicenseID, Perms: ps.Permissions, Objects: map[string]*ObjectGrant{}}
 		switch {
-		case r.Bool("PermissionSet.IsOwnedByProfile"):
-			src.Kind, src.Name, src.Label, src.ProfileID = KindProfile, r.String("PermissionSet.Profile.Name"), r.String("PermissionSet.Profile.Name"), r.String("PermissionSet.ProfileId")
+		case ps.IsOwnedByProfile:
+			src.Kind, src.Name, src.Label, src.ProfileID = KindProfile, ps.ProfileName, ps.ProfileName, ps.ProfileID
 			src.LicenseID = ""
-		case !r.IsNull("PermissionSetGroupId") || strings.EqualFold(r.String("PermissionSet.Type"), "Group"):
-			src.Kind, src.AssignmentID = KindGroup, r.ID()
+		case a.PermissionSetGroupID != "" || strings.EqualFold(ps.Type, "Group"):
+			src.Kind, src.AssignmentID = KindGroup, a.ID
 		default:
-			src.Kind, src.AssignmentID = KindSet, r.ID()
+			src.Kind, src.AssignmentID = KindSet, a.ID
 		}
 		u.Sources = append(u.Sources, src)
 		setsByID[src.ID] = append(setsByID[src.ID], src)
@@ -251,51 +211,48 @@ func build(st *OrgState, pages map[string]*queryPage, names []string) {
 			return a.Name < b.Name
 		})
 	}
-	for _, r := range recordsOf(pages, "objects") {
-		g := objectGrant(r)
-		for _, src := range setsByID[r.String("ParentId")] {
+	for _, p := range r.objects.Records {
+		g := objectGrant(p)
+		for _, src := range setsByID[p.ParentID] {
 			src.Objects[strings.ToLower(g.Object)] = g
 		}
 	}
-	for _, r := range recordsOf(pages, "psls") {
-		st.PSLs = append(st.PSLs, PSL{ID: r.ID(), DeveloperName: r.String("DeveloperName"), Label: r.String("MasterLabel")})
+	for _, l := range r.psls.Records {
+		st.PSLs = append(st.PSLs, PSL{ID: l.ID, DeveloperName: l.DeveloperName, Label: l.MasterLabel})
 	}
-	for _, r := range recordsOf(pages, "pslAssigns") {
-		if u := byID[r.String("AssigneeId")]; u != nil {
-			u.PSLs[r.String("PermissionSetLicenseId")] = r.String("PermissionSetLicense.MasterLabel")
+	for _, a := range r.pslAssigns.Records {
+		if u := byID[a.AssigneeID]; u != nil {
+			u.PSLs[a.PermissionSetLicenseID] = a.LicenseLabel
 		}
 	}
 	profByPS := map[string]*Source{}
-	for _, r := range recordsOf(pages, "profiles") {
-		name := r.String("Profile.Name")
-		src := &Source{Kind: KindProfile, ID: r.ID(), Name: name, Label: name, ProfileID: r.String("ProfileId"),
-			Perms: perms(r, "", names), Objects: map[string]*ObjectGrant{}}
+	for _, ps := range records(r.profiles) {
+		name := ps.ProfileName
+		src := &Source{Kind: KindProfile, ID: ps.ID, Name: name, Label: name, ProfileID: ps.ProfileID,
+			Perms: ps.Permissions, Objects: map[string]*ObjectGrant{}}
 		st.Profiles[strings.ToLower(name)] = src
-		st.ProfileLicences[strings.ToLower(name)] = r.String("Profile.UserLicense.Name")
+		st.ProfileLicences[strings.ToLower(name)] = ps.ProfileUserLicense
 		profByPS[src.ID] = src
 	}
-	for _, r := range recordsOf(pages, "profileObjects") {
-		if src := profByPS[r.String("ParentId")]; src != nil {
-			g := objectGrant(r)
+	for _, p := range records(r.profileObjects) {
+		if src := profByPS[p.ParentID]; src != nil {
+			g := objectGrant(p)
 			src.Objects[strings.ToLower(g.Object)] = g
 		}
 	}
-	for _, r := range recordsOf(pages, "history") {
-		if u := byID[r.String("UserId")]; u != nil {
-			u.Logins = append(u.Logins, Login{Time: r.Time("LoginTime"), Status: r.String("Status"), SourceIP: r.String("SourceIp"), Type: r.String("LoginType")})
+	for _, l := range records(r.history) {
+		if u := byID[l.UserID]; u != nil {
+			u.Logins = append(u.Logins, l)
 		}
 	}
-	for _, r := range recordsOf(pages, "audit") {
-		st.Changes = append(st.Changes, SetupChange{Time: r.Time("CreatedDate"), Action: r.String("Action"), Display: r.String("Display"), By: r.String("CreatedBy.Username")})
-	}
-	for _, r := range recordsOf(pages, "tokens") {
-		app, uid := r.String("AppName"), r.String("UserId")
-		if st.AppUsers[app] == nil {
-			st.AppUsers[app] = map[string]bool{}
+	st.Changes = append(st.Changes, records(r.audit)...)
+	for _, t := range records(r.tokens) {
+		if st.AppUsers[t.AppName] == nil {
+			st.AppUsers[t.AppName] = map[string]bool{}
 		}
-		st.AppUsers[app][uid] = true
-		if u := byID[uid]; u != nil && !contains(u.Apps, app) {
-			u.Apps = append(u.Apps, app)
+		st.AppUsers[t.AppName][t.UserID] = true
+		if u := byID[t.UserID]; u != nil && !contains(u.Apps, t.AppName) {
+			u.Apps = append(u.Apps, t.AppName)
 		}
 	}
 }
@@ -323,18 +280,18 @@ func ReadSetUsers(ctx context.Context, s *salesforce.Session, st *OrgState, setI
 	}
 	sort.Strings(ask)
 	st.Requests++
-	res, err := s.Query(ctx, "SELECT PermissionSetId, Assignee.Username FROM PermissionSetAssignment WHERE PermissionSetId IN "+inList(ask), nil)
+	grants, err := salesforce.PermissionSetAssignments(nil, "WHERE PermissionSetId IN "+salesforce.QuoteList(ask)).Read(ctx, s)
 	if err != nil {
 		return err
 	}
 	for _, id := range ask {
 		st.SetUsers[id] = []string{}
 	}
-	for _, r := range res.Records {
-		id := r.String("PermissionSetId")
+	for _, g := range grants {
+		id := g.PermissionSetID
 		for _, want := range ask {
 			if strings.EqualFold(want, id) || (len(id) >= 15 && len(want) >= 15 && id[:15] == want[:15]) {
-				st.SetUsers[want] = append(st.SetUsers[want], r.String("Assignee.Username"))
+				st.SetUsers[want] = append(st.SetUsers[want], g.AssigneeUsername)
 			}
 		}
 	}

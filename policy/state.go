@@ -60,22 +60,6 @@ type ObjectGrant struct {
 	Access Access `json:"access"`
 }
 
-// Login is one LoginHistory row.
-type Login struct {
-	Time     time.Time `json:"time"`
-	Status   string    `json:"status"`
-	SourceIP string    `json:"sourceIp"`
-	Type     string    `json:"loginType"`
-}
-
-// SetupChange is a SetupAuditTrail row.
-type SetupChange struct {
-	Time    time.Time `json:"time"`
-	Action  string    `json:"action"`
-	Display string    `json:"display"`
-	By      string    `json:"by"`
-}
-
 // UserState is what an audit reads about one user.
 type UserState struct {
 	Org      string `json:"org"`
@@ -93,7 +77,7 @@ type UserState struct {
 	// PSLs are the user's permission set licence assignments: licence id
 	// -> label.
 	PSLs   map[string]string `json:"psls,omitempty"`
-	Logins []Login           `json:"-"`
+	Logins []warden.Login    `json:"-"`
 	// Apps are the connected apps the user holds OAuth tokens for.
 	Apps []string `json:"apps,omitempty"`
 }
@@ -192,7 +176,7 @@ type OrgState struct {
 	// (by id), read only when a fix needs to know whether a set is shared.
 	SetUsers map[string][]string `json:"-"`
 	// Changes are recent setup audit trail rows, newest first.
-	Changes []SetupChange `json:"-"`
+	Changes []warden.SetupChange `json:"-"`
 	// Requests is how many API requests reading the org took.
 	Requests int `json:"requests"`
 	// Unreadable are system permissions the org does not have (its

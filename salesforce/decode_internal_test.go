@@ -86,22 +86,6 @@ func TestDecodeErrorShapes(t *testing.T) {
 	}
 }
 
-// TestHistoryCauses maps every LoginHistory status of reference §5.5.
-func TestHistoryCauses(t *testing.T) {
-	for status, want := range map[string]warden.Cause{
-		"User is Frozen": warden.CauseUserFrozen, "User Is Frozen": warden.CauseUserFrozen,
-		"Password Lockout": warden.CausePasswordLocked, "Invalid Password": warden.CauseCredentialRejected,
-		"Failed: API security token required": warden.CauseSecurityTokenRequired, "Login Rate Exceeded": warden.CauseLoginRateExceeded,
-		"Username-Password Flow Disabled": warden.CauseLegacyAuthDisabled, "Restricted IP": warden.CauseIPOrHoursRestricted,
-		"Restricted time": warden.CauseIPOrHoursRestricted, "Password Expired": warden.CausePasswordExpired,
-		"User is Inactive": warden.CauseUserDeactivated, "Success": warden.CauseNone,
-	} {
-		if got := historyCause(status); got != want {
-			t.Errorf("historyCause(%q) = %q, want %q", status, got, want)
-		}
-	}
-}
-
 func TestRedact(t *testing.T) {
 	got := redact("token 00D5g000000EmuAEAS!AQabc.def_1 and pw Secret123 here", []string{"Secret123", "x"})
 	if got != "token [redacted access token] and pw [redacted] here" {

@@ -4,20 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
 )
-
-// refPattern matches composite references such as @{user.records[0].Id}.
-var refPattern = regexp.MustCompile(`@\{[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}`)
-
-// escapeSOQL quotes a string literal's content for SOQL.
-func escapeSOQL(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
-}
 
 // Evidence is what a monitoring session saw about a user while diagnosing a
 // failed login.
@@ -30,18 +21,9 @@ type Evidence struct {
 	PasswordExpired  bool
 	// LastLogins are the user's most recent LoginHistory rows, newest
 	// first.
-	LastLogins []LoginAttempt
+	LastLogins []warden.Login
 	// Gaps lists what could not be read (a missing permission, say).
 	Gaps []string
-}
-
-// LoginAttempt is one LoginHistory row.
-type LoginAttempt struct {
-	Time        time.Time
-	Status      string
-	LoginType   string
-	SourceIP    string
-	Application string
 }
 
 // String summarises the evidence for an error message.
@@ -83,65 +65,40 @@ func (ev *Evidence) gap(what string) bool {
 // LoginHistory rows, all in one composite request. The monitoring user
 // needs Manage Users (or View All Data for LoginHistory).
 func Inspect(ctx context.Context, monitor *Session, username string) (*Evidence, error) {
-	const ref = "@{user.records[0].Id}"
-	reqs := []Subrequest{
-		QueryRequest("user", "SELECT Id, Username, IsActive FROM User WHERE Username = '"+escapeSOQL(username)+"'"),
-		QueryRequest("login", "SELECT Id, IsFrozen, IsPasswordLocked FROM UserLogin WHERE UserId = '"+ref+"'"),
-		{Method: "GET", URL: "sobjects/User/" + ref + "/password", ReferenceID: "password"},
-		QueryRequest("history", "SELECT LoginTime, Status, LoginType, SourceIp, Application FROM LoginHistory WHERE UserId = '"+
-			ref+"' ORDER BY LoginTime DESC LIMIT 5"),
-	}
-	res, err := monitor.Composite(ctx, false, reqs)
-	if err != nil {
+	userID := Quote("@{user.records[0].Id}")
+	var b Batch
+	users := Users("WHERE Username = "+Quote(username)).AddTo(&b, "user")
+	logins := UserLogins("WHERE UserId = "+userID).AddTo(&b, "login")
+	password := b.Request(Subrequest{Method: "GET", URL: "sobjects/User/@{user.records[0].Id}/password", ReferenceID: "password"})
+	history := LoginHistory("WHERE UserId = "+userID+" ORDER BY LoginTime DESC LIMIT 5").AddTo(&b, "history")
+	if err := b.Send(ctx, monitor); err != nil {
 		return nil, err
 	}
 	ev := &Evidence{}
-	byRef := map[string]*SubResponse{}
-	for i := range res {
-		byRef[res[i].ReferenceID] = &res[i]
-	}
-	type page struct {
-		Records []Record `json:"records"`
-	}
-	var users page
-	if r := byRef["user"]; r == nil {
-		return nil, &Error{Op: "salesforce.Inspect", Code: "MALFORMED_RESPONSE", Message: "composite response without the user query", Cause: warden.CauseOrgUnavailable}
-	} else if err := r.Decode(&users); err != nil {
-		return nil, err
+	if users.Err != nil {
+		return nil, users.Err
 	}
 	if len(users.Records) == 0 {
 		return ev, nil
 	}
 	u := users.Records[0]
-	ev.Found, ev.UserID, ev.IsActive = true, u.ID(), u.Bool("IsActive")
-	var logins page
-	if err := decodeSub(byRef["login"], &logins); err != nil {
-		ev.Gaps = append(ev.Gaps, "UserLogin ("+briefError(err)+")")
+	ev.Found, ev.UserID, ev.IsActive = true, u.ID, u.IsActive
+	if logins.Err != nil {
+		ev.Gaps = append(ev.Gaps, "UserLogin ("+briefError(logins.Err)+")")
 	} else if len(logins.Records) > 0 {
-		ev.IsFrozen, ev.IsPasswordLocked = logins.Records[0].Bool("IsFrozen"), logins.Records[0].Bool("IsPasswordLocked")
+		ev.IsFrozen, ev.IsPasswordLocked = logins.Records[0].IsFrozen, logins.Records[0].IsPasswordLocked
 	}
 	var pw PasswordStatus
-	if err := decodeSub(byRef["password"], &pw); err != nil {
+	if err := password.Decode(&pw); err != nil {
 		ev.Gaps = append(ev.Gaps, "password ("+briefError(err)+")")
 	} else {
 		ev.PasswordExpired = pw.IsExpired
 	}
-	var hist page
-	if err := decodeSub(byRef["history"], &hist); err != nil {
-		ev.Gaps = append(ev.Gaps, "LoginHistory ("+briefError(err)+")")
+	if history.Err != nil {
+		ev.Gaps = append(ev.Gaps, "LoginHistory ("+briefError(history.Err)+")")
 	}
-	for _, h := range hist.Records {
-		ev.LastLogins = append(ev.LastLogins, LoginAttempt{Time: h.Time("LoginTime"), Status: h.String("Status"),
-			LoginType: h.String("LoginType"), SourceIP: h.String("SourceIp"), Application: h.String("Application")})
-	}
+	ev.LastLogins = history.Records
 	return ev, nil
-}
-
-func decodeSub(r *SubResponse, v any) error {
-	if r == nil {
-		return &Error{Code: "MALFORMED_RESPONSE", Message: "missing subrequest answer"}
-	}
-	return r.Decode(v)
 }
 
 func briefError(err error) string {
@@ -206,7 +163,7 @@ func (ev *Evidence) verdict(op string) warden.Cause {
 		return warden.CausePasswordLocked
 	}
 	if len(ev.LastLogins) > 0 {
-		if c := historyCause(ev.LastLogins[0].Status); c != warden.CauseNone {
+		if c := LoginStatusCause(ev.LastLogins[0].Status); c != warden.CauseNone {
 			return c
 		}
 	}

@@ -14,6 +14,18 @@
 // INVALID_SESSION_ID, retries transient failures with backoff, and tracks
 // the org's daily API usage from the Sforce-Limit-Info header.
 //
+// # Readers
+//
+// Every record Warden reads has a typed Reader: Users, UserLogins,
+// PermissionSetAssignments, PermissionSets, ObjectPermissions,
+// LoginHistory (warden.Login), SetupAuditTrail (warden.SetupChange),
+// OAuthTokens, ConnectedApps, PermissionSetLicenses and
+// PermissionSetLicenseAssignments. A reader runs on its own (Read) or goes
+// into a Batch, which sends many readers in one composite request; either
+// way one paging loop, the one behind Session.Query, reads further pages.
+// Values go into SOQL only through Quote, QuoteList and DateTime, and a
+// login status maps to a cause only through LoginStatusCause.
+//
 // # Causes
 //
 // Error.Cause is decided from what Salesforce answered (DESIGN.md §6):

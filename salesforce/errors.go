@@ -392,39 +392,41 @@ func grantCause(lm string) warden.Cause {
 		return warden.CauseLoginRateExceeded
 	}
 	if _, status, ok := strings.Cut(lm, "authentication failure - "); ok {
-		return historyCause(status)
+		return LoginStatusCause(status)
 	}
 	return warden.CauseNone
 }
 
-// historyCause maps a LoginHistory.Status (reference §5.5) to a cause.
-// "Success" and unknown statuses map to CauseNone.
-func historyCause(status string) warden.Cause {
-	switch strings.ToLower(strings.TrimSpace(status)) {
-	case "user is frozen":
-		return warden.CauseUserFrozen
-	case "password lockout":
-		return warden.CausePasswordLocked
-	case "invalid password", "invalid login":
-		return warden.CauseCredentialRejected
-	case "failed: api security token required":
-		return warden.CauseSecurityTokenRequired
-	case "login rate exceeded":
-		return warden.CauseLoginRateExceeded
-	case "username-password flow disabled":
-		return warden.CauseLegacyAuthDisabled
-	case "restricted ip", "restricted time", "failed: ip address not allowed":
-		return warden.CauseIPOrHoursRestricted
-	case "password expired":
-		return warden.CausePasswordExpired
-	case "user is inactive":
-		return warden.CauseUserDeactivated
-	case "failed: oauth consumer not approved":
-		return warden.CauseAppNotApproved
-	case "failed: api disabled", "failed: oauth api access disabled":
-		return warden.CauseAPIPermissionMissing
-	}
-	return warden.CauseNone
+// LoginStatusCause maps a LoginHistory status (warden.Login.Status,
+// reference §5.5) to the cause it proves, ignoring case and surrounding
+// spaces. It is Warden's one table of login statuses: the monitor
+// classifies recent failed logins with it, Diagnose the latest attempt,
+// and a token endpoint's "authentication failure - <status>" goes through
+// it too. Success, and statuses that prove no cause (such as
+// "Multi-factor required"), map to warden.CauseNone.
+func LoginStatusCause(status string) warden.Cause {
+	return loginStatusCauses[strings.ToLower(strings.TrimSpace(status))]
+}
+
+// loginStatusCauses are the login statuses that prove a cause, in lower
+// case.
+var loginStatusCauses = map[string]warden.Cause{
+	"user is inactive":                    warden.CauseUserDeactivated,
+	"user is frozen":                      warden.CauseUserFrozen,
+	"password lockout":                    warden.CausePasswordLocked,
+	"password expired":                    warden.CausePasswordExpired,
+	"failed: password expired":            warden.CausePasswordExpired,
+	"login rate exceeded":                 warden.CauseLoginRateExceeded,
+	"invalid password":                    warden.CauseCredentialRejected,
+	"invalid login":                       warden.CauseCredentialRejected,
+	"failed: api security token required": warden.CauseSecurityTokenRequired,
+	"failed: oauth consumer not approved": warden.CauseAppNotApproved,
+	"restricted ip":                       warden.CauseIPOrHoursRestricted,
+	"restricted time":                     warden.CauseIPOrHoursRestricted,
+	"failed: ip address not allowed":      warden.CauseIPOrHoursRestricted,
+	"failed: api disabled":                warden.CauseAPIPermissionMissing,
+	"failed: oauth api access disabled":   warden.CauseAPIPermissionMissing,
+	"username-password flow disabled":     warden.CauseLegacyAuthDisabled,
 }
 
 // accessTokenPattern matches Salesforce session ids (reference §1.3).

@@ -109,3 +109,37 @@ func ExampleDiagnose() {
 	// invalid_grant | authentication failure | credential_rejected
 	// invalid_grant | user_frozen
 }
+
+func ExampleBatch() {
+	ts := exampleEmulator()
+	defer ts.Close()
+	ctx := context.Background()
+
+	c := salesforce.New(salesforce.Config{LoginURL: ts.URL})
+	s := salesforce.NewSession(c, &salesforce.ClientCredentialsAuth{Client: c, ClientID: "warden-key", ClientSecret: "warden-secret"})
+	names := salesforce.QuoteList([]string{"billing@acme.example"})
+	// Two typed readers, one composite request.
+	var b salesforce.Batch
+	users := salesforce.Users("WHERE Username IN "+names).AddTo(&b, "users")
+	grants := salesforce.PermissionSetAssignments([]string{"ApiEnabled", "ModifyAllData"}, "WHERE Assignee.Username IN "+names).AddTo(&b, "grants")
+	if err := b.Send(ctx, s); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, u := range users.Records {
+		fmt.Println(u.Username, u.IsActive, u.ProfileName, u.UserLicense)
+	}
+	for _, g := range grants.Records {
+		fmt.Println(g.PermissionSet.IsOwnedByProfile, g.PermissionSet.ProfileName, g.PermissionSet.Permissions)
+	}
+	fmt.Println("requests:", b.Requests())
+
+	// A reader also runs on its own.
+	logins, _ := salesforce.UserLogins("WHERE UserId = "+salesforce.Quote(users.Records[0].ID)).Read(ctx, s)
+	fmt.Println("frozen:", logins[0].IsFrozen)
+	// Output:
+	// billing@acme.example true Minimum Access - API Only Integrations Salesforce Integration
+	// true Minimum Access - API Only Integrations map[ApiEnabled:true]
+	// requests: 1
+	// frozen: false
+}

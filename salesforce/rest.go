@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +228,14 @@ func QueryInto[T any](ctx context.Context, s *Session, soql string, opts *QueryO
 // errStop ends paging early without an error of its own.
 var errStop = fmt.Errorf("stop")
 
+// page is one page of a query result.
+type page struct {
+	TotalSize      int               `json:"totalSize"`
+	Done           bool              `json:"done"`
+	NextRecordsURL string            `json:"nextRecordsUrl"`
+	Records        []json.RawMessage `json:"records"`
+}
+
 // pages runs a query and feeds each record to fn, following
 // nextRecordsUrl.
 func (s *Session) pages(ctx context.Context, op, resource, soql string, opts *QueryOptions, fn func(json.RawMessage) error) (int, error) {
@@ -234,35 +243,52 @@ func (s *Session) pages(ctx context.Context, op, resource, soql string, opts *Qu
 	if opts != nil && opts.BatchSize > 0 {
 		header = http.Header{"Sforce-Query-Options": {"batchSize=" + strconv.Itoa(opts.BatchSize)}}
 	}
-	path := resource + "?q=" + url.QueryEscape(soql)
-	total := -1
-	for path != "" {
-		var page struct {
-			TotalSize      int               `json:"totalSize"`
-			Done           bool              `json:"done"`
-			NextRecordsURL string            `json:"nextRecordsUrl"`
-			Records        []json.RawMessage `json:"records"`
-		}
-		if err := s.do(ctx, op, http.MethodGet, path, header, nil, &page); err != nil {
-			return 0, err
-		}
-		if total < 0 {
-			total = page.TotalSize
-		}
-		for _, raw := range page.Records {
-			if err := fn(raw); err != nil {
-				if err == errStop {
-					return total, nil
-				}
-				return 0, &Error{Op: op, Code: "MALFORMED_RESPONSE", Message: "unreadable record: " + err.Error(), Cause: warden.CauseOrgUnavailable, err: err}
+	total, _, err := s.follow(ctx, op, header, nil, resource+"?q="+url.QueryEscape(soql), nil, fn)
+	return total, err
+}
+
+// follow is the one paging loop of the package, behind every query and
+// every query result of a composite call. It starts from first, a page
+// already read (a composite subresult), or else reads path; it feeds each
+// record to fn and follows nextRecordsUrl while the result is not done.
+// A page without records ends the loop even when it names a next page,
+// so a server answering empty pages cannot keep it going. before, when
+// not nil, is called before each request for a further page with the rows
+// read so far and the result's total size. follow returns the total size
+// and the number of requests it made.
+func (s *Session) follow(ctx context.Context, op string, header http.Header, first *page, path string, before func(read, total int), fn func(json.RawMessage) error) (total, requests int, err error) {
+	total, read := -1, 0
+	for first != nil || path != "" {
+		p := first
+		first = nil
+		if p == nil {
+			if before != nil && total >= 0 {
+				before(read, total)
+			}
+			p = &page{}
+			requests++
+			if err := s.do(ctx, op, http.MethodGet, path, header, nil, p); err != nil {
+				return 0, requests, err
 			}
 		}
+		if total < 0 {
+			total = p.TotalSize
+		}
+		for _, raw := range p.Records {
+			if err := fn(raw); err != nil {
+				if err == errStop {
+					return total, requests, nil
+				}
+				return 0, requests, &Error{Op: op, Code: "MALFORMED_RESPONSE", Message: "unreadable record: " + err.Error(), Cause: warden.CauseOrgUnavailable, err: err}
+			}
+		}
+		read += len(p.Records)
 		path = ""
-		if !page.Done && page.NextRecordsURL != "" && len(page.Records) > 0 {
-			path = page.NextRecordsURL
+		if !p.Done && p.NextRecordsURL != "" && len(p.Records) > 0 {
+			path = p.NextRecordsURL
 		}
 	}
-	return max(total, 0), nil
+	return max(total, 0), requests, nil
 }
 
 // MaxSubrequests is the most subrequests one Composite call may carry.
@@ -284,6 +310,9 @@ type Subrequest struct {
 	Headers map[string]string
 }
 
+// refPattern matches composite references such as @{user.records[0].Id}.
+var refPattern = regexp.MustCompile(`@\{[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+|\[[0-9]+\])*\}`)
+
 // QueryRequest returns a GET subrequest that runs soql. References such as
 // @{ref.records[0].Id} in soql are kept as they are (not escaped), so the
 // composite API can resolve them.
@@ -302,11 +331,16 @@ type SubResponse struct {
 	Body        json.RawMessage
 	Headers     map[string]string
 
-	op string
+	op      string
+	missing bool // the composite answer had no answer for this subrequest
 }
 
 // Err returns nil for a 2xx answer and the subrequest's *Error otherwise.
 func (r *SubResponse) Err() error {
+	if r.missing {
+		return &Error{Op: r.op + "[" + r.ReferenceID + "]", Code: "MALFORMED_RESPONSE", Message: "the composite answer lacks this subrequest",
+			Cause: warden.CauseOrgUnavailable}
+	}
 	if r.Status >= 200 && r.Status <= 299 {
 		return nil
 	}

@@ -108,7 +108,7 @@ Try, in another terminal:
 Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
 
 `, wardenAddr, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
-	return m.serve(ctx, cfg, false)
+	return m.serve(ctx, cfg, serveOptions{})
 }
 
 // demoOwners are the teams of the demo, with the applications they run.

@@ -8,26 +8,28 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden"
 )
 
-// statusOf runs "warden status --json" and returns the row of username.
-func statusOf(t *testing.T, cfg, username string) statusRow {
+// statusOf runs "warden status --json" and returns the status of username.
+func statusOf(t *testing.T, cfg, username string) *warden.UserStatus {
 	t.Helper()
 	code, out, errOut := run(t, "status", "--config", cfg, "--json")
 	if code != 0 {
 		t.Fatalf("status: %d %s", code, errOut)
 	}
-	var rows []statusRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	var statuses []*warden.UserStatus
+	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
 		t.Fatalf("status --json: %v: %s", err, out)
 	}
-	for _, r := range rows {
-		if r.Username == username {
-			return r
+	for _, s := range statuses {
+		if s.Username == username {
+			return s
 		}
 	}
 	t.Fatalf("no %s in %s", username, out)
-	return statusRow{}
+	return nil
 }
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
@@ -53,7 +55,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		"warehouse.batch@acme.demo": "ip_or_hours_restricted", "invoice.sync@acme.demo": "",
 	}
 	for user, cause := range want {
-		if r := statusOf(t, cfg, user); string(r.Cause) != cause || r.Since == nil || (cause != "" && r.Fix == "") {
+		if r := statusOf(t, cfg, user); string(r.Cause) != cause || r.Since.IsZero() || (cause != "" && r.Fix == "") {
 			t.Errorf("%s: %+v, want cause %q", user, r, cause)
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -20,18 +22,27 @@ func init() {
 	register("serve", "run the monitor and the web interface", runServe)
 }
 
-const serveUsage = `serve [--config FILE] [--addr HOST:PORT]
+const serveUsage = `serve [--config FILE] [--addr HOST:PORT] [--allow-remote] [--allow-remote-reads]
 
 Runs Warden continuously: sweeps every org's integration users, checks
 their credentials, records health history, sends alerts on changes and
-recoveries, and serves the status page (/status), the JSON API
-(/api/status), Prometheus metrics (/metrics), /healthz and /readyz.`
+recoveries, and serves the status page (/status), the user pages
+(/users/ORG/USERNAME), the JSON API (/api/status), Prometheus metrics
+(/metrics), /healthz and /readyz.
+
+The server has no TLS and no authentication yet, so it refuses to listen
+beyond loopback unless --allow-remote is given; even then other hosts get
+only /healthz and /readyz, unless --allow-remote-reads lets every client
+that can reach the server read everything without authentication.`
 
 func runServe(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("serve", serveUsage)
 	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
 	addr := fs.String("addr", "", "listen address (default server.addr from the configuration)")
-	verbose := fs.Bool("v", false, "log at debug level")
+	var o serveOptions
+	fs.BoolVar(&o.Verbose, "v", false, "log at debug level")
+	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "listen beyond loopback without TLS or authentication (other hosts get /healthz and /readyz only)")
+	fs.BoolVar(&o.AllowRemoteReads, "allow-remote-reads", false, "let every client that can reach the server read the status, user pages, JSON API and metrics without authentication (implies --allow-remote)")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -42,19 +53,85 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	return m.serve(ctx, cfg, *verbose)
+	return m.serve(ctx, cfg, o)
+}
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	Verbose bool
+	// AllowRemote permits a listen address beyond loopback; other hosts
+	// get the probes only.
+	AllowRemote bool
+	// AllowRemoteReads lets every client read every route without
+	// authentication; it implies AllowRemote.
+	AllowRemoteReads bool
+}
+
+// checkExposure refuses a listen address beyond loopback unless o allows
+// it, since the server has no TLS and no authentication, and says what an
+// allowed one exposes.
+func checkExposure(addr string, o serveOptions, logger *slog.Logger) error {
+	if loopbackAddr(addr) {
+		return nil
+	}
+	switch {
+	case o.AllowRemoteReads:
+		logger.Warn("listening beyond loopback without TLS or authentication: every client that can reach the server reads "+
+			"the names and health of every org and integration user, and the metrics", "addr", addr)
+	case o.AllowRemote:
+		logger.Warn("listening beyond loopback without TLS or authentication: other hosts get /healthz and /readyz only", "addr", addr)
+	default:
+		return warden.Errorf(warden.EINVALID, "server.addr %s listens beyond loopback, and Warden's server has neither TLS nor "+
+			"authentication yet: listen on 127.0.0.1 (behind a reverse proxy with TLS and authentication for other hosts), "+
+			"or pass --allow-remote to answer other hosts with /healthz and /readyz only", addr)
+	}
+	return nil
+}
+
+// loopbackAddr reports whether the listen address addr binds to loopback
+// only: localhost or a loopback IP. Every other host name counts as
+// beyond loopback.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serverHosts returns the host names the web server answers to besides
+// loopback ones: the public URL's host and the listen address's host, when
+// it names one.
+func serverHosts(s config.Server) []string {
+	var hosts []string
+	if u, err := url.Parse(s.PublicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	if host, _, err := net.SplitHostPort(s.Addr); err == nil && host != "" {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+			hosts = append(hosts, host)
+		}
+	}
+	return hosts
 }
 
 // defaultMemoryLimit is serve's soft memory limit unless GOMEMLIMIT is set.
 const defaultMemoryLimit = 200 << 20
 
 // serve runs the monitor and web server of cfg until ctx ends.
-func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) error {
+func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) error {
 	level := slog.LevelInfo
-	if verbose {
+	if o.Verbose {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := checkExposure(cfg.Server.Addr, o, logger); err != nil {
+		return err
+	}
 	if m.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit keeps the start-up burst of many orgs' first sweeps
 		// from doubling the heap; GOMEMLIMIT overrides it.
@@ -93,7 +170,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, verbose bool) erro
 	audits := e.policyScheduler(policy.Baseline(), 24*time.Hour)
 	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
 	go audits.Run(ctx)
-	err = serve(ctx, ln, web.New(web.Options{Source: mon, Gatherer: reg}))
+	srv := web.NewServer()
+	srv.StatusService, srv.UserService, srv.HealthService, srv.DependentService = e.store, e.store, e.store, e.store
+	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
+	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
+	err = serve(ctx, ln, srv)
 	cancel()
 	<-monDone
 	return err

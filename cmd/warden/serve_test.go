@@ -136,11 +136,25 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	for _, p := range []string{"/healthz", "/readyz", "/status"} {
+	for _, p := range []string{"/healthz", "/readyz", "/status", "/api/status", "/users/acme/marketing.sync@acme.demo"} {
 		resp, err := http.Get(base + p)
 		if err != nil || resp.StatusCode != 200 {
 			t.Errorf("%s: %v %v", p, err, resp.StatusCode)
 		}
 		resp.Body.Close()
+	}
+	// A page reached through a foreign name (DNS rebinding) is refused;
+	// the probes answer.
+	for p, want := range map[string]int{"/status": 421, "/api/status": 421, "/metrics": 421, "/healthz": 200} {
+		req, _ := http.NewRequest("GET", base+p, nil)
+		req.Host = "rebound.example"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s with a foreign Host: %d, want %d", p, resp.StatusCode, want)
+		}
 	}
 }

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/web"
 )
 
 func init() {
@@ -19,21 +18,12 @@ func init() {
 const statusUsage = `status [--config FILE] [--json]
 
 Shows every integration user's state (ok, degraded, error, unknown), its
-cause, since when, and the fix, as last recorded by "warden serve" (or
-"warden check"). --json prints an array of objects with org, username,
-state, cause, since, fix, evidence and warnings.`
-
-// statusRow is one user's status in "warden status" output.
-type statusRow struct {
-	Org      string       `json:"org"`
-	Username string       `json:"username"`
-	State    warden.State `json:"state"`
-	Cause    warden.Cause `json:"cause"`
-	Since    *time.Time   `json:"since"`
-	Fix      string       `json:"fix"`
-	Evidence string       `json:"evidence"`
-	Warnings []string     `json:"warnings"`
-}
+cause, since when, when Warden last tried its credential and when it
+will next, and the fix, as last recorded by "warden serve" (or "warden
+check"). --json prints the document /api/status serves: an array of
+objects with org, username, state, cause, since, fix, evidence,
+warnings, checkedAt, credentialCheckedAt and nextCredentialCheck (a time
+that never happened is left out).`
 
 func runStatus(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("status", statusUsage)
@@ -51,65 +41,24 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer e.Close()
-	rows, err := statusRows(ctx, e.store)
+	statuses, err := e.store.Statuses(ctx, warden.StatusFilter{})
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return web.WriteStatuses(m.Stdout, statuses)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORG\tUSER\tSTATE\tCAUSE\tSINCE\tFIX")
-	for _, r := range rows {
-		since := "-"
-		if r.Since != nil {
-			since = r.Since.UTC().Format("2006-01-02 15:04Z")
+	fmt.Fprintln(tw, "ORG\tUSER\tSTATE\tCAUSE\tSINCE\tCREDENTIAL CHECKED\tNEXT CHECK\tFIX")
+	for _, s := range statuses {
+		fix := s.Fix
+		if fix == "" && len(s.Warnings) > 0 {
+			fix = "warning: " + strings.Join(s.Warnings, "; ")
 		}
-		fix := r.Fix
-		if fix == "" && len(r.Warnings) > 0 {
-			fix = "warning: " + strings.Join(r.Warnings, "; ")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Org, r.Username, r.State, orDash(string(r.Cause)), since, orDash(fix))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Org, s.Username, s.State, orDash(string(s.Cause)),
+			timeOrDash(s.Since), timeOrDash(s.CredentialCheckedAt), timeOrDash(s.NextCredentialCheck), orDash(fix))
 	}
 	return tw.Flush()
-}
-
-// statusRows joins the inventory with the latest health results; users
-// never checked are unknown.
-func statusRows(ctx context.Context, store warden.Store) ([]statusRow, error) {
-	users, err := store.Users(ctx, warden.UserFilter{})
-	if err != nil {
-		return nil, err
-	}
-	latest, err := store.LatestHealth(ctx, warden.HealthFilter{})
-	if err != nil {
-		return nil, err
-	}
-	byUser := map[string]*warden.HealthResult{}
-	for _, h := range latest {
-		byUser[h.Org+"\x00"+strings.ToLower(h.Username)] = h
-	}
-	rows := make([]statusRow, 0, len(users))
-	for _, u := range users {
-		r := statusRow{Org: u.Org, Username: u.Username, State: warden.StateUnknown, Warnings: []string{}}
-		if h := byUser[u.Org+"\x00"+strings.ToLower(u.Username)]; h != nil {
-			at := h.CheckedAt
-			r.State, r.Cause, r.Since, r.Fix, r.Evidence = h.State, h.Cause, &at, h.Fix, h.Evidence
-			if h.Warnings != nil {
-				r.Warnings = h.Warnings
-			}
-		}
-		rows = append(rows, r)
-	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].Org != rows[j].Org {
-			return rows[i].Org < rows[j].Org
-		}
-		return rows[i].Username < rows[j].Username
-	})
-	return rows, nil
 }
 
 func orDash(s string) string {
@@ -117,4 +66,12 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// timeOrDash formats t for a table, or "-" when it is zero.
+func timeOrDash(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04Z")
 }

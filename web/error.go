@@ -1,0 +1,86 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/wardenhq/warden"
+)
+
+// errorStatuses maps each of Warden's error kinds to its HTTP status: the
+// one mapping every route's failures go through.
+var errorStatuses = map[string]int{
+	warden.EINVALID:      http.StatusBadRequest,
+	warden.ENOTFOUND:     http.StatusNotFound,
+	warden.ECONFLICT:     http.StatusConflict,
+	warden.EUNAUTHORIZED: http.StatusUnauthorized,
+	warden.EFORBIDDEN:    http.StatusForbidden,
+	warden.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	warden.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorStatus returns the HTTP status of err's kind.
+func errorStatus(err error) int {
+	if status, ok := errorStatuses[warden.ErrorKind(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// errorRenderer writes err with an HTTP status, as a JSON document or an
+// HTML page.
+type errorRenderer func(w http.ResponseWriter, r *http.Request, status int, err error)
+
+// errorBody is the one JSON shape of an error: the kind as a machine code
+// and a message safe to show.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// safeError returns err's kind and the message that may be shown for it.
+// Internal errors are logged with their details and shown as a generic
+// message.
+func (s *Server) safeError(r *http.Request, err error) (kind, message string) {
+	kind = warden.ErrorKind(err)
+	if kind == warden.EINTERNAL {
+		detail := err.Error()
+		var e *warden.Error
+		if errors.As(err, &e) && e.Err != nil {
+			detail += ": " + e.Err.Error()
+		}
+		s.Logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", detail)
+		return kind, "internal error; the server's log has the details"
+	}
+	return kind, warden.ErrorMessage(err)
+}
+
+// jsonError writes err as a JSON error with the status of its kind.
+func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
+	s.writeJSONError(w, r, errorStatus(err), err)
+}
+
+// writeJSONError writes err as a JSON error with status.
+func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	var body errorBody
+	body.Error.Code, body.Error.Message = s.safeError(r, err)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, body)
+}
+
+// pageError writes err as an HTML page with the status of its kind.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	s.writePageError(w, r, errorStatus(err), err)
+}
+
+// writePageError writes err as an HTML page with status.
+func (s *Server) writePageError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	kind, message := s.safeError(r, err)
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "error.html", map[string]any{
+		"Status": status, "Title": fmt.Sprintf("%d %s", status, http.StatusText(status)), "Code": kind, "Message": message,
+	})
+}
