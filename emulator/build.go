@@ -66,8 +66,10 @@ func (s *Server) buildOrg(so *SeedOrg, now time.Time) (*org, error) {
 		return nil, fmt.Errorf("settings.trustedIpRanges: %w", err)
 	}
 
-	for _, name := range []string{"Account", "Contact", "Opportunity", "Case", "Lead"} {
-		s.ensureObject(o, name)
+	for _, d := range objects {
+		if d.stored {
+			s.ensureObject(o, d.name)
+		}
 	}
 	for _, l := range standardLicenses {
 		o.licenses = append(o.licenses, &userLicense{id: s.newID(o, prefixUserLicense), name: l.name, key: l.key, total: 100})

@@ -145,11 +145,18 @@ func (s *Server) compositeGraph(q *request) {
 	results := map[string]any{}
 	out := make([]compositeResult, 0, len(in.CompositeRequest))
 	failed := false
+	var t *txn
+	if in.AllOrNone {
+		t = s.beginTxn(q.o)
+	}
+	halted := func(ref string) compositeResult {
+		return compositeResult{Body: mustJSON([]apiError{{ErrorCode: "PROCESSING_HALTED",
+			Message: "The transaction was rolled back since another operation in the same transaction failed."}}),
+			HTTPHeaders: map[string]string{}, HTTPStatusCode: http.StatusBadRequest, ReferenceID: ref}
+	}
 	for _, c := range in.CompositeRequest {
 		if failed && in.AllOrNone {
-			out = append(out, compositeResult{Body: mustJSON([]apiError{{ErrorCode: "PROCESSING_HALTED",
-				Message: "The transaction was rolled back since another operation in the same transaction failed."}}),
-				HTTPHeaders: map[string]string{}, HTTPStatusCode: http.StatusBadRequest, ReferenceID: c.ReferenceID})
+			out = append(out, halted(c.ReferenceID))
 			continue
 		}
 		u, err := resolveRefs(c.URL, results, true)
@@ -165,7 +172,9 @@ func (s *Server) compositeGraph(q *request) {
 				HTTPHeaders: map[string]string{}, HTTPStatusCode: http.StatusBadRequest, ReferenceID: c.ReferenceID})
 			continue
 		}
-		rec := s.sub(q, strings.ToUpper(c.Method), u, body, c.HTTPHeaders)
+		sq := *q
+		sq.allOrNone = in.AllOrNone
+		rec := s.sub(&sq, strings.ToUpper(c.Method), u, body, c.HTTPHeaders)
 		hdr := map[string]string{}
 		if loc := rec.h.Get("Location"); loc != "" {
 			hdr["Location"] = loc
@@ -177,6 +186,27 @@ func (s *Server) compositeGraph(q *request) {
 		var parsed any
 		if json.Unmarshal(rec.buf.Bytes(), &parsed) == nil {
 			results[c.ReferenceID] = parsed
+			// An sObject collection answers 200 with failed records; under
+			// an all-or-none composite request they fail it too.
+			if saves, ok := parsed.([]any); ok && in.AllOrNone && strings.Contains(u, "/composite/sobjects") {
+				for _, r := range saves {
+					if m, ok := r.(map[string]any); ok && m["success"] == false {
+						failed = true
+					}
+				}
+			}
+		}
+	}
+	if t != nil {
+		s.endTxn(t, !failed)
+	}
+	if failed && in.AllOrNone {
+		// Salesforce rolls the whole request back: every subrequest but
+		// the failed one answers 400 PROCESSING_HALTED.
+		for i := range out {
+			if out[i].HTTPStatusCode < 400 {
+				out[i] = halted(out[i].ReferenceID)
+			}
 		}
 	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"compositeResponse": out})
@@ -299,12 +329,13 @@ func (s *Server) collections(q *request, parts []string) {
 	m := q.r.Method
 	if m == http.MethodDelete {
 		ids := strings.Split(q.r.URL.Query().Get("ids"), ",")
-		allOrNone := q.r.URL.Query().Get("allOrNone") == "true"
+		allOrNone := q.r.URL.Query().Get("allOrNone") == "true" || q.allOrNone
 		if len(ids) > maxCollection {
 			restError(q.w, http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
 			return
 		}
 		out := make([]saveResult, 0, len(ids))
+		t := s.txnIf(q, allOrNone)
 		for _, id := range ids {
 			schema, ok := q.view().objectByID(id)
 			var err *dmlError
@@ -315,7 +346,7 @@ func (s *Server) collections(q *request, parts []string) {
 			}
 			out = append(out, toSaveResult(id, err))
 		}
-		writeJSON(q.w, http.StatusOK, haltIfNeeded(out, allOrNone))
+		writeJSON(q.w, http.StatusOK, s.finishCollection(t, out, allOrNone))
 		return
 	}
 	if m != http.MethodPost && m != http.MethodPatch {
@@ -334,6 +365,8 @@ func (s *Server) collections(q *request, parts []string) {
 		return
 	}
 	out := make([]saveResult, 0, len(in.Records))
+	in.AllOrNone = in.AllOrNone || q.allOrNone
+	t := s.txnIf(q, in.AllOrNone)
 	for _, rec := range in.Records {
 		attrs, _ := rec["attributes"].(map[string]any)
 		typ, _ := attrs["type"].(string)
@@ -354,18 +387,40 @@ func (s *Server) collections(q *request, parts []string) {
 		delete(rec, "id")
 		out = append(out, toSaveResult(id, s.doUpdate(q, schema, id, rec)))
 	}
-	writeJSON(q.w, http.StatusOK, haltIfNeeded(out, in.AllOrNone))
+	writeJSON(q.w, http.StatusOK, s.finishCollection(t, out, in.AllOrNone))
+}
+
+// txnIf starts an all-or-none transaction when asked for one.
+func (s *Server) txnIf(q *request, allOrNone bool) *txn {
+	if !allOrNone {
+		return nil
+	}
+	return s.beginTxn(q.o)
+}
+
+// finishCollection ends an sObject collection request: with allOrNone and a
+// failure, the writes are rolled back and every record that had succeeded
+// reports ALL_OR_NONE_OPERATION_ROLLED_BACK.
+func (s *Server) finishCollection(t *txn, out []saveResult, allOrNone bool) []saveResult {
+	out = haltIfNeeded(out, allOrNone)
+	if t != nil {
+		ok := true
+		for _, r := range out {
+			ok = ok && r.Success
+		}
+		s.endTxn(t, ok)
+	}
+	return out
 }
 
 func toSaveResult(id string, err *dmlError) saveResult {
 	if err != nil {
-		return saveResult{ID: id, Success: false, Errors: []apiError{err.apiError}}
+		return saveResult{ID: id, Success: false, Errors: []saveError{err.saveError()}}
 	}
-	return saveResult{ID: id, Success: true, Errors: []apiError{}}
+	return saveResult{ID: id, Success: true, Errors: []saveError{}}
 }
 
 // haltIfNeeded reports every record as failed when allOrNone and one failed.
-// The emulator does not roll back records written before the failure.
 func haltIfNeeded(out []saveResult, allOrNone bool) []saveResult {
 	if !allOrNone {
 		return out
@@ -374,7 +429,8 @@ func haltIfNeeded(out []saveResult, allOrNone bool) []saveResult {
 		if !r.Success {
 			for i := range out {
 				if out[i].Success {
-					out[i] = saveResult{Success: false, Errors: []apiError{{ErrorCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK", Message: "Record rolled back because not all records were valid and the request was using AllOrNone header"}}}
+					out[i] = saveResult{Success: false, Errors: []saveError{{StatusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+						Message: "Record rolled back because not all records were valid and the request was using AllOrNone header", Fields: []string{}}}}
 				}
 			}
 			break
@@ -445,13 +501,12 @@ func (v view) objectByID(id string) (*soql.Object, bool) {
 		return nil, false
 	}
 	for _, d := range objects {
-		if d.prefix == id[:3] && d.writable {
-			return v.Object(d.schema.Name)
+		if d.prefix == id[:3] && d.ops != "" {
+			return v.Object(d.name)
 		}
 	}
-	id = normID(id)
 	for _, do := range v.o.records {
-		if findRow(do, id) != nil {
+		if do.def.prefix == id[:3] {
 			return v.Object(do.name)
 		}
 	}

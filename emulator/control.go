@@ -20,7 +20,7 @@ func controlError(w http.ResponseWriter, status int, format string, args ...any)
 
 // decodeControl decodes a JSON body strictly (unknown keys are errors).
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec := json.NewDecoder(r.Body) // read and bounded before the lock, see readBody
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		controlError(w, http.StatusBadRequest, "invalid JSON body: %v", err)
@@ -150,6 +150,17 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		if !decodeControl(w, r, &in) {
 			return
 		}
+		switch {
+		case in.DailyAPIRequests != nil && *in.DailyAPIRequests < 0:
+			controlError(w, http.StatusBadRequest, "dailyApiRequests: %d is negative", *in.DailyAPIRequests)
+			return
+		case in.SessionTimeoutMinutes != nil && *in.SessionTimeoutMinutes < 1:
+			controlError(w, http.StatusBadRequest, "sessionTimeoutMinutes: %d is less than 1", *in.SessionTimeoutMinutes)
+			return
+		case in.PasswordExpiresDays != nil && *in.PasswordExpiresDays < 0:
+			controlError(w, http.StatusBadRequest, "passwordExpiresDays: %d is negative (0 means never)", *in.PasswordExpiresDays)
+			return
+		}
 		if in.SOAPLoginAllowed != nil {
 			o.settings.soapLoginAllowed = *in.SOAPLoginAllowed
 		}
@@ -159,7 +170,7 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		if in.DailyAPIRequests != nil {
 			o.dailyMax = *in.DailyAPIRequests
 		}
-		if in.SessionTimeoutMinutes != nil && *in.SessionTimeoutMinutes > 0 {
+		if in.SessionTimeoutMinutes != nil {
 			o.settings.sessionTimeout = time.Duration(*in.SessionTimeoutMinutes) * time.Minute
 		}
 		if in.PasswordExpiresDays != nil {

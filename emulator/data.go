@@ -52,9 +52,15 @@ type request struct {
 	u       *user
 	version string // "62.0"
 	now     time.Time
+	// all is set for queryAll (deleted records too), tooling for the
+	// Tooling API's query.
+	all, tooling bool
+	// allOrNone is set on the subrequests of an all-or-none composite
+	// request: it overrides the allOrNone of sObject collections in it.
+	allOrNone bool
 }
 
-func (q *request) view() view { return view{o: q.o, u: q.u} }
+func (q *request) view() view { return view{o: q.o, u: q.u, all: q.all, tooling: q.tooling} }
 
 func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	rest := strings.Trim(strings.TrimPrefix(r.URL.Path, "/services/data"), "/")
@@ -131,7 +137,6 @@ func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) route(q *request, tail string) {
 	parts := strings.Split(tail, "/")
-	m := q.r.Method
 	switch {
 	case tail == "":
 		base := "/services/data/v" + q.version
@@ -142,15 +147,10 @@ func (s *Server) route(q *request, tail string) {
 		res["identity"] = baseURL(q.r) + "/id/" + q.o.id + "/" + q.u.id
 		writeJSON(q.w, http.StatusOK, res)
 	case parts[0] == "query" || parts[0] == "queryAll":
-		if m != http.MethodGet {
-			methodNotAllowed(q)
-		} else if len(parts) == 2 {
-			s.queryMore(q, parts[1])
-		} else if len(parts) == 1 {
-			s.query(q)
-		} else {
-			notFound(q)
-		}
+		q.all = parts[0] == "queryAll"
+		s.serveQuery(q, parts[1:])
+	case parts[0] == "tooling":
+		s.tooling(q, parts[1:])
 	case parts[0] == "limits" && len(parts) == 1:
 		s.limits(q)
 	case parts[0] == "sobjects":
@@ -160,6 +160,33 @@ func (s *Server) route(q *request, tail string) {
 	default:
 		notFound(q)
 	}
+}
+
+// serveQuery serves query and queryAll (q.all), and the Tooling API's query
+// (q.tooling): the first page, or the page a locator names.
+func (s *Server) serveQuery(q *request, parts []string) {
+	switch {
+	case q.r.Method != http.MethodGet:
+		methodNotAllowed(q)
+	case len(parts) == 1 && parts[0] != "":
+		s.queryMore(q, parts[0])
+	case len(parts) == 0 || parts[0] == "":
+		s.query(q)
+	default:
+		notFound(q)
+	}
+}
+
+// tooling serves the Tooling API. Only query is emulated, over the objects
+// marked tooling (ApexClass, ApexTrigger, User, Profile, PermissionSet,
+// PermissionSetAssignment); other tooling resources answer NOT_FOUND.
+func (s *Server) tooling(q *request, parts []string) {
+	q.tooling = true
+	if len(parts) == 0 || parts[0] != "query" {
+		notFound(q)
+		return
+	}
+	s.serveQuery(q, parts[1:])
 }
 
 func notFound(q *request) {
@@ -175,6 +202,7 @@ type cursor struct {
 	res     *soql.Result
 	org     *org
 	batch   int
+	tooling bool
 	expires time.Time
 }
 
@@ -223,8 +251,8 @@ func (s *Server) query(q *request) {
 	// The org's rows change only through writes, which bump rowsVersion;
 	// date literals change with the day. A single-page answer for the same
 	// user, version and day can be served again as is.
-	key := fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%d\x00%s\x00%s", q.o.id, q.u.id, q.o.rowsVersion,
-		q.now.In(q.o.settings.timeZone).Format("2006-01-02"), batch, q.version, text)
+	key := fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%d\x00%s\x00%t%t\x00%s", q.o.id, q.u.id, q.o.rowsVersion,
+		q.now.In(q.o.settings.timeZone).Format("2006-01-02"), batch, q.version, q.all, q.tooling, text)
 	if body, ok := s.pageCache[key]; ok {
 		writeRaw(q.w, http.StatusOK, body)
 		return
@@ -258,32 +286,60 @@ func batchSize(r *http.Request) int {
 }
 
 // writePage writes one page of a result and returns the body it wrote.
+// Tooling API pages carry size, queryLocator and entityTypeName as well,
+// and their records' URLs point into /tooling/sobjects.
 func (s *Server) writePage(q *request, res *soql.Result, start, batch int) []byte {
 	end := min(start+batch, len(res.Records))
 	buf := make([]byte, 0, 256+(end-start)*256)
-	buf = append(buf, `{"totalSize":`...)
-	buf = strconv.AppendInt(buf, int64(res.TotalSize), 10)
-	buf = append(buf, `,"done":`...)
-	buf = strconv.AppendBool(buf, end >= len(res.Records))
+	buf = append(buf, '{')
+	var locator string
 	if end < len(res.Records) {
 		s.seq++
 		id := makeID("01g", q.o.tag, s.seq)
-		s.cursors[id] = &cursor{res: res, org: q.o, batch: batch, expires: q.now.Add(15 * time.Minute)}
+		s.cursors[id] = &cursor{res: res, org: q.o, batch: batch, tooling: q.tooling, expires: q.now.Add(15 * time.Minute)}
 		s.expireCursors(q.now)
-		buf = append(buf, `,"nextRecordsUrl":"/services/data/v`...)
-		buf = append(buf, q.version...)
-		buf = append(buf, "/query/"...)
-		buf = append(buf, id...)
-		buf = append(buf, '-')
-		buf = strconv.AppendInt(buf, int64(end), 10)
-		buf = append(buf, '"')
+		locator = id + "-" + strconv.Itoa(end)
+	}
+	if q.tooling {
+		buf = append(buf, `"size":`...)
+		buf = strconv.AppendInt(buf, int64(end-start), 10)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"totalSize":`...)
+	buf = strconv.AppendInt(buf, int64(res.TotalSize), 10)
+	buf = append(buf, `,"done":`...)
+	buf = strconv.AppendBool(buf, locator == "")
+	base := "/services/data/v" + q.version + "/"
+	if q.tooling {
+		base += "tooling/"
+		if locator == "" {
+			buf = append(buf, `,"queryLocator":null`...)
+		} else {
+			buf = append(buf, `,"queryLocator":"`+locator+`"`...)
+		}
+		if len(res.Records) > 0 {
+			buf = append(buf, `,"entityTypeName":"`+res.Object+`"`...)
+		} else {
+			buf = append(buf, `,"entityTypeName":null`...)
+		}
+	}
+	if locator != "" {
+		endpoint := "query/"
+		if q.all {
+			endpoint = "queryAll/"
+		}
+		buf = append(buf, `,"nextRecordsUrl":"`+base+endpoint+locator+`"`...)
 	}
 	buf = append(buf, `,"records":[`...)
 	for i := start; i < end; i++ {
 		if i > start {
 			buf = append(buf, ',')
 		}
-		buf = soql.AppendRecord(buf, res.Records[i], q.version)
+		if q.tooling {
+			buf = soql.AppendRecordURL(buf, res.Records[i], base+"sobjects/")
+		} else {
+			buf = soql.AppendRecord(buf, res.Records[i], q.version)
+		}
 	}
 	buf = append(buf, "]}"...)
 	writeRaw(q.w, http.StatusOK, buf)
@@ -305,32 +361,63 @@ func (s *Server) queryMore(q *request, locator string) {
 	id, off, _ := strings.Cut(locator, "-")
 	c := s.cursors[id]
 	start, err := strconv.Atoi(off)
-	if c == nil || c.org != q.o || err != nil || start < 0 || start > len(c.res.Records) || q.now.After(c.expires) {
+	if c == nil || c.org != q.o || c.tooling != q.tooling || err != nil || start < 0 || start > len(c.res.Records) || q.now.After(c.expires) {
 		restError(q.w, http.StatusBadRequest, "INVALID_QUERY_LOCATOR", "invalid query locator")
 		return
 	}
 	s.writePage(q, c.res, start, c.batch)
 }
 
+// limitMaxes are the keys /limits returns in API 60.0 and later with the
+// allocations of an Enterprise Edition org; usage the emulator tracks is
+// subtracted in limits.
+var limitMaxes = map[string]int{
+	"ActiveScratchOrgs": 3, "AnalyticsExternalDataSizeMB": 40960, "ConcurrentAsyncGetReportInstances": 200,
+	"ConcurrentEinsteinDataInsightsStoryCreation": 5, "ConcurrentEinsteinDiscoveryStoryCreation": 2,
+	"ConcurrentSyncReportRuns": 20, "DailyAnalyticsDataflowJobExecutions": 60, "DailyAnalyticsUploadedFilesSizeMB": 51200,
+	"DailyAsyncApexExecutions": 250000, "DailyAsyncApexTests": 500, "DailyBulkApiBatches": 15000,
+	"DailyBulkV2QueryFileStorageMB": 976562, "DailyBulkV2QueryJobs": 10000, "DailyDeliveredPlatformEvents": 50000,
+	"DailyDurableGenericStreamingApiEvents": 10000, "DailyDurableStreamingApiEvents": 1000000,
+	"DailyEinsteinDataInsightsStoryCreation": 1000, "DailyEinsteinDiscoveryPredictAPICalls": 50000,
+	"DailyEinsteinDiscoveryPredictionsByCDC": 5000000, "DailyEinsteinDiscoveryStoryCreation": 100,
+	"DailyFunctionsApiCallLimit": 235000, "DailyGenericStreamingApiEvents": 10000, "DailyScratchOrgs": 6,
+	"DailyStandardVolumePlatformEvents": 10000, "DailyStreamingApiEvents": 1000000, "DailyWorkflowEmails": 100000,
+	"DataStorageMB": 1024, "DurableStreamingApiConcurrentClients": 2000, "FileStorageMB": 1024,
+	"HourlyAsyncReportRuns": 1200, "HourlyDashboardRefreshes": 200, "HourlyDashboardResults": 5000,
+	"HourlyDashboardStatuses": 999999999, "HourlyLongTermIdMapping": 100000, "HourlyManagedContentPublicRequests": 50000,
+	"HourlyODataCallout": 10000, "HourlyPublishedPlatformEvents": 250000, "HourlyPublishedStandardVolumePlatformEvents": 100000,
+	"HourlyShortTermIdMapping": 100000, "HourlySyncReportRuns": 500, "HourlyTimeBasedWorkflow": 1000, "MassEmail": 5000,
+	"MonthlyEinsteinDiscoveryStoryCreation": 500, "MonthlyPlatformEventsUsageEntitlement": 0, "Package2VersionCreates": 6,
+	"Package2VersionCreatesWithoutValidation": 500, "PrivateConnectOutboundCalloutHourlyLimitMB": 0,
+	"PublishCallbackUsageInApex": 5000000, "SingleEmail": 5000, "StreamingApiConcurrentClients": 2000,
+}
+
+// limits serves /limits: every key a current API version returns, with
+// DailyApiRequests, SingleEmail and PermissionSets reflecting what the
+// emulator counts.
 func (s *Server) limits(q *request) {
 	o := q.o
-	lim := func(m, used int) map[string]int { return map[string]int{"Max": m, "Remaining": max(m-used, 0)} }
-	writeJSON(q.w, http.StatusOK, map[string]any{
-		"DailyApiRequests":                  lim(o.dailyMax, o.apiUsed),
-		"DailyAsyncApexExecutions":          lim(250000, 0),
-		"DailyBulkApiBatches":               lim(15000, 0),
-		"DailyBulkV2QueryJobs":              lim(10000, 0),
-		"DailyGenericStreamingApiEvents":    lim(10000, 0),
-		"DailyStreamingApiEvents":           lim(1000000, 0),
-		"DailyWorkflowEmails":               lim(100000, 0),
-		"DataStorageMB":                     lim(1024, 0),
-		"FileStorageMB":                     lim(1024, 0),
-		"HourlyTimeBasedWorkflow":           lim(50, 0),
-		"MassEmail":                         lim(5000, 0),
-		"SingleEmail":                       lim(5000, len(s.mail)),
-		"ConcurrentAsyncGetReportInstances": lim(200, 0),
-		"StreamingApiConcurrentClients":     lim(2000, 0),
-	})
+	lim := func(m, used int) map[string]any { return map[string]any{"Max": m, "Remaining": max(m-used, 0)} }
+	out := make(map[string]any, len(limitMaxes)+2)
+	for k, m := range limitMaxes {
+		out[k] = lim(m, 0)
+	}
+	out["DailyApiRequests"] = lim(o.dailyMax, o.apiUsed)
+	mails := 0
+	for _, u := range o.users {
+		mails += len(s.mail[strings.ToLower(u.username)])
+	}
+	out["SingleEmail"] = lim(limitMaxes["SingleEmail"], mails)
+	custom := 0
+	for _, ps := range o.permSets {
+		if ps.profile == nil {
+			custom++
+		}
+	}
+	permSets := lim(1500, len(o.permSets))
+	permSets["CreateCustom"] = lim(1000, custom)
+	out["PermissionSets"] = permSets
+	writeJSON(q.w, http.StatusOK, out)
 }
 
 // sobjects serves /sobjects, /sobjects/{T}, /sobjects/{T}/describe,
@@ -350,13 +437,14 @@ func (s *Server) sobjects(q *request, parts []string) {
 		restError(q.w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
+	d := defOf(q.o, schema)
 	switch {
 	case len(parts) == 1 && m == http.MethodGet:
-		writeJSON(q.w, http.StatusOK, map[string]any{"objectDescribe": s.describeBasic(q, schema), "recentItems": []any{}})
+		writeJSON(q.w, http.StatusOK, map[string]any{"objectDescribe": s.describeBasic(q, d), "recentItems": []any{}})
 	case len(parts) == 1 && m == http.MethodPost:
 		s.create(q, schema)
 	case len(parts) == 2 && parts[1] == "describe" && m == http.MethodGet:
-		s.describe(q, schema)
+		s.describe(q, d)
 	case len(parts) == 2 && m == http.MethodGet:
 		s.retrieve(q, schema, parts[1])
 	case len(parts) == 2 && m == http.MethodPatch:
@@ -420,64 +508,91 @@ func (s *Server) describeGlobal(q *request) {
 	for k := range objects {
 		names = append(names, k)
 	}
-	for k := range q.o.records {
-		names = append(names, k)
+	for k, do := range q.o.records {
+		if objects[k] == nil && do.def != nil {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if schema, ok := q.view().Object(n); ok {
-			list = append(list, s.describeBasic(q, schema))
+		if d := q.o.def(n); d != nil && q.view().visible(d) {
+			list = append(list, s.describeBasic(q, d))
 		}
 	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": list})
 }
 
-func (s *Server) describeBasic(q *request, schema *soql.Object) map[string]any {
-	d := objects[strings.ToLower(schema.Name)]
-	label, prefix, writable, custom := schema.Name, prefixRecord, true, strings.HasSuffix(schema.Name, "__c")
-	if d != nil {
-		label, prefix, writable = d.label, d.prefix, d.writable
-	}
-	base := "/services/data/v" + q.version + "/sobjects/" + schema.Name
+func (s *Server) describeBasic(q *request, d *objectDef) map[string]any {
+	base := "/services/data/v" + q.version + "/sobjects/" + d.name
 	return map[string]any{
-		"name": schema.Name, "label": label, "labelPlural": label + "s", "keyPrefix": prefix, "custom": custom,
-		"queryable": true, "retrieveable": true, "searchable": false, "createable": writable, "updateable": writable,
-		"deletable": writable, "layoutable": false, "replicateable": true, "triggerable": false, "activateable": false,
-		"customSetting": false, "deprecatedAndHidden": false, "feedEnabled": false, "mergeable": false, "mruEnabled": false,
-		"undeletable": false,
-		"urls":        map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
+		"name": d.name, "label": d.label, "labelPlural": d.plural, "keyPrefix": d.prefix, "custom": d.custom,
+		"queryable": true, "retrieveable": true, "searchable": false, "createable": d.can('c'), "updateable": d.can('u'),
+		"deletable": d.can('d'), "layoutable": false, "replicateable": true, "triggerable": false,
+		"activateable": false, "customSetting": false, "deprecatedAndHidden": false, "feedEnabled": false, "mergeable": false,
+		"mruEnabled": false, "undeletable": d.stored,
+		"urls": map[string]string{"sobject": base, "describe": base + "/describe", "rowTemplate": base + "/{ID}"},
 	}
 }
 
-func (s *Server) describe(q *request, schema *soql.Object) {
-	d := s.describeBasic(q, schema)
-	refs := map[string]soql.Relationship{}
-	for _, r := range schema.Relationships {
-		refs[r.Field] = r
+// describe serves sobjects/{T}/describe from the object model, the one
+// that also decides what queries and writes accept.
+func (s *Server) describe(q *request, d *objectDef) {
+	out := s.describeBasic(q, d)
+	fs := make([]map[string]any, 0, len(d.fields))
+	for i := range d.fields {
+		f := &d.fields[i]
+		refTo := []string{}
+		var relName any
+		if f.refTo != "" {
+			refTo, relName = []string{f.refTo}, f.relName
+		}
+		picks := make([]map[string]any, 0, len(f.picklist))
+		for j, v := range f.picklist {
+			picks = append(picks, map[string]any{"active": true, "defaultValue": j == 0 && !f.nillable, "label": v, "validFor": nil, "value": v})
+		}
+		digits, precision, scale := 0, 0, 0
+		switch f.kind {
+		case "int":
+			digits = 9
+		case "double", "currency", "percent":
+			precision, scale = 18, 2
+		}
+		fs = append(fs, map[string]any{
+			"name": f.name, "label": f.label, "type": f.kind, "soapType": f.soapType(), "length": f.length,
+			"byteLength": f.length * 3, "digits": digits, "precision": precision, "scale": scale,
+			"nillable": f.nillable, "createable": d.can('c') && f.createable, "updateable": d.can('u') && f.updateable,
+			"defaultedOnCreate": !f.nillable && !f.required && f.name != "Id" || d.defaults[f.name] != nil,
+			"filterable":        f.kind != "textarea", "sortable": f.kind != "textarea", "groupable": f.kind != "textarea",
+			"custom": strings.HasSuffix(f.name, "__c"), "idLookup": f.name == "Id" || f.name == "Username" || f.name == "Email",
+			"nameField": f.name == "Name", "unique": f.name == "Username", "externalId": false, "calculated": false,
+			"autoNumber": f.name == "CaseNumber", "caseSensitive": false, "htmlFormatted": false,
+			"referenceTo": refTo, "relationshipName": relName, "cascadeDelete": false, "restrictedPicklist": false,
+			"picklistValues": picks, "inlineHelpText": nil, "defaultValue": d.defaults[f.name],
+		})
 	}
-	var fs []map[string]any
-	for _, f := range schema.Fields {
-		typ := map[soql.Type]string{soql.TypeString: "string", soql.TypeBool: "boolean", soql.TypeInt: "int",
-			soql.TypeFloat: "double", soql.TypeDate: "date", soql.TypeDateTime: "datetime", soql.TypeID: "reference"}[f.Type]
-		fd := map[string]any{"name": f.Name, "label": f.Name, "type": typ, "soapType": "xsd:" + f.Type.String(),
-			"nillable": f.Type != soql.TypeBool && f.Name != "Id", "createable": f.Name != "Id", "updateable": f.Name != "Id",
-			"filterable": true, "sortable": true, "custom": strings.HasSuffix(f.Name, "__c"), "length": 0,
-			"referenceTo": []string{}, "relationshipName": nil}
-		if f.Name == "Id" {
-			fd["type"], fd["soapType"] = "id", "tns:ID"
+	out["fields"] = fs
+	out["childRelationships"] = childRelationships(q, d)
+	out["recordTypeInfos"] = []any{}
+	writeJSON(q.w, http.StatusOK, out)
+}
+
+// childRelationships lists the lookups of other visible objects to d.
+func childRelationships(q *request, d *objectDef) []map[string]any {
+	out := []map[string]any{}
+	names := sortedKeys(objects)
+	for _, n := range names {
+		c := objects[n]
+		if !q.view().visible(c) {
+			continue
 		}
-		if f.Type == soql.TypeString {
-			fd["length"] = 255
+		for _, f := range c.fields {
+			if f.refTo == d.name {
+				out = append(out, map[string]any{"childSObject": c.name, "field": f.name, "relationshipName": nil,
+					"cascadeDelete": false, "restrictedDelete": false, "deprecatedAndHidden": false})
+			}
 		}
-		if r, ok := refs[f.Name]; ok {
-			fd["referenceTo"], fd["relationshipName"], fd["soapType"] = []string{r.Target}, r.Name, "tns:ID"
-		}
-		fs = append(fs, fd)
 	}
-	d["fields"] = fs
-	d["childRelationships"] = []any{}
-	d["recordTypeInfos"] = []any{}
-	writeJSON(q.w, http.StatusOK, d)
+	return out
 }
 
 // decodeBody reads a JSON object body, writing JSON_PARSER_ERROR on failure.
@@ -567,7 +682,7 @@ func (s *Server) queryColumns(q *request) {
 		cols = []*column{}
 	}
 	writeJSON(q.w, http.StatusOK, map[string]any{"columnMetadata": cols, "entityName": schema.Name, "groupBy": false,
-		"idSelected": slicesContainsFold(pq.Columns(), "Id"), "keyPrefix": s.keyPrefix(schema.Name)})
+		"idSelected": slicesContainsFold(pq.Columns(), "Id"), "keyPrefix": s.keyPrefix(q.o, schema.Name)})
 }
 
 func slicesContainsFold(cols []soql.Column, name string) bool {
@@ -579,9 +694,9 @@ func slicesContainsFold(cols []soql.Column, name string) bool {
 	return false
 }
 
-func (s *Server) keyPrefix(object string) string {
-	if d := objects[strings.ToLower(object)]; d != nil {
+func (s *Server) keyPrefix(o *org, object string) string {
+	if d := o.def(strings.ToLower(object)); d != nil {
 		return d.prefix
 	}
-	return prefixRecord
+	return ""
 }

@@ -21,7 +21,14 @@ const (
 	prefixPSL              = "0PL"
 	prefixPSLAssign        = "2LA"
 	prefixObjectPermission = "110"
-	prefixRecord           = "a00"
+	prefixUserRole         = "00E"
+	prefixApexClass        = "01p"
+	prefixApexTrigger      = "01q"
+	prefixAccount          = "001"
+	prefixContact          = "003"
+	prefixOpportunity      = "006"
+	prefixCase             = "500"
+	prefixLead             = "00Q"
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -39,6 +39,8 @@ type org struct {
 	oauth     []*refreshToken // every refresh token ever issued, for OauthToken
 	loginIPs  []*loginIP
 	records   map[string]*dataObject // Account, Contact, custom objects
+	// customObjects counts the org's custom objects, for their key prefixes.
+	customObjects int
 
 	usage usageCounters
 
@@ -108,6 +110,9 @@ type permSet struct {
 	perms           map[string]bool // system permission name without prefix -> granted
 	objects         map[string]*objectAccess
 	created         time.Time
+	// extra holds the fields written through the API that have no
+	// dedicated state (Description, ...), returned as written.
+	extra soql.Row
 }
 
 type user struct {
@@ -129,6 +134,9 @@ type user struct {
 	timeZone                  string
 	federationID, userType    string
 	createdByID, modifiedByID string
+	// extra holds the fields written through the API that have no
+	// dedicated state (Title, Phone, ManagerId, ...), returned as written.
+	extra soql.Row
 }
 
 type connectedApp struct {
@@ -185,12 +193,15 @@ type loginIP struct {
 	created              time.Time
 }
 
-// dataObject is a business object (Account, Contact, Invoice__c, ...) whose
-// fields are learnt from the records written to it.
+// dataObject holds the records of a stored object (Account, Contact,
+// UserRole, Invoice__c, ...) of one org.
 type dataObject struct {
-	name   string
-	fields []soql.Field
-	rows   []soql.Row
+	name string
+	def  *objectDef
+	rows []soql.Row
+	// deleted rows are in the recycle bin: IsDeleted is true and only
+	// queryAll sees them.
+	deleted []soql.Row
 }
 
 // effectivePerms returns the union of the user's profile and assigned

@@ -1,55 +1,56 @@
 package emulator
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden/emulator/soql"
 )
 
-// objectDef is an sObject type the emulator serves: its schema, who may see
-// it, and how its rows are built from the org's state.
+// objectDef is an sObject type the emulator serves: its fields, who may see
+// it, and where its rows come from. The SOQL schema and describe are
+// derived from fields (see schema.go).
 type objectDef struct {
-	schema   *soql.Object
-	label    string
-	prefix   string
-	visible  func(u *user) bool // nil: every API user
-	rows     func(o *org) []soql.Row
-	writable bool // create/update/delete handled in writes.go
+	name, label, plural, prefix string
+	fields                      []fieldDef
+	byLower                     map[string]*fieldDef
+	schema                      *soql.Object
+	visible                     func(u *user) bool // nil: every API user (stored objects: the object's Read permission)
+	rows                        func(o *org) []soql.Row
+	// ops are the writes the object accepts (writes.go): c(reate),
+	// u(pdate), d(elete).
+	ops string
+	// stored objects keep the records written through the API (Account,
+	// Contact, custom objects) in org.records.
+	stored bool
+	// custom objects (X__c) learn custom fields (Y__c) from writes.
+	custom bool
+	// writePerm, when set, is the system permission a write to a stored
+	// object needs instead of the object's Create/Edit/Delete permission.
+	writePerm string
+	// defaults are the values a create fills in when the body has none.
+	defaults map[string]any
+	// tooling objects are served by the Tooling API too.
+	tooling bool
 }
 
-func f(name string, t soql.Type) soql.Field { return soql.Field{Name: name, Type: t} }
+// sfTime is the form Salesforce uses for datetimes in JSON and SOAP.
+const sfTime = "2006-01-02T15:04:05.000+0000"
 
-func fields(t soql.Type, names ...string) []soql.Field {
-	out := make([]soql.Field, len(names))
-	for i, n := range names {
-		out[i] = f(n, t)
+// objects are the built-in sObject types, keyed by lower-case name.
+var objects = map[string]*objectDef{}
+
+func define(d *objectDef, spec ...string) {
+	d.fields = parseFields(strings.Join(spec, "\n"))
+	if d.label == "" {
+		d.label = d.name
 	}
-	return out
-}
-
-func rel(name, field, target string) soql.Relationship {
-	return soql.Relationship{Name: name, Field: field, Target: target}
-}
-
-func permissionFields() []soql.Field {
-	return fields(soql.TypeBool, prefixed("Permissions", SystemPermissions)...)
-}
-
-func prefixed(p string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = p + n
+	if d.plural == "" {
+		d.plural = d.label + "s"
 	}
-	return out
-}
-
-func concat(parts ...[]soql.Field) []soql.Field {
-	var out []soql.Field
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
+	d.finish()
+	objects[strings.ToLower(d.name)] = d
 }
 
 func needs(perms ...string) func(u *user) bool {
@@ -63,105 +64,264 @@ func needs(perms ...string) func(u *user) bool {
 	}
 }
 
-// sfTime is the form Salesforce uses for datetimes in JSON and SOAP.
-const sfTime = "2006-01-02T15:04:05.000+0000"
+// permissionSpec is the Permissions* checkbox of every system permission.
+func permissionSpec(flags string) string {
+	var b strings.Builder
+	for i, p := range SystemPermissions {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("Permissions" + p)
+	}
+	return b.String() + " boolean " + flags
+}
 
-// objects are the built-in sObject types, keyed by lower-case name.
-var objects = map[string]*objectDef{}
+// Field specifications shared by several objects.
+const (
+	idSpec        = "Id id"
+	isDeletedSpec = "IsDeleted boolean ro"
+	ownerSpec     = "OwnerId ref nn ref:User/Owner"
+	addressSpec   = `%[1]sStreet textarea(255)
+%[1]sCity string(40)
+%[1]sState string(80)
+%[1]sPostalCode string(20)
+%[1]sCountry string(80)`
+)
 
-func define(d *objectDef) { objects[strings.ToLower(d.schema.Name)] = d }
+func address(prefix string) string { return fmt.Sprintf(addressSpec, prefix) }
+
+// customFieldsSpec are the fields every custom object starts with.
+const customFieldsSpec = idSpec + "\n" + isDeletedSpec + "\nName string(80) req\n" + ownerSpec + auditFields
 
 func init() {
-	audit := fields(soql.TypeDateTime, "CreatedDate", "LastModifiedDate", "SystemModstamp")
-	define(&objectDef{label: "Organization", prefix: prefixOrg, schema: &soql.Object{Name: "Organization",
-		Fields: concat(fields(soql.TypeID, "Id"), fields(soql.TypeString, "Name", "InstanceName", "NamespacePrefix",
-			"OrganizationType", "TimeZoneSidKey", "LanguageLocaleKey", "DefaultLocaleSidKey", "Division", "Country"),
-			fields(soql.TypeBool, "IsSandbox"), fields(soql.TypeDate, "TrialExpirationDate"), audit)},
-		rows: orgRows})
-	define(&objectDef{label: "User", prefix: prefixUser, writable: true, schema: &soql.Object{Name: "User",
-		Fields: concat(fields(soql.TypeID, "Id", "ProfileId", "UserRoleId", "CreatedById", "LastModifiedById", "ManagerId"),
-			fields(soql.TypeString, "Username", "FirstName", "LastName", "Name", "Email", "Alias", "CommunityNickname",
-				"UserType", "FederationIdentifier", "TimeZoneSidKey", "LocaleSidKey", "LanguageLocaleKey", "EmailEncodingKey",
-				"Title", "Department", "CompanyName"),
-			fields(soql.TypeBool, "IsActive", "UserPermissionsMarketingUser", "UserPermissionsOfflineUser",
-				"UserPermissionsMobileUser", "UserPermissionsSFContentUser", "UserPermissionsKnowledgeUser",
-				"UserPermissionsInteractionUser", "UserPermissionsSupportUser"),
-			fields(soql.TypeDateTime, "LastLoginDate", "LastPasswordChangeDate"), audit),
-		Relationships: []soql.Relationship{rel("Profile", "ProfileId", "Profile"), rel("CreatedBy", "CreatedById", "User"),
-			rel("LastModifiedBy", "LastModifiedById", "User"), rel("Manager", "ManagerId", "User")}},
-		rows: userRows})
-	define(&objectDef{label: "User Login", prefix: prefixUserLogin, writable: true, visible: needs("ManageUsers", "ManageInternalUsers"),
-		schema: &soql.Object{Name: "UserLogin",
-			Fields: concat(fields(soql.TypeID, "Id", "UserId", "LastModifiedById"), fields(soql.TypeBool, "IsFrozen", "IsPasswordLocked"),
-				fields(soql.TypeDateTime, "LastModifiedDate")),
-			Relationships: []soql.Relationship{rel("User", "UserId", "User")}},
-		rows: userLoginRows})
-	define(&objectDef{label: "Profile", prefix: prefixProfile, schema: &soql.Object{Name: "Profile",
-		Fields: concat(fields(soql.TypeID, "Id", "UserLicenseId", "CreatedById", "LastModifiedById"),
-			fields(soql.TypeString, "Name", "UserType", "Description"), audit, permissionFields()),
-		Relationships: []soql.Relationship{rel("UserLicense", "UserLicenseId", "UserLicense")}},
-		rows: profileRows})
-	define(&objectDef{label: "Permission Set", prefix: prefixPermissionSet, writable: true, schema: &soql.Object{Name: "PermissionSet",
-		Fields: concat(fields(soql.TypeID, "Id", "LicenseId", "ProfileId", "PermissionSetGroupId", "CreatedById", "LastModifiedById"),
-			fields(soql.TypeString, "Name", "Label", "NamespacePrefix", "Type", "Description"),
-			fields(soql.TypeBool, "IsOwnedByProfile", "IsCustom", "HasActivationRequired"), audit, permissionFields()),
-		Relationships: []soql.Relationship{rel("Profile", "ProfileId", "Profile"), rel("License", "LicenseId", "PermissionSetLicense")}},
-		rows: permSetRows})
-	define(&objectDef{label: "Permission Set Assignment", prefix: prefixAssignment, writable: true, schema: &soql.Object{Name: "PermissionSetAssignment",
-		Fields: concat(fields(soql.TypeID, "Id", "AssigneeId", "PermissionSetId", "PermissionSetGroupId"),
-			fields(soql.TypeBool, "IsActive"), fields(soql.TypeDateTime, "ExpirationDate", "SystemModstamp")),
-		Relationships: []soql.Relationship{rel("Assignee", "AssigneeId", "User"), rel("PermissionSet", "PermissionSetId", "PermissionSet")}},
-		rows: assignmentRows})
-	define(&objectDef{label: "Permission Set License", prefix: prefixPSL, schema: &soql.Object{Name: "PermissionSetLicense",
-		Fields: concat(fields(soql.TypeID, "Id"), fields(soql.TypeString, "DeveloperName", "MasterLabel", "PermissionSetLicenseKey", "Status"),
-			fields(soql.TypeInt, "TotalLicenses", "UsedLicenses"), fields(soql.TypeDate, "ExpirationDate"), audit)},
-		rows: pslRows})
-	define(&objectDef{label: "Permission Set License Assignment", prefix: prefixPSLAssign, writable: true, schema: &soql.Object{Name: "PermissionSetLicenseAssign",
-		Fields:        concat(fields(soql.TypeID, "Id", "AssigneeId", "PermissionSetLicenseId"), audit),
-		Relationships: []soql.Relationship{rel("Assignee", "AssigneeId", "User"), rel("PermissionSetLicense", "PermissionSetLicenseId", "PermissionSetLicense")}},
-		rows: pslAssignRows})
-	define(&objectDef{label: "User License", prefix: prefixUserLicense, schema: &soql.Object{Name: "UserLicense",
-		Fields: concat(fields(soql.TypeID, "Id"), fields(soql.TypeString, "Name", "MasterLabel", "LicenseDefinitionKey", "Status"),
-			fields(soql.TypeInt, "TotalLicenses", "UsedLicenses"), audit)},
-		rows: licenseRows})
-	define(&objectDef{label: "Object Permissions", prefix: prefixObjectPermission, writable: true, schema: &soql.Object{Name: "ObjectPermissions",
-		Fields: concat(fields(soql.TypeID, "Id", "ParentId"), fields(soql.TypeString, "SobjectType"),
-			fields(soql.TypeBool, "PermissionsRead", "PermissionsCreate", "PermissionsEdit", "PermissionsDelete",
-				"PermissionsViewAllRecords", "PermissionsModifyAllRecords"), audit),
-		Relationships: []soql.Relationship{rel("Parent", "ParentId", "PermissionSet")}},
-		rows: objectPermRows})
-	define(&objectDef{label: "Login History", prefix: prefixLoginHistory, visible: needs("ManageUsers", "ManageInternalUsers", "ViewAllData"),
-		schema: &soql.Object{Name: "LoginHistory",
-			Fields: concat(fields(soql.TypeID, "Id", "UserId", "AuthenticationServiceId", "LoginGeoId"),
-				fields(soql.TypeString, "LoginType", "SourceIp", "LoginUrl", "TlsProtocol", "CipherSuite", "Browser", "Platform",
-					"Status", "Application", "ClientVersion", "ApiType", "ApiVersion", "CountryIso", "LoginSubType"),
-				fields(soql.TypeDateTime, "LoginTime"))},
-		rows: historyRows})
-	define(&objectDef{label: "Setup Audit Trail", prefix: prefixAuditTrail, visible: needs("ViewSetup", "ManageUsers"),
-		schema: &soql.Object{Name: "SetupAuditTrail",
-			Fields: concat(fields(soql.TypeID, "Id", "CreatedById"), fields(soql.TypeString, "Action", "Section", "Display",
-				"DelegateUser", "ResponsibleNamespacePrefix", "CreatedByContext", "CreatedByIssuer"), fields(soql.TypeDateTime, "CreatedDate")),
-			Relationships: []soql.Relationship{rel("CreatedBy", "CreatedById", "User")}},
-		rows: auditRows})
-	define(&objectDef{label: "Connected Application", prefix: prefixConnectedApp, visible: needs("ViewSetup", "ManageUsers"),
-		schema: &soql.Object{Name: "ConnectedApplication",
-			Fields: concat(fields(soql.TypeID, "Id"), fields(soql.TypeString, "Name", "OptionsRefreshTokenValidityMetric", "StartUrl"),
-				fields(soql.TypeBool, "OptionsAllowAdminApprovedUsersOnly", "OptionsHasSessionLevelPolicy"),
-				fields(soql.TypeInt, "RefreshTokenValidityPeriod", "MobileSessionTimeout"), audit)},
-		rows: appRows})
-	define(&objectDef{label: "OAuth Token", prefix: prefixOauthToken, visible: needs("ManageUsers"),
-		schema: &soql.Object{Name: "OauthToken",
-			Fields: concat(fields(soql.TypeID, "Id", "UserId", "AppMenuItemId"), fields(soql.TypeString, "AppName"),
-				fields(soql.TypeDateTime, "CreatedDate", "LastUsedDate"), fields(soql.TypeInt, "UseCount")),
-			Relationships: []soql.Relationship{rel("User", "UserId", "User")}},
-		rows: oauthRows})
-	define(&objectDef{label: "Login IP", prefix: prefixLoginIP, visible: needs("ManageUsers"),
-		schema: &soql.Object{Name: "LoginIp",
-			Fields: concat(fields(soql.TypeID, "Id", "UsersId"), fields(soql.TypeString, "SourceIp", "ChallengeMethod"),
-				fields(soql.TypeBool, "IsAuthenticated"), fields(soql.TypeDateTime, "CreatedDate", "ChallengeSentDate")),
-			Relationships: []soql.Relationship{rel("Users", "UsersId", "User")}},
-		rows: loginIPRows})
+	all := func(*user) bool { return true }
+	define(&objectDef{name: "Organization", prefix: prefixOrg, rows: orgRows}, idSpec, `
+Name string(80)
+InstanceName string(5)
+NamespacePrefix string(15)
+OrganizationType,TimeZoneSidKey,LanguageLocaleKey,DefaultLocaleSidKey picklist
+Division,Country string(80)
+IsSandbox boolean
+TrialExpirationDate datetime`, auditFields)
+	define(&objectDef{name: "User", prefix: prefixUser, ops: "cu", tooling: true, rows: userRows}, idSpec, `
+Username string(80) req
+LastName string(80) req
+FirstName string(40)
+MiddleName string(40)
+Name string(121) ro
+Email email(128) req
+Alias string(8) req
+CommunityNickname string(40)
+Title string(80)
+CompanyName,Department,Division string(80)
+EmployeeNumber string(20)
+Phone,MobilePhone,Fax phone(40)
+Extension string(40)
+AboutMe textarea(1000)
+IsActive boolean
+ProfileId ref req ref:Profile
+UserRoleId ref ref:UserRole
+ManagerId ref ref:User/Manager
+DelegatedApproverId ref
+UserType picklist ro
+FederationIdentifier string(512)
+TimeZoneSidKey,LocaleSidKey,EmailEncodingKey,LanguageLocaleKey picklist req
+UserPermissionsMarketingUser,UserPermissionsOfflineUser,UserPermissionsMobileUser,UserPermissionsSFContentUser boolean
+UserPermissionsKnowledgeUser,UserPermissionsInteractionUser,UserPermissionsSupportUser boolean
+LastLoginDate,LastPasswordChangeDate datetime ro`, address(""), auditFields)
+	define(&objectDef{name: "UserLogin", label: "User Login", prefix: prefixUserLogin, ops: "u", rows: userLoginRows,
+		visible: needs("ManageUsers", "ManageInternalUsers")}, idSpec, `
+UserId ref ro ref:User
+IsFrozen,IsPasswordLocked boolean
+LastModifiedDate datetime ro nn
+LastModifiedById ref ro nn ref:User`)
+	define(&objectDef{name: "UserRole", label: "Role", prefix: prefixUserRole, ops: "cud", stored: true, visible: all, writePerm: "ManageUsers"}, idSpec, `
+Name string(80) req
+DeveloperName string(80)
+ParentRoleId ref ref:UserRole/ParentRole
+RollupDescription string(80)
+OpportunityAccessForAccountOwner,CaseAccessForAccountOwner,ContactAccessForAccountOwner picklist
+PortalType picklist ro`, auditFields)
+	define(&objectDef{name: "Profile", prefix: prefixProfile, tooling: true, rows: profileRows}, idSpec, `
+Name string(255)
+UserLicenseId ref ref:UserLicense
+UserType picklist
+Description textarea(255)`, auditFields, permissionSpec(""))
+	define(&objectDef{name: "PermissionSet", label: "Permission Set", prefix: prefixPermissionSet, ops: "cud", tooling: true, rows: permSetRows}, idSpec, `
+Name string(80) co req
+Label string(80) req
+LicenseId ref co ref:PermissionSetLicense/License
+ProfileId ref ro ref:Profile
+PermissionSetGroupId ref ro
+NamespacePrefix string(15) ro
+Type picklist ro
+Description textarea(255)
+IsOwnedByProfile,IsCustom,HasActivationRequired boolean ro`, auditFields, permissionSpec(""))
+	define(&objectDef{name: "PermissionSetAssignment", label: "Permission Set Assignment", prefix: prefixAssignment, ops: "cd",
+		tooling: true, rows: assignmentRows}, idSpec, `
+AssigneeId ref co req ref:User/Assignee
+PermissionSetId ref co req ref:PermissionSet
+PermissionSetGroupId ref ro
+IsActive boolean ro
+ExpirationDate datetime ro
+SystemModstamp datetime ro nn`)
+	define(&objectDef{name: "PermissionSetLicense", label: "Permission Set License", prefix: prefixPSL, rows: pslRows}, idSpec, `
+DeveloperName,MasterLabel string(80)
+PermissionSetLicenseKey string(255)
+Status picklist
+TotalLicenses,UsedLicenses int
+ExpirationDate date`, auditFields)
+	define(&objectDef{name: "PermissionSetLicenseAssign", label: "Permission Set License Assignment", prefix: prefixPSLAssign,
+		ops: "cd", rows: pslAssignRows}, idSpec, `
+AssigneeId ref co req ref:User/Assignee
+PermissionSetLicenseId ref co req ref:PermissionSetLicense`, auditFields)
+	define(&objectDef{name: "UserLicense", label: "User License", prefix: prefixUserLicense, rows: licenseRows}, idSpec, `
+Name,MasterLabel,LicenseDefinitionKey string(80)
+Status picklist
+TotalLicenses,UsedLicenses int`, auditFields)
+	define(&objectDef{name: "ObjectPermissions", label: "Object Permissions", plural: "Object Permissions", prefix: prefixObjectPermission,
+		ops: "cud", rows: objectPermRows}, idSpec, `
+ParentId ref co req ref:PermissionSet/Parent
+SobjectType picklist(40) co req
+PermissionsRead,PermissionsCreate,PermissionsEdit,PermissionsDelete,PermissionsViewAllRecords,PermissionsModifyAllRecords boolean`, auditFields)
+	define(&objectDef{name: "LoginHistory", label: "Login History", plural: "Login History", prefix: prefixLoginHistory, rows: historyRows,
+		visible: needs("ManageUsers", "ManageInternalUsers", "ViewAllData")}, idSpec, `
+UserId ref ro ref:User
+AuthenticationServiceId,LoginGeoId ref ro
+LoginType picklist ro
+SourceIp string(39) ro
+LoginUrl string(120) ro
+TlsProtocol,CipherSuite picklist ro
+Browser,Platform,ClientVersion,ApiType,ApiVersion string(64) ro
+Status string(128) ro
+Application string(255) ro
+CountryIso picklist ro
+LoginSubType picklist ro
+LoginTime datetime ro nn`)
+	define(&objectDef{name: "SetupAuditTrail", label: "Setup Audit Trail", plural: "Setup Audit Trail", prefix: prefixAuditTrail, rows: auditRows,
+		visible: needs("ViewSetup", "ManageUsers")}, idSpec, `
+Action,Section string(120) ro
+Display string(1000) ro
+DelegateUser string(80) ro
+ResponsibleNamespacePrefix string(15) ro
+CreatedByContext,CreatedByIssuer string(255) ro
+CreatedDate datetime ro nn
+CreatedById ref ro ref:User`)
+	define(&objectDef{name: "ConnectedApplication", label: "Connected Application", prefix: prefixConnectedApp, rows: appRows,
+		visible: needs("ViewSetup", "ManageUsers")}, idSpec, `
+Name string(255)
+OptionsRefreshTokenValidityMetric picklist
+StartUrl url(255)
+OptionsAllowAdminApprovedUsersOnly,OptionsHasSessionLevelPolicy boolean
+RefreshTokenValidityPeriod,MobileSessionTimeout int`, auditFields)
+	define(&objectDef{name: "OauthToken", label: "OAuth Token", prefix: prefixOauthToken, rows: oauthRows, visible: needs("ManageUsers")}, idSpec, `
+UserId ref ref:User
+AppMenuItemId ref
+AppName string(255)
+CreatedDate,LastUsedDate datetime
+UseCount int`)
+	define(&objectDef{name: "LoginIp", label: "Login IP", prefix: prefixLoginIP, rows: loginIPRows, visible: needs("ManageUsers")}, idSpec, `
+UsersId ref ref:User/Users
+SourceIp string(39)
+ChallengeMethod string(40)
+IsAuthenticated boolean
+CreatedDate,ChallengeSentDate datetime`)
+	define(&objectDef{name: "ApexClass", label: "Apex Class", prefix: prefixApexClass, tooling: true, rows: noRows}, idSpec, `
+NamespacePrefix string(15)
+Name string(255)
+ApiVersion double
+Status picklist
+IsValid boolean
+BodyCrc double
+Body textarea(1000000)
+LengthWithoutComments int
+ManageableState picklist`, auditFields)
+	define(&objectDef{name: "ApexTrigger", label: "Apex Trigger", prefix: prefixApexTrigger, tooling: true, rows: noRows}, idSpec, `
+NamespacePrefix string(15)
+Name string(255)
+TableEnumOrId picklist(40)
+ApiVersion double
+Status picklist
+IsValid boolean
+Body textarea(1000000)
+LengthWithoutComments int
+ManageableState picklist`, auditFields)
+
+	// Business objects: their records are stored as written.
+	define(&objectDef{name: "Account", prefix: prefixAccount, ops: "cud", stored: true}, idSpec, isDeletedSpec, `
+Name string(255) req
+Type picklist pick:Prospect|Customer_-_Direct|Customer_-_Channel|Channel_Partner_/_Reseller|Installation_Partner|Technology_Partner|Other
+ParentId ref ref:Account/Parent
+Phone,Fax phone(40)
+AccountNumber string(40)
+Website url(255)
+Industry picklist pick:Agriculture|Banking|Chemicals|Communications|Construction|Education|Electronics|Energy|Engineering|Finance|Government|Healthcare|Insurance|Manufacturing|Media|Retail|Technology|Telecommunications|Transportation|Utilities|Other
+AnnualRevenue currency
+NumberOfEmployees int
+Description textarea(32000)`, address("Billing"), address("Shipping"), ownerSpec, auditFields)
+	define(&objectDef{name: "Contact", prefix: prefixContact, ops: "cud", stored: true}, idSpec, isDeletedSpec, `
+AccountId ref ref:Account
+LastName string(80) req
+FirstName string(40)
+Salutation picklist pick:Mr.|Ms.|Mrs.|Dr.|Prof.
+Name string(121) ro
+Title string(128)
+Department string(80)
+Email email(80)
+Phone,MobilePhone phone(40)
+Birthdate date
+LeadSource picklist pick:Web|Phone_Inquiry|Partner_Referral|Purchased_List|Other
+ReportsToId ref ref:Contact/ReportsTo
+Description textarea(32000)`, address("Mailing"), ownerSpec, auditFields)
+	define(&objectDef{name: "Opportunity", plural: "Opportunities", prefix: prefixOpportunity, ops: "cud", stored: true,
+		defaults: map[string]any{"IsClosed": false, "IsWon": false}}, idSpec, isDeletedSpec, `
+AccountId ref ref:Account
+Name string(120) req
+StageName picklist(255) req pick:Prospecting|Qualification|Needs_Analysis|Value_Proposition|Proposal/Price_Quote|Negotiation/Review|Closed_Won|Closed_Lost
+CloseDate date req
+Amount currency
+Probability percent
+Type picklist pick:Existing_Customer_-_Upgrade|Existing_Customer_-_Replacement|Existing_Customer_-_Downgrade|New_Customer
+LeadSource picklist pick:Web|Phone_Inquiry|Partner_Referral|Purchased_List|Other
+NextStep string(255)
+Description textarea(32000)
+IsClosed,IsWon boolean ro`, ownerSpec, auditFields)
+	define(&objectDef{name: "Case", prefix: prefixCase, ops: "cud", stored: true,
+		defaults: map[string]any{"Status": "New", "Priority": "Medium", "IsClosed": false}}, idSpec, isDeletedSpec, `
+CaseNumber string(30) ro nn
+AccountId ref ref:Account
+ContactId ref ref:Contact
+Subject string(255)
+Description textarea(32000)
+Status picklist nn pick:New|Working|Escalated|Closed
+Priority picklist pick:High|Medium|Low
+Origin picklist pick:Phone|Email|Web
+Type picklist pick:Mechanical|Electrical|Electronic|Structural|Other
+Reason picklist
+SuppliedEmail email(80)
+IsClosed boolean ro
+ClosedDate datetime ro`, ownerSpec, auditFields)
+	define(&objectDef{name: "Lead", prefix: prefixLead, ops: "cud", stored: true,
+		defaults: map[string]any{"Status": "Open - Not Contacted", "IsConverted": false}}, idSpec, isDeletedSpec, `
+LastName string(80) req
+FirstName string(40)
+Name string(121) ro
+Company string(255) req
+Title string(128)
+Email email(80)
+Phone phone(40)
+Status picklist nn pick:Open_-_Not_Contacted|Working_-_Contacted|Closed_-_Converted|Closed_-_Not_Converted
+LeadSource picklist pick:Web|Phone_Inquiry|Partner_Referral|Purchased_List|Other
+Industry picklist
+Rating picklist pick:Hot|Warm|Cold
+Description textarea(32000)
+IsConverted boolean ro`, address(""), ownerSpec, auditFields)
 }
+
+func noRows(*org) []soql.Row { return nil }
+
+// can reports whether the object accepts a write: 'c', 'u' or 'd'.
+func (d *objectDef) can(op byte) bool { return strings.IndexByte(d.ops, op) >= 0 }
 
 func timeOrNil(t time.Time) any {
 	if t.IsZero() {
@@ -191,6 +351,9 @@ func userRows(o *org) []soql.Row {
 			"UserPermissionsMarketingUser": false, "UserPermissionsOfflineUser": false, "UserPermissionsMobileUser": false,
 			"UserPermissionsSFContentUser": false, "UserPermissionsKnowledgeUser": false,
 			"UserPermissionsInteractionUser": false, "UserPermissionsSupportUser": false})
+		for k, v := range u.extra {
+			out[len(out)-1][k] = v
+		}
 	}
 	return out
 }
@@ -238,6 +401,9 @@ func permSetRows(o *org) []soql.Row {
 			}
 		}
 		putPerms(row, ps.perms)
+		for k, v := range ps.extra {
+			row[k] = v
+		}
 		out = append(out, row)
 	}
 	return out
@@ -403,29 +569,54 @@ func loginIPRows(o *org) []soql.Row {
 type view struct {
 	o *org
 	u *user
+	// all includes deleted records (queryAll).
+	all bool
+	// tooling restricts the objects to those of the Tooling API.
+	tooling bool
+}
+
+// def returns the definition of an object known by lower-case name: a
+// built-in one or a custom object of the org.
+func (o *org) def(lower string) *objectDef {
+	if d := objects[lower]; d != nil {
+		return d
+	}
+	if do := o.records[lower]; do != nil {
+		return do.def
+	}
+	return nil
 }
 
 // Object implements soql.Source. Objects the user may not see do not exist
 // for it, as in Salesforce (INVALID_TYPE).
 func (v view) Object(name string) (*soql.Object, bool) {
-	lower := strings.ToLower(name)
-	if d := objects[lower]; d != nil {
-		if d.visible != nil && v.u != nil && !d.visible(v.u) {
-			return nil, false
-		}
-		return d.schema, true
+	d := v.o.def(strings.ToLower(name))
+	if d == nil || v.tooling && !d.tooling || !v.visible(d) {
+		return nil, false
 	}
-	if do := v.o.records[lower]; do != nil {
-		if v.u != nil && !v.u.objectAccess(do.name).read {
-			return nil, false
-		}
-		return &soql.Object{Name: do.name, Fields: do.fields, Relationships: dataRelationships}, true
+	return d.schema, true
+}
+
+// visible reports whether the view's user may see an object.
+func (v view) visible(d *objectDef) bool {
+	switch {
+	case v.u == nil:
+		return true
+	case d.visible != nil:
+		return d.visible(v.u)
+	case d.stored:
+		return v.u.objectAccess(d.name).read
 	}
-	return nil, false
+	return true
 }
 
 // Rows implements soql.Source.
-func (v view) Rows(object string) []soql.Row { return v.o.rowsOf(object) }
+func (v view) Rows(object string) []soql.Row {
+	if v.all {
+		return v.o.allRowsOf(object)
+	}
+	return v.o.rowsOf(object)
+}
 
 // Lookup implements soql.Source.
 func (v view) Lookup(object, id string) (soql.Row, bool) {
@@ -443,10 +634,10 @@ func (o *org) rowsOf(object string) []soql.Row {
 		o.rows, o.index = map[string][]soql.Row{}, map[string]map[string]soql.Row{}
 	}
 	var rows []soql.Row
-	if d := objects[strings.ToLower(object)]; d != nil {
-		rows = d.rows(o)
-	} else if do := o.records[strings.ToLower(object)]; do != nil {
+	if do := o.records[strings.ToLower(object)]; do != nil {
 		rows = do.rows
+	} else if d := objects[strings.ToLower(object)]; d != nil && d.rows != nil {
+		rows = d.rows(o)
 	}
 	idx := make(map[string]soql.Row, len(rows))
 	for _, r := range rows {
@@ -458,32 +649,43 @@ func (o *org) rowsOf(object string) []soql.Row {
 	return rows
 }
 
-// dataRelationships are the parent relationships every business object has.
-var dataRelationships = []soql.Relationship{rel("Owner", "OwnerId", "User"), rel("CreatedBy", "CreatedById", "User"),
-	rel("LastModifiedBy", "LastModifiedById", "User")}
-
-// standardDataFields are the fields every business object starts with.
-func standardDataFields(name string) []soql.Field {
-	fs := concat(fields(soql.TypeID, "Id", "OwnerId", "CreatedById", "LastModifiedById"), fields(soql.TypeString, "Name"),
-		fields(soql.TypeBool, "IsDeleted"), fields(soql.TypeDateTime, "CreatedDate", "LastModifiedDate", "SystemModstamp"))
-	if name == "Contact" {
-		fs = append(fs, fields(soql.TypeString, "FirstName", "LastName", "Email")...)
-		fs = append(fs, f("AccountId", soql.TypeID))
+// allRowsOf returns the rows of an object and its deleted records (the
+// recycle bin), for queryAll.
+func (o *org) allRowsOf(object string) []soql.Row {
+	do := o.records[strings.ToLower(object)]
+	if do == nil || len(do.deleted) == 0 {
+		return o.rowsOf(object)
 	}
-	return fs
+	key := object + "\x00all"
+	if rows, ok := o.rows[key]; ok {
+		return rows
+	}
+	live := o.rowsOf(object)
+	rows := make([]soql.Row, 0, len(live)+len(do.deleted))
+	rows = append(append(rows, live...), do.deleted...)
+	o.rows[key] = rows
+	return rows
 }
 
 // ensureObject registers a business object (Account, Invoice__c, ...) in
 // the org unless it is a built-in setup object.
 func (s *Server) ensureObject(o *org, name string) *dataObject {
 	lower := strings.ToLower(name)
-	if objects[lower] != nil {
+	if d := objects[lower]; d != nil && !d.stored {
 		return nil
 	}
 	if do := o.records[lower]; do != nil {
 		return do
 	}
-	do := &dataObject{name: name, fields: standardDataFields(name)}
+	d := objects[lower]
+	if d == nil {
+		d = &objectDef{name: name, label: strings.ReplaceAll(strings.TrimSuffix(name, "__c"), "_", " "), ops: "cud", stored: true,
+			custom: true, prefix: fmt.Sprintf("a%02d", o.customObjects), fields: parseFields(customFieldsSpec)}
+		d.plural = d.label + "s"
+		o.customObjects++
+		d.finish()
+	}
+	do := &dataObject{name: d.name, def: d}
 	o.records[lower] = do
 	return do
 }

@@ -14,11 +14,15 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -68,6 +72,7 @@ type Server struct {
 	events     *eventLog
 	queryCache map[string]*soql.Query
 	pageCache  map[string][]byte // single-page query answers, see query
+	txn        *txn              // the all-or-none request in progress, see beginTxn
 }
 
 // session is an access token.
@@ -159,13 +164,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 			return
 		}
+		if !controlContentType(w, r) {
+			return
+		}
+		if err := readBody(w, r, maxControlBody); err != nil {
+			controlError(w, http.StatusRequestEntityTooLarge, "request body: %v", err)
+			return
+		}
 		s.serveControl(w, r)
 		return
 	}
 	if s.applyFaults(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	// The body is read in full before any handler takes s.mu, so a client
+	// that sends its body slowly holds up nobody but itself.
+	if err := readBody(w, r, s.opts.MaxBodyBytes); err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case !errors.As(err, &mbe):
+			// The client went away or sent a broken body: nothing to answer.
+		case strings.HasPrefix(p, "/services/oauth2/"):
+			oauthError(w, http.StatusBadRequest, "invalid_request", "malformed request body")
+		case strings.HasPrefix(p, "/services/Soap/"):
+			soapFault(w, &soapCall{partner: strings.HasPrefix(p, "/services/Soap/u/")}, "soapenv:Client", "", "", "Request body too large or unreadable")
+		default:
+			restError(w, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size")
+		}
+		return
+	}
 	switch {
 	case strings.HasPrefix(p, "/services/oauth2/"):
 		s.serveOAuth(w, r)
@@ -183,6 +210,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		restError(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 	}
+}
+
+// maxControlBody bounds control API request bodies.
+const maxControlBody = 1 << 20
+
+// readBody reads the request body in full (at most limit bytes) and
+// replaces it with the bytes read. An empty body costs nothing.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= limit {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	r.Body.Close()
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
+	return nil
+}
+
+// controlContentType refuses a state-changing control request unless it
+// says its body is JSON. A web page can make a browser send a cross-site
+// POST with text/plain or a form type without asking first, but not one
+// with application/json, so this keeps pages away from the control API.
+func controlContentType(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	case http.MethodDelete:
+		if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+			return true
+		}
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "application/json" {
+		return true
+	}
+	controlError(w, http.StatusUnsupportedMediaType,
+		"control API: %s needs Content-Type: application/json (got %q); other content types are refused so that a web page cannot change the emulator",
+		r.Method, r.Header.Get("Content-Type"))
+	return false
 }
 
 // baseURL is the scheme and host the client used to reach the emulator.

@@ -108,7 +108,7 @@ func (s *Server) userChanged(o *org, u *user, changeType string, changed []strin
 		}
 	}
 	o.touch()
-	s.events.publish(o.id, "/data/UserChangeEvent", payload)
+	s.publish(o, "/data/UserChangeEvent", payload)
 }
 
 type bayeux struct {

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,40 @@ func TestBadInputNeverPanics(t *testing.T) {
 		if r.status != c.status {
 			t.Errorf("%s %s: %d, want %d (%.200s)", c.method, c.path, r.status, c.status, r.body)
 		}
+	}
+}
+
+// TestRolledBackChangesSendNoEvents checks that a user change rolled back
+// by an all-or-none composite request never reaches CometD subscribers.
+func TestRolledBackChangesSendNoEvents(t *testing.T) {
+	e := start(t)
+	tok := e.admin()
+	intID := e.userID(tok, intUser)
+	e.do("POST", v+"composite", tok, map[string]any{"allOrNone": true, "compositeRequest": []map[string]any{
+		{"method": "PATCH", "url": v + "sobjects/User/" + intID, "referenceId": "off", "body": map[string]any{"IsActive": false}},
+		{"method": "POST", "url": v + "sobjects/Contact", "referenceId": "bad", "body": map[string]any{}},
+	}})
+	if r := e.do("PATCH", v+"sobjects/User/"+intID, tok, map[string]any{"FirstName": "Committed"}); r.status != 204 {
+		t.Fatalf("committed change: %d %s", r.status, r.body)
+	}
+	bayeux := func(msgs ...map[string]any) []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		e.do("POST", "/cometd/62.0", tok, msgs).json(t, &out)
+		return out
+	}
+	client := bayeux(map[string]any{"channel": "/meta/handshake"})[0]["clientId"].(string)
+	bayeux(map[string]any{"channel": "/meta/subscribe", "clientId": client, "subscription": "/data/UserChangeEvent",
+		"ext": map[string]any{"replay": map[string]int{"/data/UserChangeEvent": -2}}})
+	var changed []string
+	for _, m := range bayeux(map[string]any{"channel": "/meta/connect", "clientId": client}) {
+		if m["channel"] != "/data/UserChangeEvent" {
+			continue
+		}
+		header := m["data"].(map[string]any)["payload"].(map[string]any)["ChangeEventHeader"].(map[string]any)
+		changed = append(changed, toStrings(header["changedFields"])...)
+	}
+	if !slices.Contains(changed, "FirstName") || slices.Contains(changed, "IsActive") {
+		t.Errorf("changed fields delivered = %v, want FirstName and not the rolled-back IsActive", changed)
 	}
 }

@@ -1,9 +1,9 @@
 package emulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -27,33 +27,6 @@ func insufficientAccess() *dmlError {
 // input is a decoded record body, keyed by canonical field name.
 type input map[string]any
 
-// canonical validates the body's field names against the schema and returns
-// it keyed by canonical name. Unknown fields are INVALID_FIELD, except on
-// business objects where they add a field.
-func canonical(o *org, schema *soql.Object, body map[string]any) (input, *dmlError) {
-	byLower := make(map[string]string, len(schema.Fields))
-	for _, f := range schema.Fields {
-		byLower[strings.ToLower(f.Name)] = f.Name
-	}
-	do := o.records[strings.ToLower(schema.Name)]
-	out := input{}
-	for k, v := range body {
-		if k == "attributes" {
-			continue
-		}
-		name, ok := byLower[strings.ToLower(k)]
-		if !ok {
-			if do == nil || !validFieldName(k) {
-				return nil, dmlErr(http.StatusBadRequest, "INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", k, schema.Name), k)
-			}
-			do.fields = append(do.fields, soql.Field{Name: k, Type: inferType(v)})
-			name = k
-		}
-		out[name] = v
-	}
-	return out, nil
-}
-
 func validFieldName(k string) bool {
 	if k == "" || !unicode.IsLetter(rune(k[0])) {
 		return false
@@ -64,19 +37,6 @@ func validFieldName(k string) bool {
 		}
 	}
 	return true
-}
-
-func inferType(v any) soql.Type {
-	switch x := v.(type) {
-	case bool:
-		return soql.TypeBool
-	case json.Number:
-		if _, err := x.Int64(); err == nil {
-			return soql.TypeInt
-		}
-		return soql.TypeFloat
-	}
-	return soql.TypeString
 }
 
 func (in input) str(k string) (string, bool) {
@@ -103,19 +63,6 @@ func (in input) boolean(k string) (bool, bool, *dmlError) {
 	return b, true, nil
 }
 
-func required(in input, names ...string) *dmlError {
-	var missing []string
-	for _, n := range names {
-		if s, _ := in.str(n); strings.TrimSpace(s) == "" {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) > 0 {
-		return dmlErr(http.StatusBadRequest, "REQUIRED_FIELD_MISSING", "Required fields are missing: ["+strings.Join(missing, ", ")+"]", missing...)
-	}
-	return nil
-}
-
 // audit appends a SetupAuditTrail row. Callers hold s.mu.
 func (s *Server) audit(o *org, by *user, action, display string) {
 	row := &auditRow{id: s.newID(o, prefixAuditTrail), action: action, section: "Manage Users", display: display, at: s.now()}
@@ -139,7 +86,7 @@ func (s *Server) create(q *request, schema *soql.Object) {
 		writeJSON(q.w, err.status, []apiError{err.apiError})
 		return
 	}
-	writeJSON(q.w, http.StatusCreated, saveResult{ID: id, Success: true, Errors: []apiError{}})
+	writeJSON(q.w, http.StatusCreated, saveResult{ID: id, Success: true, Errors: []saveError{}})
 }
 
 func (s *Server) update(q *request, schema *soql.Object, id string) {
@@ -163,25 +110,84 @@ func (s *Server) delete(q *request, schema *soql.Object, id string) {
 }
 
 type saveResult struct {
-	ID      string     `json:"id,omitempty"`
-	Success bool       `json:"success"`
-	Errors  []apiError `json:"errors"`
+	ID      string      `json:"id,omitempty"`
+	Success bool        `json:"success"`
+	Errors  []saveError `json:"errors"`
 }
+
+// saveError is an error in a SaveResult: sObject collections name the code
+// statusCode, not errorCode, and always send fields.
+type saveError struct {
+	StatusCode string   `json:"statusCode"`
+	Message    string   `json:"message"`
+	Fields     []string `json:"fields"`
+}
+
+func (e *dmlError) saveError() saveError {
+	fields := e.Fields
+	if fields == nil {
+		fields = []string{}
+	}
+	return saveError{StatusCode: e.ErrorCode, Message: e.Message, Fields: fields}
+}
+
+// defOf returns the model of a schema's object in org o.
+func defOf(o *org, schema *soql.Object) *objectDef { return o.def(strings.ToLower(schema.Name)) }
+
+// extras moves the values of in not named in handled into dst, so that
+// every field a write accepts is stored.
+func extras(dst *soql.Row, in input, handled ...string) (changed []string) {
+	for _, k := range sortedKeys(in) {
+		if slices.Contains(handled, k) || strings.HasPrefix(k, "Permissions") && slices.Contains(handled, "Permissions*") {
+			continue
+		}
+		if *dst == nil {
+			*dst = soql.Row{}
+		}
+		(*dst)[k] = in[k]
+		changed = append(changed, k)
+	}
+	return changed
+}
+
+// canWrite reports whether u may create, edit or delete records of a stored
+// object.
+func canWrite(u *user, d *objectDef, op byte) bool {
+	if d.writePerm != "" {
+		return u.hasPerm(d.writePerm)
+	}
+	oa := u.objectAccess(d.name)
+	switch op {
+	case 'c':
+		return oa.create
+	case 'e':
+		return oa.edit
+	}
+	return oa.del
+}
+
+// userFields are the User fields with dedicated state; the others are kept
+// in user.extra.
+var userFields = []string{"Username", "FirstName", "LastName", "Email", "Alias", "FederationIdentifier", "TimeZoneSidKey", "IsActive", "ProfileId"}
 
 // doCreate inserts one record. Callers hold s.mu.
 func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) (string, *dmlError) {
 	o, u := q.o, q.u
-	in, derr := canonical(o, schema, body)
+	d := defOf(o, schema)
+	if d == nil || !d.can('c') {
+		return "", dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be inserted: "+schema.Name)
+	}
+	in, derr := checkWrite(o, d, body, true)
 	if derr != nil {
 		return "", derr
 	}
 	defer o.touch()
-	switch schema.Name {
+	switch d.name {
 	case "User":
 		if !u.hasPerm("ManageUsers") {
 			return "", insufficientAccess()
 		}
-		if err := required(in, "Username", "LastName", "Email", "Alias", "ProfileId", "TimeZoneSidKey", "LocaleSidKey", "EmailEncodingKey", "LanguageLocaleKey"); err != nil {
+		if err := missingRequired(d, in); err != nil {
 			return "", err
 		}
 		name, _ := in.str("Username")
@@ -209,6 +215,7 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		} else if ok {
 			nu.active = b
 		}
+		extras(&nu.extra, in, userFields...)
 		s.userByName[strings.ToLower(name)] = nu
 		o.users = append(o.users, nu)
 		s.audit(o, u, "createduser", fmt.Sprintf("Created new user %s", name))
@@ -218,7 +225,7 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		if !u.hasPerm("ManageProfilesPermissionsets") {
 			return "", insufficientAccess()
 		}
-		if err := required(in, "Name", "Label"); err != nil {
+		if err := missingRequired(d, in); err != nil {
 			return "", err
 		}
 		name, _ := in.str("Name")
@@ -229,13 +236,15 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 			return "", dmlErr(http.StatusBadRequest, "DUPLICATE_DEVELOPER_NAME", "The API Name you entered is already in use. Specify a different API Name.", "Name")
 		}
 		label, _ := in.str("Label")
-		ps := s.newPermSet(o, name, label, nil, nil, q.now)
+		var lic *permSetLicense
 		if lid, _ := in.str("LicenseId"); lid != "" {
-			if ps.license = pslByID(o, lid); ps.license == nil {
-				o.permSets = o.permSets[:len(o.permSets)-1]
+			if lic = pslByID(o, lid); lic == nil {
 				return "", dmlErr(http.StatusBadRequest, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", "LicenseId")
 			}
 		}
+		ps := s.newPermSet(o, name, label, nil, nil, q.now)
+		ps.license = lic
+		extras(&ps.extra, in, "Name", "Label", "LicenseId", "Permissions*")
 		s.audit(o, u, "PermSetCreate", fmt.Sprintf("Created permission set %s", label))
 		if err := s.setPerms(q, ps, in); err != nil {
 			return "", err
@@ -245,7 +254,7 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		if !u.hasPerm("AssignPermissionSets") && !u.hasPerm("ManageUsers") {
 			return "", insufficientAccess()
 		}
-		if err := required(in, "AssigneeId", "PermissionSetId"); err != nil {
+		if err := missingRequired(d, in); err != nil {
 			return "", err
 		}
 		aid, _ := in.str("AssigneeId")
@@ -268,7 +277,7 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		if !u.hasPerm("ManageUsers") {
 			return "", insufficientAccess()
 		}
-		if err := required(in, "AssigneeId", "PermissionSetLicenseId"); err != nil {
+		if err := missingRequired(d, in); err != nil {
 			return "", err
 		}
 		aid, _ := in.str("AssigneeId")
@@ -288,7 +297,7 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		if !u.hasPerm("ManageProfilesPermissionsets") {
 			return "", insufficientAccess()
 		}
-		if err := required(in, "ParentId", "SobjectType"); err != nil {
+		if err := missingRequired(d, in); err != nil {
 			return "", err
 		}
 		pid, _ := in.str("ParentId")
@@ -309,79 +318,46 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 		}
 		return oa.id, nil
 	}
-	do := o.records[strings.ToLower(schema.Name)]
-	if do == nil {
-		return "", dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be inserted: "+schema.Name)
-	}
-	if !u.objectAccess(do.name).create {
+	do := s.ensureObject(o, d.name)
+	if !canWrite(u, d, 'c') {
 		return "", insufficientAccess()
 	}
-	if do.name != "Contact" {
-		if err := required(in, "Name"); err != nil {
-			return "", err
-		}
-	}
-	row := soql.Row{"Id": s.newID(o, prefixRecord), "OwnerId": u.id, "CreatedById": u.id, "LastModifiedById": u.id,
-		"CreatedDate": q.now, "LastModifiedDate": q.now, "SystemModstamp": q.now, "IsDeleted": false}
-	if err := assignData(do, row, in); err != nil {
+	if err := missingRequired(d, in); err != nil {
 		return "", err
 	}
-	if do.name == "Contact" {
-		row["Name"] = strings.TrimSpace(fmt.Sprint(orEmpty(row["FirstName"])) + " " + fmt.Sprint(orEmpty(row["LastName"])))
+	row := soql.Row{"Id": s.newID(o, d.prefix), "OwnerId": u.id, "CreatedById": u.id, "LastModifiedById": u.id,
+		"CreatedDate": q.now, "LastModifiedDate": q.now, "SystemModstamp": q.now}
+	for _, fd := range d.fields {
+		if fd.kind == "boolean" {
+			row[fd.name] = false
+		}
 	}
+	for k, v := range d.defaults {
+		row[k] = v
+	}
+	if d.name == "Case" {
+		row["CaseNumber"] = fmt.Sprintf("%08d", 1000+len(do.rows)+len(do.deleted)+1)
+	}
+	for k, v := range in {
+		row[k] = v
+	}
+	derive(d, row)
 	do.rows = append(do.rows, row)
 	return row["Id"].(string), nil
 }
 
-func orEmpty(v any) any {
-	if v == nil {
-		return ""
+// derive fills the fields Salesforce computes from others.
+func derive(d *objectDef, row soql.Row) {
+	if d.name == "Contact" || d.name == "Lead" {
+		first, _ := row["FirstName"].(string)
+		last, _ := row["LastName"].(string)
+		row["Name"] = strings.TrimSpace(first + " " + last)
 	}
-	return v
-}
-
-// assignData copies body values into a business-object row, converting
-// them to the field's type.
-func assignData(do *dataObject, row soql.Row, in input) *dmlError {
-	types := map[string]soql.Type{}
-	for _, f := range do.fields {
-		types[f.Name] = f.Type
+	if d.name == "Opportunity" {
+		stage, _ := row["StageName"].(string)
+		row["IsClosed"] = strings.HasPrefix(stage, "Closed")
+		row["IsWon"] = stage == "Closed Won"
 	}
-	for k, v := range in {
-		switch k {
-		case "Id", "CreatedDate", "LastModifiedDate", "SystemModstamp", "CreatedById", "LastModifiedById", "IsDeleted":
-			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
-		}
-		if v == nil {
-			row[k] = nil
-			continue
-		}
-		switch types[k] {
-		case soql.TypeBool:
-			b, ok := v.(bool)
-			if !ok {
-				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of boolean for field "+k, k)
-			}
-			row[k] = b
-		case soql.TypeInt:
-			n, ok := v.(json.Number)
-			i, err := n.Int64()
-			if !ok || err != nil {
-				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of int for field "+k, k)
-			}
-			row[k] = i
-		case soql.TypeFloat:
-			n, ok := v.(json.Number)
-			fv, err := n.Float64()
-			if !ok || err != nil {
-				return dmlErr(http.StatusBadRequest, "JSON_PARSER_ERROR", "Cannot deserialize instance of double for field "+k, k)
-			}
-			row[k] = fv
-		default:
-			row[k] = fmt.Sprint(v)
-		}
-	}
-	return nil
 }
 
 // setPerms applies Permissions* booleans from a body to a permission set,
@@ -439,13 +415,16 @@ func (s *Server) setObjectPerms(q *request, ps *permSet, obj string, oa *objectA
 // doUpdate changes one record. Callers hold s.mu.
 func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[string]any) *dmlError {
 	o, u := q.o, q.u
-	in, derr := canonical(o, schema, body)
+	d := defOf(o, schema)
+	if d == nil || !d.can('u') {
+		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be updated: "+schema.Name)
+	}
+	in, derr := checkWrite(o, d, body, false)
 	if derr != nil {
 		return derr
 	}
-	delete(in, "Id")
 	defer o.touch()
-	switch schema.Name {
+	switch d.name {
 	case "User":
 		target := o.userByID(id)
 		if target == nil {
@@ -468,15 +447,10 @@ func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[s
 		if !u.hasPerm("ManageUsers") {
 			return insufficientAccess()
 		}
-		for k := range in {
-			if k != "IsFrozen" && k != "IsPasswordLocked" {
-				return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
-			}
-		}
 		if b, ok, err := in.boolean("IsPasswordLocked"); err != nil {
 			return err
 		} else if ok && b {
-			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: IsPasswordLocked. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", "IsPasswordLocked")
+			return notWritable("IsPasswordLocked")
 		} else if ok {
 			s.setLocked(target, false, u)
 		}
@@ -497,6 +471,7 @@ func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[s
 		if l, ok := in.str("Label"); ok && l != "" {
 			ps.label = l
 		}
+		extras(&ps.extra, in, "Label", "Permissions*")
 		return s.setPerms(q, ps, in)
 	case "ObjectPermissions":
 		ps, obj, oa := objectPermByID(o, id)
@@ -508,20 +483,21 @@ func (s *Server) doUpdate(q *request, schema *soql.Object, id string, body map[s
 		}
 		return s.setObjectPerms(q, ps, obj, oa, in)
 	}
-	do := o.records[strings.ToLower(schema.Name)]
-	if do == nil {
-		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be updated: "+schema.Name)
+	do := o.records[strings.ToLower(d.name)]
+	var row soql.Row
+	if do != nil {
+		row = findRow(do, id)
 	}
-	row := findRow(do, id)
 	if row == nil {
 		return dmlErr(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 	}
-	if !u.objectAccess(do.name).edit {
+	if !canWrite(u, d, 'e') {
 		return insufficientAccess()
 	}
-	if err := assignData(do, row, in); err != nil {
-		return err
+	for k, v := range in {
+		row[k] = v
 	}
+	derive(d, row)
 	row["LastModifiedDate"], row["SystemModstamp"], row["LastModifiedById"] = q.now, q.now, u.id
 	return nil
 }
@@ -545,9 +521,6 @@ func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
 		case "FirstName":
 			target.first = v
 		case "LastName":
-			if v == "" {
-				return dmlErr(http.StatusBadRequest, "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", "LastName")
-			}
 			target.last = v
 		case "Email":
 			target.email = v
@@ -557,8 +530,6 @@ func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
 			target.federationID = v
 		case "TimeZoneSidKey":
 			target.timeZone = v
-		case "LocaleSidKey", "LanguageLocaleKey", "EmailEncodingKey", "Title", "Department", "CompanyName", "CommunityNickname":
-			// accepted, not modelled
 		case "Username":
 			if other := s.userByName[strings.ToLower(v)]; other != nil && other != target {
 				return dmlErr(http.StatusBadRequest, "DUPLICATE_USERNAME", "Duplicate Username.", "Username")
@@ -585,18 +556,22 @@ func (s *Server) updateUser(q *request, target *user, in input) *dmlError {
 			}
 			continue
 		default:
-			return dmlErr(http.StatusBadRequest, "INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: "+k+". Please check the security settings of this field and verify that it is read/write for your profile or permission set.", k)
+			// Every other updateable field (checkWrite refused the rest)
+			// is stored as written.
+			if target.extra == nil {
+				target.extra = soql.Row{}
+			}
+			target.extra[k] = in[k]
 		}
 		changed = append(changed, k)
 	}
 	if len(changed) > 0 {
-		target.modified = s.now()
+		target.modified, target.modifiedByID = s.now(), by.id
 		s.userChanged(o, target, "UPDATE", changed)
 	}
 	return nil
 }
 
-// setActive activates or deactivates a user, as an admin would.
 func (s *Server) setActive(u *user, active bool, by *user) {
 	u.active = active
 	u.modified = s.now()
@@ -647,6 +622,9 @@ func (s *Server) setProfile(u *user, p *profile, by *user) {
 func (s *Server) doDelete(q *request, schema *soql.Object, id string) *dmlError {
 	o, u := q.o, q.u
 	id = normID(id)
+	if d := defOf(o, schema); d == nil || !d.can('d') {
+		return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be deleted: "+schema.Name)
+	}
 	defer o.touch()
 	switch schema.Name {
 	case "PermissionSetAssignment":
@@ -709,12 +687,15 @@ func (s *Server) doDelete(q *request, schema *soql.Object, id string) *dmlError 
 		if do == nil {
 			return dmlErr(http.StatusBadRequest, "INVALID_TYPE_FOR_OPERATION", "entity type cannot be deleted: "+schema.Name)
 		}
-		if !u.objectAccess(do.name).del {
+		if !canWrite(u, do.def, 'd') {
 			return insufficientAccess()
 		}
 		for i, r := range do.rows {
 			if r["Id"] == id {
-				do.rows = append(do.rows[:i], do.rows[i+1:]...)
+				// Into the recycle bin: only queryAll sees it from now on.
+				do.rows = slices.Delete(slices.Clone(do.rows), i, i+1)
+				r["IsDeleted"], r["LastModifiedDate"], r["SystemModstamp"], r["LastModifiedById"] = true, q.now, q.now, u.id
+				do.deleted = append(do.deleted, r)
 				return nil
 			}
 		}

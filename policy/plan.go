@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -555,7 +556,9 @@ func Apply(ctx context.Context, s *salesforce.Session, pl *Plan, logf func(c *Ch
 		if err != nil {
 			return err
 		}
-		var first error
+		// The change that failed, not the ones halted or rolled back
+		// because of it (allOrNone), explains the failure.
+		var first, halted error
 		for i, r := range resps {
 			if i >= len(batch) {
 				break
@@ -563,7 +566,13 @@ func Apply(ctx context.Context, s *salesforce.Session, pl *Plan, logf func(c *Ch
 			c := batch[i]
 			if err := r.Err(); err != nil {
 				c.Error = warden.ErrorMessage(err)
-				if first == nil {
+				var se *salesforce.Error
+				switch {
+				case errors.As(err, &se) && (se.Code == "PROCESSING_HALTED" || se.Code == "ALL_OR_NONE_OPERATION_ROLLED_BACK"):
+					if halted == nil {
+						halted = fmt.Errorf("%s: %w", c.Summary, err)
+					}
+				case first == nil:
 					first = fmt.Errorf("%s: %w", c.Summary, err)
 				}
 			} else if c.Op == "create" {
@@ -581,6 +590,9 @@ func Apply(ctx context.Context, s *salesforce.Session, pl *Plan, logf func(c *Ch
 			if logf != nil {
 				logf(c)
 			}
+		}
+		if first == nil {
+			first = halted
 		}
 		if first != nil {
 			return &warden.Error{Kind: warden.ECONFLICT, Op: "policy.Apply", Message: "a change failed (with allOrNone, Salesforce rolls back the changes sent with it; run warden fix --plan to see what is left): " + warden.ErrorMessage(first), Err: first}

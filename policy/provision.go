@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/internal/strictyaml"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -415,19 +415,12 @@ func (p *Provisioner) secretStore(spec *Spec) (string, warden.SecretStore, error
 }
 
 // readMaterial returns the current material under key, if any.
-func readMaterial(ctx context.Context, ss warden.SecretStore, key string) (warden.Material, bool, error) {
-	var m warden.Material
-	s, err := ss.Get(ctx, key, warden.StageCurrent)
+func readMaterial(ctx context.Context, ss warden.SecretStore, ref warden.SecretRef) (warden.Material, bool, error) {
+	m, err := credential.Read(ctx, ss, ref, warden.StageCurrent)
 	if warden.ErrorKind(err) == warden.ENOTFOUND {
 		return m, false, nil
 	}
-	if err != nil {
-		return m, false, err
-	}
-	if err := json.Unmarshal(s.Value, &m); err != nil {
-		return m, false, warden.Errorf(warden.EINVALID, "secret %s is not Warden credential material", key)
-	}
-	return m, true, nil
+	return m, err == nil, err
 }
 
 func (p *Provisioner) planCredential(ctx context.Context, spec *Spec, u *UserState, pp *ProvisionPlan) error {
@@ -437,7 +430,7 @@ func (p *Provisioner) planCredential(ctx context.Context, spec *Spec, u *UserSta
 		return err
 	}
 	key := spec.Credential.Name
-	mat, haveSecret, err := readMaterial(ctx, ss, key)
+	mat, haveSecret, err := readMaterial(ctx, ss, warden.SecretRef{Store: storeName, Key: key})
 	if err != nil {
 		return err
 	}
@@ -570,11 +563,7 @@ func (p *Provisioner) planCredential(ctx context.Context, spec *Spec, u *UserSta
 }
 
 func putMaterial(ctx context.Context, ss warden.SecretStore, key string, m warden.Material, kind warden.CredentialKind) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	_, err = ss.Put(ctx, key, b, warden.StageCurrent, map[string]string{"credential": key, "kind": string(kind), "source": "warden provision"})
+	_, err := credential.Write(ctx, ss, key, m, warden.StageCurrent, map[string]string{"credential": key, "kind": string(kind), "source": "warden provision"})
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/emulator"
 	"github.com/wardenhq/warden/secret/local"
 )
@@ -102,7 +103,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 
 Try, in another terminal:
   go run ./cmd/warden status --config %s
-  curl -s -X PATCH %s/_emulator/orgs/Acme%%20Corp/users/invoice.sync@acme.demo -d '{"frozen":true}'
+  curl -s -X PATCH -H 'Content-Type: application/json' %s/_emulator/orgs/Acme%%20Corp/users/invoice.sync@acme.demo -d '{"frozen":true}'
   (the next sweep, within %v, shows user_frozen; {"frozen":false} shows the recovery)
 
 Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
@@ -207,11 +208,7 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 	defer secrets.Close()
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	put := func(name string, m warden.Material) error {
-		b, err := json.Marshal(m)
-		if err != nil {
-			return err
-		}
-		_, err = secrets.Put(ctx, name, b, warden.StageCurrent, map[string]string{"source": "warden demo"})
+		_, err := credential.Write(ctx, secrets, name, m, warden.StageCurrent, map[string]string{"source": "warden demo"})
 		return err
 	}
 	type cred struct{ Name, Org, Kind, Username, ClientID string }

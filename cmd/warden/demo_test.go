@@ -61,6 +61,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	patch := func(body string) {
 		req, _ := http.NewRequest("PATCH", emu+"/_emulator/orgs/Acme%20Corp/users/invoice.sync@acme.demo", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("control API: %v %v", err, resp)

@@ -24,12 +24,13 @@ func init() {
 	register("emulator", "run the Salesforce emulator", runEmulator)
 }
 
-const emulatorUsage = `emulator [--addr 127.0.0.1:PORT] [--seed FILE|demo]
+const emulatorUsage = `emulator [--addr 127.0.0.1:PORT] [--seed FILE|demo] [--no-control | --allow-remote-control]
 
 Runs the bundled Salesforce emulator: OAuth 2.0 and SOAP login, the REST
 data API with SOQL, the objects that describe integration users, and the
 control API under /_emulator/. Its base URL is both the login URL and the
-instance URL of every seeded org. See docs/emulator.md.`
+instance URL of every seeded org. The control API is only served on a
+loopback --addr unless --allow-remote-control is given. See docs/emulator.md.`
 
 func runEmulator(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("emulator", emulatorUsage)
@@ -37,9 +38,15 @@ func runEmulator(ctx context.Context, m *Main, args []string) error {
 	seedArg := fs.String("seed", "demo", `seed file (YAML or JSON), or "demo" for the built-in demo`)
 	keyOut := fs.String("demo-key", "", "with --seed demo: write the demo connected apps' JWT private key (PEM) to this file")
 	noControl := fs.Bool("no-control", false, "disable the /_emulator/ control API")
+	allowRemote := fs.Bool("allow-remote-control", false, "serve the control API (which can freeze users and read mailboxes) on a non-loopback --addr")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := m.parse(fs, args); err != nil {
 		return err
+	}
+	if !*noControl {
+		if err := checkControlAddr(*addr, *allowRemote, m.Stderr); err != nil {
+			return err
+		}
 	}
 	seed, err := loadSeed(*seedArg, *keyOut)
 	if err != nil {
@@ -64,6 +71,20 @@ func runEmulator(ctx context.Context, m *Main, args []string) error {
 		m.Ready("emulator", base)
 	}
 	return serve(ctx, ln, srv)
+}
+
+// checkControlAddr refuses to serve the emulator's control API on an
+// address beyond loopback unless allowRemote is set, and then warns: anyone
+// who can reach it can freeze users, reset passwords and read mailboxes.
+func checkControlAddr(addr string, allowRemote bool, stderr io.Writer) error {
+	if loopbackAddr(addr) {
+		return nil
+	}
+	if !allowRemote {
+		return warden.Errorf(warden.EINVALID, "--addr %s is not a loopback address: the control API under /_emulator/ can freeze users, reset passwords and read mailboxes, so it is only served on loopback; use --no-control, or --allow-remote-control to expose it anyway", addr)
+	}
+	fmt.Fprintf(stderr, "warning: the emulator's control API is reachable beyond loopback on %s (--allow-remote-control): anyone who can connect can freeze users, reset passwords and read mailboxes\n", addr)
+	return nil
 }
 
 // loadSeed reads a seed file or builds the demo seed (writing its JWT key

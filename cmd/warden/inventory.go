@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -317,18 +316,6 @@ func (e *env) checkOrg(ctx context.Context, org string) error {
 	return nil
 }
 
-// orgClient returns the Salesforce client of an inventory org. m.open
-// builds clients for the orgs of the configuration; orgs added with
-// "warden org add" get theirs here.
-func (e *env) orgClient(o *warden.Org) *salesforce.Client {
-	if c := e.clients[o.Name]; c != nil {
-		return c
-	}
-	c := salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
-	e.clients[o.Name] = c
-	return c
-}
-
 // orgSession returns a session on an inventory org as its monitoring
 // credential.
 func (e *env) orgSession(ctx context.Context, name string) (*warden.Org, *salesforce.Session, error) {
@@ -342,7 +329,6 @@ func (e *env) orgSession(ctx context.Context, name string) (*warden.Org, *salesf
 	if o.MonitoringCredential == "" {
 		return nil, nil, warden.Errorf(warden.EINVALID, "org %s has no monitoring credential to read it with (add one with warden org add, or set monitoringCredential in the configuration)", name)
 	}
-	e.orgClient(o)
 	s, err := e.session(ctx, o.MonitoringCredential)
 	if err != nil {
 		return nil, nil, err

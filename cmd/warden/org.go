@@ -3,24 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"html"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/inventory"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -160,20 +154,9 @@ func (m *Main) checkOrgFlags(cmd string, f orgFlags) error {
 	return nil
 }
 
-// newOrg is an org about to be added, with its monitoring credential.
-type newOrg struct {
-	org    *warden.Org
-	cred   *warden.Credential
-	mat    warden.Material
-	client *salesforce.Client
-	// minted is true when Warden created the refresh token itself (web
-	// flow): it is revoked if the org cannot be added.
-	minted bool
-}
-
 // prepareOrg validates what org add and import-sf share and returns the
 // org and credential to fill in.
-func (m *Main) prepareOrg(ctx context.Context, e *env, cmd string, f orgFlags) (*newOrg, error) {
+func (m *Main) prepareOrg(ctx context.Context, e *env, cmd string, f orgFlags) (*credential.Onboarding, error) {
 	name := *f.name
 	for _, o := range e.cfg.Orgs {
 		if o.Name == name {
@@ -217,119 +200,25 @@ func (m *Main) prepareOrg(ctx context.Context, e *env, cmd string, f orgFlags) (
 	if err != nil {
 		return nil, m.badFlag(cmd, "%s", warden.ErrorMessage(err))
 	}
-	n := &newOrg{
-		org:  &warden.Org{Name: name, LoginURL: login, MonitoringCredential: credName, DailyAPIShare: *f.share},
-		cred: &warden.Credential{Name: credName, Org: name, Secret: warden.SecretRef{Store: store, Key: key}},
-	}
-	n.client = salesforce.New(salesforce.Config{LoginURL: login, HTTPClient: &http.Client{}, UserAgent: "warden/" + Version})
-	return n, nil
-}
-
-var userIDRE = regexp.MustCompile(`^005[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
-
-// connect logs in with the new credential, learns the org id, instance URL
-// and username, and only then writes the secret, the org and the
-// credential.
-func (e *env) connect(ctx context.Context, n *newOrg, logger *slog.Logger) (err error) {
-	defer func() {
-		if err != nil && n.minted && n.mat.RefreshToken != "" {
-			// Best effort: a token nobody will use should not live on.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if rerr := n.client.Revoke(rctx, n.mat.RefreshToken); rerr == nil {
-				logger.Info("revoked the refresh token of the failed org add", "org", n.org.Name)
-			}
-		}
-	}()
-	who := n.cred.Username
-	switch {
-	case who != "":
-	case n.cred.Kind == warden.CredentialClientCredentials:
-		who = "the app's run-as user"
-	default:
-		who = "the authorized user"
-	}
-	auth, err := salesforce.NewAuthenticator(n.client, n.cred, n.mat, func(_ context.Context, token string) error {
-		n.mat.RefreshToken = token // the app rotates refresh tokens: keep the newest
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sess := salesforce.NewSession(n.client, auth)
-	tok, err := sess.Token(ctx)
-	if err != nil {
-		return &warden.Error{Kind: warden.ErrorKind(err), Message: fmt.Sprintf("logging in to %s as %s with the %s credential failed: %s",
-			n.org.LoginURL, who, n.cred.Kind, warden.ErrorMessage(err)), Err: err}
-	}
-	logger.Info("logged in", "org", n.org.Name, "orgId", tok.OrgID, "instanceUrl", tok.InstanceURL, "userId", tok.UserID, "kind", n.cred.Kind)
-	if userIDRE.MatchString(tok.UserID) {
-		res, err := sess.Query(ctx, "SELECT Username FROM User WHERE Id = '"+tok.UserID+"'", nil)
-		if err != nil {
-			return fmt.Errorf("reading the username of the logged-in user: %w", err)
-		}
-		if len(res.Records) == 1 {
-			got := res.Records[0].String("Username")
-			if n.cred.Username != "" && !strings.EqualFold(got, n.cred.Username) {
-				return warden.Errorf(warden.ECONFLICT, "the login reached user %s, not %s", got, n.cred.Username)
-			}
-			n.cred.Username = got
-		}
-	}
-	if n.cred.Username == "" && n.cred.Kind != warden.CredentialClientCredentials {
-		return warden.Errorf(warden.EUNAVAILABLE, "could not learn which user the login reached (no user id in the token)")
-	}
-	n.org.OrgID, n.org.InstanceURL = tok.OrgID, tok.InstanceURL
-
-	existing, err := e.store.Org(ctx, n.org.Name)
-	switch {
-	case err == nil && existing.OrgID != "" && existing.OrgID != tok.OrgID:
-		return warden.Errorf(warden.ECONFLICT, "org %q is already in the inventory as Salesforce org %s, but this login reached org %s; give another --name",
-			n.org.Name, existing.OrgID, tok.OrgID)
-	case err != nil && warden.ErrorKind(err) != warden.ENOTFOUND:
-		return err
-	case err != nil:
-		existing = nil
-	}
-	if err := n.cred.Validate(); err != nil {
-		return err
-	}
-	if err := n.mat.Check(n.cred.Kind); err != nil {
-		return err
-	}
-	// Write: the secret, then the org, then the credential (the org must
-	// exist first); undo the org if the credential cannot be written.
-	if err := e.putMaterial(ctx, n.cred, n.mat); err != nil {
-		return fmt.Errorf("writing the secret to secret store %s: %w", n.cred.Secret.Store, err)
-	}
-	logger.Info("secret stored", "store", n.cred.Secret.Store, "key", n.cred.Secret.Key)
-	if err := e.store.UpsertOrg(ctx, n.org); err != nil {
-		return err
-	}
-	if err := e.store.UpsertCredential(ctx, n.cred); err != nil {
-		if existing != nil {
-			e.store.UpsertOrg(ctx, existing)
-		} else {
-			e.store.DeleteOrg(ctx, n.org.Name)
-		}
-		return err
-	}
-	logger.Info("org added", "org", n.org.Name, "credential", n.cred.Name)
-	return nil
+	return &credential.Onboarding{
+		Org:        &warden.Org{Name: name, LoginURL: login, MonitoringCredential: credName, DailyAPIShare: *f.share},
+		Credential: &warden.Credential{Name: credName, Org: name, Secret: warden.SecretRef{Store: store, Key: key}},
+		Client:     e.creds.NewClient(login),
+	}, nil
 }
 
 // report prints the outcome of org add or import-sf.
-func (m *Main) reportOrg(e *env, n *newOrg, asJSON bool) error {
+func (m *Main) reportOrg(e *env, n *credential.Onboarding, asJSON bool) error {
 	if asJSON {
 		return writeJSON(m.Stdout, struct {
 			Org        *warden.Org        `json:"org"`
 			Credential *warden.Credential `json:"credential"`
-		}{n.org, n.cred})
+		}{n.Org, n.Credential})
 	}
-	fmt.Fprintf(m.Stdout, "Added org %s: Salesforce org %s at %s\n", n.org.Name, n.org.OrgID, n.org.InstanceURL)
-	fmt.Fprintf(m.Stdout, "  monitoring credential %s: %s, logs in as %s\n", n.cred.Name, n.cred.Kind, n.cred.Username)
-	fmt.Fprintf(m.Stdout, "  secret kept in secret store %q under key %q\n", n.cred.Secret.Store, n.cred.Secret.Key)
-	fmt.Fprintf(m.Stdout, "The org lives in the inventory database (%s is unchanged).\nNext: warden discover --org %s\n", e.cfg.Path, n.org.Name)
+	fmt.Fprintf(m.Stdout, "Added org %s: Salesforce org %s at %s\n", n.Org.Name, n.Org.OrgID, n.Org.InstanceURL)
+	fmt.Fprintf(m.Stdout, "  monitoring credential %s: %s, logs in as %s\n", n.Credential.Name, n.Credential.Kind, n.Credential.Username)
+	fmt.Fprintf(m.Stdout, "  secret kept in secret store %q under key %q\n", n.Credential.Secret.Store, n.Credential.Secret.Key)
+	fmt.Fprintf(m.Stdout, "The org lives in the inventory database (%s is unchanged).\nNext: warden discover --org %s\n", e.cfg.Path, n.Org.Name)
 	return nil
 }
 
@@ -408,7 +297,7 @@ func runOrgAdd(ctx context.Context, m *Main, args []string) error {
 	var redirect string
 	if *kind == "web" {
 		var err error
-		if redirect, err = callbackURL(*callback); err != nil {
+		if redirect, err = credential.CallbackURL(*callback); err != nil {
 			return m.badFlag(cmd, "--callback: %v", err)
 		}
 	}
@@ -423,152 +312,39 @@ func runOrgAdd(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	n.cred.ClientID = *clientID
+	n.Credential.ClientID = *clientID
 	switch *kind {
 	case "jwt":
-		n.cred.Kind, n.cred.Username = warden.CredentialJWT, *username
-		n.mat = warden.Material{PrivateKey: string(keyPEM)}
+		n.Credential.Kind, n.Credential.Username = warden.CredentialJWT, *username
+		n.Material = warden.Material{PrivateKey: string(keyPEM)}
 	case "client_credentials":
-		n.cred.Kind = warden.CredentialClientCredentials
-		n.mat = warden.Material{ClientSecret: secret}
+		n.Credential.Kind = warden.CredentialClientCredentials
+		n.Material = warden.Material{ClientSecret: secret}
 	case "web":
-		n.cred.Kind, n.cred.Username = warden.CredentialRefreshToken, *username
+		n.Credential.Kind, n.Credential.Username = warden.CredentialRefreshToken, *username
 		say := m.Stdout
 		if *f.asJSON {
 			say = m.Stderr // keep stdout pure JSON
 		}
-		tok, err := m.webLogin(ctx, say, n.client, *clientID, secret, redirect, *scope, *timeout, logger)
+		tok, err := credential.WebLogin(ctx, credential.WebLoginOptions{Client: n.Client, ClientID: *clientID, ClientSecret: secret,
+			Callback: redirect, Scope: *scope, Timeout: *timeout, Out: say, OnAuthorize: m.readyAuthorize, Logger: logger})
 		if err != nil {
 			return err
 		}
-		n.minted = true
-		n.mat = warden.Material{RefreshToken: tok.RefreshToken, ClientSecret: secret}
+		n.Minted = true
+		n.Material = warden.Material{RefreshToken: tok.RefreshToken, ClientSecret: secret}
 	}
-	if err := e.connect(ctx, n, logger); err != nil {
+	if err := e.creds.Connect(ctx, n); err != nil {
 		return err
 	}
 	return m.reportOrg(e, n, *f.asJSON)
 }
 
-// callbackURL reads --callback: a loopback http URL, or HOST:PORT for
-// http://HOST:PORT/oauth/callback.
-func callbackURL(s string) (string, error) {
-	raw := s
-	if !strings.Contains(s, "://") {
-		raw = "http://" + s + "/oauth/callback"
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("%q is not a URL or HOST:PORT", s)
-	}
-	if u.Scheme != "http" {
-		return "", fmt.Errorf("%q: Warden listens for the callback itself, so it must be http on a loopback address (the connected app's callback URL must be the same)", s)
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return "", fmt.Errorf("%q: the callback must be on a loopback address (127.0.0.1, [::1] or localhost)", s)
-	}
-	if p := u.Port(); p == "" || p == "0" {
-		return "", fmt.Errorf("%q: give the port of the connected app's callback URL", s)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%q: no query, fragment or user info", s)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u.String(), nil
-}
-
-// webLogin runs the OAuth web-server flow with PKCE: it prints the
-// authorization URL, serves the callback on loopback, and trades the code
-// for tokens.
-func (m *Main) webLogin(ctx context.Context, say io.Writer, c *salesforce.Client, clientID, secret, redirect, scope string, timeout time.Duration, logger *slog.Logger) (*salesforce.Token, error) {
-	u, _ := url.Parse(redirect)
-	ln, err := net.Listen("tcp", u.Host)
-	if err != nil {
-		return nil, warden.Errorf(warden.EUNAVAILABLE, "--callback: cannot listen on %s: %v", u.Host, err)
-	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	state := hex.EncodeToString(b)
-	authURL, verifier := c.AuthCodeURL(clientID, redirect, state, scope)
-
-	type result struct {
-		code string
-		err  error
-	}
-	done := make(chan result, 1)
-	mux := http.NewServeMux()
-	mux.HandleFunc(u.Path, func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if q.Get("state") != state {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>This is not the answer Warden is waiting for (state mismatch).</p>")
-			return
-		}
-		var res result
-		if e := q.Get("error"); e != "" {
-			res.err = warden.Errorf(warden.EUNAUTHORIZED, "the authorization was refused: %s: %s", safeText(e), safeText(q.Get("error_description")))
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, "<!doctype html><title>Warden</title><p>Authorization refused: %s</p>", html.EscapeString(safeText(q.Get("error_description"))))
-		} else if res.code = q.Get("code"); res.code == "" {
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>No authorization code in the callback.</p>")
-			return
-		} else {
-			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>Warden received the authorization. You can close this window.</p>")
-		}
-		select {
-		case done <- res:
-		default:
-		}
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-
-	fmt.Fprintf(say, "Open this URL in a browser and log in as the user Warden should read the org as:\n\n  %s\n\nWaiting for the browser to come back to %s (for up to %s; Ctrl-C cancels)...\n", authURL, redirect, timeout)
+// readyAuthorize hands the authorization URL of a web login to m.Ready.
+func (m *Main) readyAuthorize(authURL string) {
 	if m.Ready != nil {
 		m.Ready("authorize", authURL)
 	}
-	logger.Info("waiting for the authorization", "callback", redirect)
-	var res result
-	select {
-	case res = <-done:
-	case <-ctx.Done():
-		return nil, warden.Errorf(warden.EUNAVAILABLE, "canceled while waiting for the browser")
-	case <-time.After(timeout):
-		return nil, warden.Errorf(warden.EUNAVAILABLE, "no authorization came back to %s within %s", redirect, timeout)
-	}
-	if res.err != nil {
-		return nil, res.err
-	}
-	tok, err := c.ExchangeCode(ctx, clientID, secret, redirect, res.code, verifier)
-	if err != nil {
-		return nil, &warden.Error{Kind: warden.ErrorKind(err), Message: "exchanging the authorization code failed: " + warden.ErrorMessage(err), Err: err}
-	}
-	if tok.RefreshToken == "" {
-		c.Revoke(ctx, tok.AccessToken)
-		return nil, warden.Errorf(warden.EINVALID, "the connected app issued no refresh token: give it the refresh_token (Perform requests at any time) scope, and keep refresh_token in --scope")
-	}
-	fmt.Fprintln(say, "Authorization received.")
-	return tok, nil
-}
-
-// safeText keeps printable ASCII of untrusted text, at most 200 bytes.
-func safeText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
 }
 
 // sfCommand is the Salesforce CLI that --from-sf-alias runs (tests replace
@@ -635,14 +411,14 @@ func runOrgImport(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	n.cred.Kind, n.cred.ClientID, n.cred.Username = warden.CredentialRefreshToken, a.ClientID, a.Username
-	n.mat = warden.Material{RefreshToken: a.RefreshToken, ClientSecret: a.ClientSecret}
+	n.Credential.Kind, n.Credential.ClientID, n.Credential.Username = warden.CredentialRefreshToken, a.ClientID, a.Username
+	n.Material = warden.Material{RefreshToken: a.RefreshToken, ClientSecret: a.ClientSecret}
 	logger.Info("importing a Salesforce CLI authorization", "source", a.Source, "clientId", a.ClientID, "instanceUrl", a.InstanceURL)
-	if err := e.connect(ctx, n, logger); err != nil {
+	if err := e.creds.Connect(ctx, n); err != nil {
 		return err
 	}
-	if a.OrgID != "" && len(a.OrgID) >= 15 && len(n.org.OrgID) >= 15 && a.OrgID[:15] != n.org.OrgID[:15] {
-		fmt.Fprintf(m.Stderr, "warden: note: the authorization named org %s, the login reached %s\n", a.OrgID, n.org.OrgID)
+	if a.OrgID != "" && len(a.OrgID) >= 15 && len(n.Org.OrgID) >= 15 && a.OrgID[:15] != n.Org.OrgID[:15] {
+		fmt.Fprintf(m.Stderr, "warden: note: the authorization named org %s, the login reached %s\n", a.OrgID, n.Org.OrgID)
 	}
 	return m.reportOrg(e, n, *f.asJSON)
 }

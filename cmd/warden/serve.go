@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -86,21 +85,6 @@ func checkExposure(addr string, o serveOptions, logger *slog.Logger) error {
 			"or pass --allow-remote to answer other hosts with /healthz and /readyz only", addr)
 	}
 	return nil
-}
-
-// loopbackAddr reports whether the listen address addr binds to loopback
-// only: localhost or a loopback IP. Every other host name counts as
-// beyond loopback.
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // serverHosts returns the host names the web server answers to besides

@@ -11,8 +11,8 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/postgres"
-	"github.com/wardenhq/warden/salesforce"
 	"github.com/wardenhq/warden/secret/local"
 	"github.com/wardenhq/warden/secret/vault"
 	"github.com/wardenhq/warden/sqlite"
@@ -37,12 +37,13 @@ func (m *Main) loadConfig(path string) (*config.Config, error) {
 }
 
 // env is the runtime built from a configuration: the store, the secret
-// stores and a Salesforce client per org.
+// stores and the credential registry (a Salesforce client per org, a
+// session per credential).
 type env struct {
 	cfg     *config.Config
 	store   warden.Store
 	secrets map[string]warden.SecretStore
-	clients map[string]*salesforce.Client
+	creds   *credential.Registry
 	logger  *slog.Logger
 	closers []func() error
 }
@@ -60,7 +61,7 @@ func (e *env) Close() error {
 
 // open builds the runtime and applies the declared inventory to the store.
 func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*env, error) {
-	e := &env{cfg: cfg, secrets: map[string]warden.SecretStore{}, clients: map[string]*salesforce.Client{}, logger: logger}
+	e := &env{cfg: cfg, secrets: map[string]warden.SecretStore{}, logger: logger}
 	ok := false
 	defer func() {
 		if !ok {
@@ -92,9 +93,7 @@ func (m *Main) open(ctx context.Context, cfg *config.Config, logger *slog.Logger
 			e.closers = append(e.closers, closer)
 		}
 	}
-	for _, o := range cfg.Orgs {
-		e.clients[o.Name] = salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: sharedHTTP, UserAgent: "warden/" + Version})
-	}
+	e.creds = e.newRegistry()
 	if err := e.applyInventory(ctx); err != nil {
 		return nil, err
 	}

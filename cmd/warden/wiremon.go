@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,7 +18,6 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 	inv := &monitor.Inventory{Orgs: e.store, Users: e.store, Dependents: e.store, Credentials: e.store,
 		DailyAPIShare: e.cfg.Monitor.DailyAPIShare, Logger: e.logger,
 		Session: func(ctx context.Context, o *warden.Org, c *warden.Credential) (*salesforce.Session, error) {
-			e.monitorClient(o)
 			return e.session(ctx, c.Name)
 		},
 		Authenticator: e.authenticator,
@@ -32,21 +30,6 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 	return monitor.New(monitor.Options{Store: e.store, Statuses: e.store, Load: inv.Load, Alerter: alerter,
 		SweepInterval: mc.SweepInterval.D(), LivenessInterval: mc.LivenessInterval.D(), DashboardURL: e.cfg.Server.PublicURL,
 		Logger: e.logger, Metrics: metrics}, orgs), nil
-}
-
-// clientsMu guards e.clients against the monitor's inventory reloads,
-// which add the clients of orgs added while serve runs.
-var clientsMu sync.Mutex
-
-// monitorClient returns the Salesforce client of org o, creating it on the
-// shared HTTP client when the org is new.
-func (e *env) monitorClient(o *warden.Org) *salesforce.Client {
-	clientsMu.Lock()
-	defer clientsMu.Unlock()
-	if e.clients[o.Name] == nil {
-		e.clients[o.Name] = salesforce.New(salesforce.Config{LoginURL: o.LoginURL, HTTPClient: sharedHTTP, UserAgent: "warden/" + Version})
-	}
-	return e.clients[o.Name]
 }
 
 // dispatcher builds the alert dispatcher from the notification channels.

@@ -19,6 +19,7 @@
 //   SF_STALE_TOKEN      (case refresh) an access token the server no longer accepts
 //   SF_BATCH_SIZE       (case query_paging) Sforce-Query-Options batchSize, default 200
 //   SF_API_VERSION      API version for the Connection; jsforce's default when empty
+//   SF_OTHER_USERNAME   (case relationship_query) the user to make the manager
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -238,6 +239,148 @@ const cases = {
     const res = await conn.requestPost(`${base}/composite`, body);
     const many = await conn.retrieve('User', [id], { fields: ['Id', 'Username'] });
     return { id, newName, composite: res, retrieveMany: many };
+  },
+
+  // Every flow below is written from Salesforce's REST API documentation,
+  // not from the emulator's code.
+
+  // An update of fields that Salesforce stores (Title, Department, Phone,
+  // MobilePhone) must read back through retrieve and query; an unknown field
+  // must be refused with INVALID_FIELD.
+  async field_roundtrip() {
+    const conn = await oauth2Connection();
+    const id = conn.userInfo.id;
+    const values = { Title: 'Integration Owner', Department: 'IT', Phone: '+1 555 0100', MobilePhone: '+1 555 0101' };
+    const update = await conn.sobject('User').update({ Id: id, ...values });
+    const retrieved = await conn.sobject('User').retrieve(id);
+    const queried = await conn.query(`SELECT Title, Department, Phone, MobilePhone FROM User WHERE Id = '${id}'`);
+    let unknown = null;
+    try {
+      await conn.sobject('User').update({ Id: id, Frobnicate__x: 'a' });
+    } catch (err) {
+      unknown = errorInfo(err);
+    }
+    const pick = (r) => Object.fromEntries(Object.keys(values).map((k) => [k, r[k] ?? null]));
+    return { values, update, retrieved: pick(retrieved), queried: pick(queried.records[0]), unknown };
+  },
+
+  // describeGlobal key prefixes and describe field metadata.
+  async describe() {
+    const conn = await oauth2Connection();
+    const global = await conn.describeGlobal();
+    const prefixes = Object.fromEntries(global.sobjects.map((o) => [o.name, o.keyPrefix]));
+    const pickFields = (d, names) =>
+      Object.fromEntries(
+        d.fields
+          .filter((f) => names.includes(f.name))
+          .map((f) => [
+            f.name,
+            {
+              type: f.type,
+              length: f.length,
+              nillable: f.nillable,
+              createable: f.createable,
+              updateable: f.updateable,
+              referenceTo: f.referenceTo,
+              relationshipName: f.relationshipName,
+              picklistValues: (f.picklistValues || []).length,
+            },
+          ]),
+      );
+    const user = await conn.sobject('User').describe();
+    const account = await conn.sobject('Account').describe();
+    const opp = await conn.sobject('Opportunity').describe();
+    return {
+      prefixes,
+      user: pickFields(user, ['Id', 'Email', 'Phone', 'Title', 'IsActive', 'Name', 'ProfileId', 'ManagerId', 'UserRoleId', 'CreatedDate']),
+      account: pickFields(account, ['Name', 'Website', 'Industry', 'NumberOfEmployees']),
+      opportunity: pickFields(opp, ['StageName', 'CloseDate', 'Amount']),
+    };
+  },
+
+  // Standard lookups of User in SOQL paths; an unknown relationship fails.
+  async relationship_query() {
+    const conn = await oauth2Connection();
+    const id = conn.userInfo.id;
+    const role = await conn.sobject('UserRole').create({ Name: 'Compat Role' });
+    const other = await conn.query(`SELECT Id FROM User WHERE Username = '${env('SF_OTHER_USERNAME')}'`);
+    await conn.sobject('User').update({ Id: id, ManagerId: other.records[0].Id, UserRoleId: role.id });
+    const res = await conn.query(
+      `SELECT Id, Manager.Username, UserRole.Name, Profile.Name, CreatedBy.Username, LastModifiedBy.Username FROM User WHERE Id = '${id}'`,
+    );
+    let unknown = null;
+    try {
+      await conn.query('SELECT Boss.Name FROM User');
+    } catch (err) {
+      unknown = errorInfo(err);
+    }
+    const r = res.records[0];
+    return {
+      manager: r.Manager && r.Manager.Username,
+      role: r.UserRole && r.UserRole.Name,
+      profile: r.Profile && r.Profile.Name,
+      createdBy: r.CreatedBy && r.CreatedBy.Username,
+      lastModifiedBy: r.LastModifiedBy && r.LastModifiedBy.Username,
+      unknown,
+    };
+  },
+
+  // Creating a Contact without LastName fails with REQUIRED_FIELD_MISSING.
+  async required_field() {
+    const conn = await oauth2Connection();
+    const out = {};
+    for (const [object, record] of [
+      ['Contact', { FirstName: 'Ada' }],
+      ['Account', { Phone: '+1 555 0100' }],
+      ['Opportunity', { Name: 'Deal' }],
+    ]) {
+      try {
+        out[object] = { created: await conn.sobject(object).create(record) };
+      } catch (err) {
+        out[object] = errorInfo(err);
+      }
+    }
+    return out;
+  },
+
+  // A deleted record is in the recycle bin: queryAll sees it, query does not.
+  async query_all_deleted() {
+    const conn = await oauth2Connection();
+    const name = `Deleted ${Date.now()}`;
+    const created = await conn.sobject('Account').create({ Name: name });
+    await conn.sobject('Account').destroy(created.id);
+    const soql = `SELECT Id, IsDeleted FROM Account WHERE Name = '${name}'`;
+    const live = await conn.query(soql);
+    const all = await conn.query(soql, { scanAll: true }); // GET .../queryAll
+    return { id: created.id, query: live.records, queryAll: all.records };
+  },
+
+  // Tooling API query: ApexClass and the tooling view of users.
+  async tooling_query() {
+    const conn = await oauth2Connection();
+    const classes = await conn.tooling.query('SELECT Id, Name, ApiVersion, Status FROM ApexClass');
+    const users = await conn.tooling.query(`SELECT Id, Username FROM User WHERE Username = '${username()}'`);
+    return { classes, users };
+  },
+
+  // allOrNone: a failing subrequest rolls back the ones before it, through
+  // /composite and through sObject collections.
+  async composite_rollback() {
+    const conn = await oauth2Connection();
+    const base = `/services/data/v${conn.version}`;
+    const name = `Rollback ${Date.now()}`;
+    const composite = await conn.requestPost(`${base}/composite`, {
+      allOrNone: true,
+      compositeRequest: [
+        { method: 'POST', url: `${base}/sobjects/Account`, referenceId: 'acct', body: { Name: name } },
+        { method: 'POST', url: `${base}/sobjects/Contact`, referenceId: 'bad', body: { FirstName: 'NoLast', AccountId: '@{acct.id}' } },
+      ],
+    });
+    const collection = await conn
+      .sobject('Account')
+      .create([{ Name: `${name} collection` }, { Phone: '+1 555 0100' }], { allOrNone: true });
+    const left = await conn.query(`SELECT Id FROM Account WHERE Name LIKE 'Rollback%'`);
+    return { composite, collection, left: left.totalSize };
   },
 };
 

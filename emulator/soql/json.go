@@ -20,15 +20,31 @@ import (
 // encode as "2026-01-05" and date/times as "2026-01-05T13:04:05.000+0000" in
 // UTC; NaN and infinities encode as null.
 func AppendRecord(dst []byte, r *Record, apiVersion string) []byte {
+	return appendRecord(dst, r, apiVersion, "")
+}
+
+// AppendRecordURL is AppendRecord with record URLs under base instead of
+// the data API's sobjects resource: base + Object + "/" + ID. The Tooling
+// API passes "/services/data/vNN.0/tooling/sobjects/".
+func AppendRecordURL(dst []byte, r *Record, base string) []byte {
+	return appendRecord(dst, r, "", base)
+}
+
+func appendRecord(dst []byte, r *Record, apiVersion, base string) []byte {
 	if r == nil {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, `{"attributes":{"type":`...)
 	dst = appendString(dst, r.Object)
 	if r.ID != "" && r.Object != AggregateObject {
-		dst = append(dst, `,"url":"/services/data/v`...)
-		dst = appendStringBody(dst, strings.TrimPrefix(apiVersion, "v"))
-		dst = append(dst, "/sobjects/"...)
+		if base != "" {
+			dst = append(dst, `,"url":"`...)
+			dst = appendStringBody(dst, base)
+		} else {
+			dst = append(dst, `,"url":"/services/data/v`...)
+			dst = appendStringBody(dst, strings.TrimPrefix(apiVersion, "v"))
+			dst = append(dst, "/sobjects/"...)
+		}
 		dst = appendStringBody(dst, r.Object)
 		dst = append(dst, '/')
 		dst = appendStringBody(dst, r.ID)
@@ -41,7 +57,7 @@ func AppendRecord(dst []byte, r *Record, apiVersion string) []byte {
 		dst = appendString(dst, f.Name)
 		dst = append(dst, ':')
 		if f.IsRelationship {
-			dst = AppendRecord(dst, f.Parent, apiVersion)
+			dst = appendRecord(dst, f.Parent, apiVersion, base)
 		} else {
 			dst = appendValue(dst, f.Value, f.Type)
 		}
