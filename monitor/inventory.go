@@ -119,6 +119,14 @@ func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *ward
 	if err != nil {
 		return err
 	}
+	creds, err := inv.Credentials.Credentials(ctx, oc.Name) // one query, not one per user
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]*warden.Credential, len(creds))
+	for _, c := range creds {
+		byName[c.Name] = c
+	}
 	for _, u := range users {
 		t := Target{Username: u.Username, Owner: u.Owner}
 		for _, d := range deps {
@@ -128,9 +136,11 @@ func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *ward
 			}
 		}
 		if u.Credential != "" {
-			c, err := inv.Credentials.Credential(ctx, u.Credential)
-			if err != nil {
-				return fmt.Errorf("user %s: %w", u.Username, err)
+			c := byName[u.Credential]
+			if c == nil {
+				if c, err = inv.Credentials.Credential(ctx, u.Credential); err != nil {
+					return fmt.Errorf("user %s: %w", u.Username, err)
+				}
 			}
 			t.Credential, t.CredentialVersion = c.Kind, CredentialVersion(c)
 			cc := inv.checks[c.Name]
