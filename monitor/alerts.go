@@ -13,7 +13,8 @@ import (
 // alerts of one user arrive in order. When the queue is full (the alerter
 // has been stuck for a long time) a new alert is dropped, logged and
 // counted in warden_alerts_dropped_total; the user's status and history in
-// the store are not affected.
+// the store are not affected. Alerts still queued when Run ends are not
+// delivered unless Flush is called.
 const AlertQueueSize = 1024
 
 // alertQueue is a bounded FIFO of alerts waiting for delivery.
