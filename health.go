@@ -62,6 +62,21 @@ const (
 	StateUnknown  State = "unknown"  // could not check
 )
 
+// Severity is how urgent a change into state s is: error is high, degraded
+// medium, unknown low, and ok (a recovery) info. Alerts about a user's
+// health carry it.
+func (s State) Severity() Severity {
+	switch s {
+	case StateOK:
+		return SeverityInfo
+	case StateError:
+		return SeverityHigh
+	case StateDegraded:
+		return SeverityMedium
+	}
+	return SeverityLow
+}
+
 // HealthResult is the outcome of one check of one integration user. Results
 // are appended, never overwritten: they are the user's health history.
 type HealthResult struct {

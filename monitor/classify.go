@@ -126,7 +126,7 @@ func classify(o *Observation) Verdict {
 			"Add the missing object permissions to the user's integration permission set: "+strings.Join(missing, ", ")+".")
 	}
 	if v, ok := o.fromLogins(); ok {
-		return v
+		return o.confirmLogins(v)
 	}
 	if o.Liveness != nil {
 		return fromLiveness(o)

@@ -18,9 +18,12 @@ func TestClassify(t *testing.T) {
 			Objects: map[string]map[string]bool{"account": {"read": true}}, Needs: []warden.ObjectAccess{{Object: "Account", Access: []string{"Read"}}},
 			Logins: []warden.Login{{Time: now.Add(-time.Minute), Status: "Success", LoginType: "Remote Access 2.0"}}, Now: now}
 	}
+	// login adds two failed attempts with status (one alone is evidence,
+	// not yet an error).
 	login := func(status string) func(o *Observation) {
 		return func(o *Observation) {
-			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"}}, o.Logins...)
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"},
+				{Time: now.Add(-20 * time.Second), Status: status, SourceIP: "10.0.0.1", LoginType: "Remote Access 2.0"}}, o.Logins...)
 		}
 	}
 	tests := []struct {
@@ -57,6 +60,13 @@ func TestClassify(t *testing.T) {
 		{"security token", login("Failed: API security token required"), warden.StateError, warden.CauseSecurityTokenRequired, "10.0.0.1"},
 		{"password flow disabled", login("Username-Password Flow Disabled"), warden.StateError, warden.CauseLegacyAuthDisabled, "Username-Password"},
 		{"invalid password", login("Invalid Password"), warden.StateError, warden.CauseCredentialRejected, "Invalid Password"},
+		{"a single failed login is evidence, not an error", func(o *Observation) {
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
+		}, warden.StateDegraded, warden.CauseCredentialRejected, "a single failed login"},
+		{"a single failed login confirmed by Warden's own check", func(o *Observation) {
+			o.Logins = append([]warden.Login{{Time: now.Add(-10 * time.Second), Status: "Invalid Password", SourceIP: "10.0.0.1"}}, o.Logins...)
+			o.Liveness, o.LivenessAt = &salesforce.Error{Cause: warden.CauseCredentialRejected}, now
+		}, warden.StateError, warden.CauseCredentialRejected, "Invalid Password"},
 		{"invalid login", login("Invalid login"), warden.StateError, warden.CauseCredentialRejected, "Invalid login"},
 		{"consumer not approved", login("Failed: OAuth Consumer Not Approved"), warden.StateError, warden.CauseAppNotApproved, "Not Approved"},
 		{"password expired status", login("Failed: Password Expired"), warden.StateError, warden.CausePasswordExpired, "Failed: Password Expired"},

@@ -17,6 +17,8 @@ type Metrics struct {
 	failures  *prometheus.CounterVec
 	throttled *prometheus.CounterVec
 	alerts    *prometheus.CounterVec
+	droppedN  prometheus.Counter
+	checks    *prometheus.CounterVec
 }
 
 // NewMetrics registers the monitor's metrics with reg.
@@ -33,9 +35,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_sweeps_throttled_total",
 			Help: "Sweeps skipped because Warden's share of the org's daily API requests was used up."}, []string{"org"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_alerts_total",
-			Help: "Alerts raised, by the state they announce."}, []string{"state"}),
+			Help: "Alerts delivered, by the state they announce."}, []string{"state"}),
+		droppedN: prometheus.NewCounter(prometheus.CounterOpts{Name: "warden_alerts_droppedNtotal",
+			Help: "Alerts dropped because the delivery queue was full (the notification channels were not keeping up)."}),
 	}
-	reg.MustRegister(m.state, m.duration, m.requests, m.failures, m.throttled, m.alerts)
+	m.checks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_credential_checks_total",
+		Help: "Logins Warden made as integration users to check their credentials (within the login budget), per org."}, []string{"org"})
+	reg.MustRegister(m.state, m.duration, m.requests, m.failures, m.throttled, m.alerts, m.droppedN, m.checks)
 	return m
 }
 
@@ -64,17 +70,43 @@ func (m *Metrics) alert(s warden.State) {
 
 var allStates = []warden.State{warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown}
 
-func (m *Metrics) states(org string, users map[string]*userRun) {
+func (m *Metrics) checked(org string, n int) {
+	if m != nil && n > 0 {
+		m.checks.WithLabelValues(org).Add(float64(n))
+	}
+}
+
+func (m *Metrics) dropped() {
+	if m != nil {
+		m.droppedN.Inc()
+	}
+}
+
+func (m *Metrics) states(org string, statuses []warden.UserStatus) {
 	if m == nil {
 		return
 	}
-	for _, u := range users {
+	for _, st := range statuses {
 		for _, s := range allStates {
 			v := 0.0
-			if u.status.State == s {
+			if st.State == s {
 				v = 1
 			}
-			m.state.WithLabelValues(org, u.target.Username, string(s)).Set(v)
+			m.state.WithLabelValues(org, st.Username, string(s)).Set(v)
 		}
 	}
+}
+
+// forget drops the series of an org that is no longer monitored.
+func (m *Metrics) forget(org string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"org": org}
+	m.state.DeletePartialMatch(l)
+	m.duration.DeletePartialMatch(l)
+	m.requests.DeletePartialMatch(l)
+	m.failures.DeletePartialMatch(l)
+	m.throttled.DeletePartialMatch(l)
+	m.checks.DeletePartialMatch(l)
 }

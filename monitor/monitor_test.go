@@ -43,11 +43,14 @@ func (a *alerts) find(username string, state warden.State) *warden.Alert {
 }
 
 type demoEnv struct {
-	emu    *emulatortest.Emulator
-	mon    *monitor.Monitor
-	store  *sqlite.DB
-	alerts *alerts
-	orgs   []*monitor.Org
+	emu   *emulatortest.Emulator
+	mon   *monitor.Monitor
+	store *sqlite.DB
+	// statuses is the status store (sqlite's keeps statuses of inventory
+	// users only, and the demo org names are not inventory names).
+	statuses *memStore
+	alerts   *alerts
+	orgs     []*monitor.Org
 }
 
 func pemKey(k *rsa.PrivateKey) string {
@@ -69,60 +72,35 @@ func startDemo(t *testing.T, opts monitor.Options) *demoEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	admins := map[string]string{"Acme Corp": "admin@acme.demo", "Globex Corporation": "admin@globex.demo"}
-	keys := map[string]string{"Acme Corp": "warden-demo-acme", "Globex Corporation": "warden-demo-globex"}
-	var orgs []*monitor.Org
-	for _, name := range []string{"Acme Corp", "Globex Corporation"} {
-		sess := salesforce.NewSession(client, &salesforce.JWTAuth{Client: client, Grant: salesforce.JWTGrant{ClientID: keys[name], Username: admins[name], Key: key}})
-		o := &monitor.Org{Name: name, Session: sess, Liveness: map[string]func(context.Context) error{}}
-		for _, dc := range emulator.DemoCredentials() {
-			if dc.Org != name {
-				continue
-			}
-			cred := &warden.Credential{Name: dc.Username, Org: name, Kind: warden.CredentialKind(dc.Kind), Username: dc.Username, ClientID: dc.ClientID}
-			m := warden.Material{ClientSecret: dc.ClientSecret}
-			switch cred.Kind {
-			case warden.CredentialJWT:
-				m.PrivateKey = pemKey(key)
-			case warden.CredentialClientCredentials:
-				m.ClientSecret = dc.Secret
-			case warden.CredentialRefreshToken:
-				m.RefreshToken = dc.Secret
-			case warden.CredentialPassword:
-				m.Password = dc.Secret
-			}
-			auth, err := salesforce.NewAuthenticator(client, cred, m, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.Liveness[dc.Username] = monitor.LivenessCheck(client, auth)
-			tg := monitor.Target{Username: dc.Username, Credential: cred.Kind, Owner: "integrations",
-				Dependents: []warden.AffectedApp{{Name: "App of " + dc.Username, Owner: "integrations"}}}
-			if dc.Username == "invoice.sync@acme.demo" {
-				tg.Needs = []warden.ObjectAccess{{Object: "Account", Access: []string{"Read"}}}
-			}
-			o.Targets = append(o.Targets, tg)
-		}
-		orgs = append(orgs, o)
-	}
+	orgs := demoOrgs(t, client, key)
 	al := &alerts{}
-	opts.Store, opts.Alerter = store, al
-	return &demoEnv{emu: emu, mon: monitor.New(opts, orgs), store: store, alerts: al, orgs: orgs}
+	statuses := &memStore{}
+	opts.Store, opts.Statuses, opts.Alerter = store, statuses, al
+	return &demoEnv{emu: emu, mon: monitor.New(opts, orgs), store: store, statuses: statuses, alerts: al, orgs: orgs}
 }
 
-func (d *demoEnv) status(t *testing.T, username string) monitor.Status {
+// alert delivers the queued alerts and returns the first one about
+// username in state, or nil.
+func (d *demoEnv) alert(t *testing.T, username string, state warden.State) *warden.Alert {
 	t.Helper()
-	for _, s := range d.mon.Statuses() {
-		if s.Username == username {
-			return s
-		}
+	if err := d.mon.Flush(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no status for %s", username)
-	return monitor.Status{}
+	return d.alerts.find(username, state)
+}
+
+// status returns a user's status as the status store has it.
+func (d *demoEnv) status(t *testing.T, username string) warden.UserStatus {
+	t.Helper()
+	st, err := d.statuses.Statuses(t.Context(), warden.StatusFilter{Username: username})
+	if err != nil || len(st) != 1 {
+		t.Fatalf("status of %s: %v %v", username, st, err)
+	}
+	return *st[0]
 }
 
 func TestDemoCauses(t *testing.T) {
-	d := startDemo(t, monitor.Options{NoPush: true})
+	d := startDemo(t, monitor.Options{NoPush: true, DashboardURL: "https://warden.example/"})
 	ctx := t.Context()
 	for _, o := range d.orgs {
 		if err := d.mon.SweepOrg(ctx, o.Name); err != nil {
@@ -158,10 +136,11 @@ func TestDemoCauses(t *testing.T) {
 			t.Errorf("%s: no fix", w.user)
 		}
 	}
-	if a := d.alerts.find("marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 {
+	if a := d.alert(t, "marketing.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen || len(a.Dependents) != 1 ||
+		a.Severity != warden.SeverityHigh || a.URL != "https://warden.example/users/Acme%20Corp/marketing.sync@acme.demo" {
 		t.Errorf("frozen alert: %+v", a)
 	}
-	if a := d.alerts.find("invoice.sync@acme.demo", warden.StateOK); a != nil {
+	if a := d.alert(t, "invoice.sync@acme.demo", warden.StateOK); a != nil {
 		t.Errorf("a healthy first check must not alert: %+v", a)
 	}
 	latest, err := d.store.LatestHealth(ctx, warden.HealthFilter{})
@@ -197,7 +176,7 @@ func TestSweepCostAndDetection(t *testing.T) {
 	if s := d.status(t, user); s.State != warden.StateOK {
 		t.Fatalf("after unfreeze: %+v", s)
 	}
-	if a := d.alerts.find(user, warden.StateOK); a == nil || !a.Resolved || a.Cause != warden.CauseUserFrozen {
+	if a := d.alert(t, user, warden.StateOK); a == nil || !a.Resolved || a.Cause != warden.CauseUserFrozen {
 		t.Errorf("recovery alert: %+v", a)
 	}
 	// Removing the permission set that grants the object access its
@@ -224,7 +203,7 @@ func TestFaultsDoNotRaiseFalseErrors(t *testing.T) {
 	if s.State != warden.StateUnknown || s.Cause != warden.CauseOrgUnavailable {
 		t.Errorf("after two failed sweeps: %+v", s)
 	}
-	if a := d.alerts.find("erp.sync@globex.demo", warden.StateError); a != nil {
+	if a := d.alert(t, "erp.sync@globex.demo", warden.StateError); a != nil {
 		t.Errorf("false error alert: %+v", a)
 	}
 	d.emu.Control(t, "DELETE", "faults", nil, nil)
@@ -265,7 +244,11 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := map[string]warden.State{}
-	for _, s := range d.mon.Statuses() {
+	all, err := d.statuses.Statuses(ctx, warden.StatusFilter{Org: org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
 		before[s.Username] = s.State
 	}
 	chaos := []map[string]any{
@@ -281,6 +264,7 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 		d.emu.Control(t, "POST", "faults", f, nil)
 	}
 	falseError := func() *warden.Alert {
+		d.mon.Flush(ctx)
 		d.alerts.mu.Lock()
 		defer d.alerts.mu.Unlock()
 		for _, a := range d.alerts.list {
@@ -298,10 +282,10 @@ func TestChaosRaisesNoFalseErrors(t *testing.T) {
 	}
 	// A real fault during the chaos is still detected.
 	d.emu.Control(t, "PATCH", "orgs/"+org+"/users/invoice.sync@acme.demo", map[string]any{"frozen": true}, nil)
-	for i := 0; i < 20 && d.alerts.find("invoice.sync@acme.demo", warden.StateError) == nil; i++ {
+	for i := 0; i < 20 && d.alert(t, "invoice.sync@acme.demo", warden.StateError) == nil; i++ {
 		d.mon.SweepOrg(ctx, org)
 	}
-	if a := d.alerts.find("invoice.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen {
+	if a := d.alert(t, "invoice.sync@acme.demo", warden.StateError); a == nil || a.Cause != warden.CauseUserFrozen {
 		t.Fatalf("freeze not detected during chaos: %+v", a)
 	}
 	if a := falseError(); a != nil {

@@ -20,6 +20,9 @@ type Target struct {
 	Dependents []warden.AffectedApp
 	// Needs is the object access the user's dependents declare.
 	Needs []warden.ObjectAccess
+	// CredentialVersion changes whenever the user's credential does; a
+	// change lifts the hold on a credential that Salesforce rejected.
+	CredentialVersion string
 }
 
 // orgState is what the monitor remembers about an org between sweeps.

@@ -62,15 +62,10 @@ func effectiveSeverity(a *warden.Alert) warden.Severity {
 	if a.Severity.Rank() >= 0 {
 		return a.Severity
 	}
-	switch {
-	case isRecovery(a):
+	if isRecovery(a) {
 		return warden.SeverityInfo
-	case a.State == warden.StateError:
-		return warden.SeverityHigh
-	case a.State == warden.StateDegraded:
-		return warden.SeverityMedium
 	}
-	return warden.SeverityLow
+	return a.State.Severity()
 }
 
 // teamLabel names an owner team the way messages do: "Team Billing". An

@@ -2,72 +2,34 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/monitor"
 	"github.com/wardenhq/warden/notify"
+	"github.com/wardenhq/warden/salesforce"
 )
 
-// monitor builds the monitor of every configured org.
+// monitor builds the monitor of every org in the store (declared in the
+// file or added with "warden org add"); the monitor re-reads the store
+// every sweep interval and on Reload.
 func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *monitor.Metrics) (*monitor.Monitor, error) {
-	var orgs []*monitor.Org
-	stored, err := e.store.Orgs(ctx) // declared in the file or added with "warden org add"
+	inv := &monitor.Inventory{Orgs: e.store, Users: e.store, Dependents: e.store, Credentials: e.store,
+		DailyAPIShare: e.cfg.Monitor.DailyAPIShare, Logger: e.logger,
+		Session: func(ctx context.Context, o *warden.Org, c *warden.Credential) (*salesforce.Session, error) {
+			return e.session(ctx, c.Name)
+		},
+		Authenticator: e.authenticator,
+	}
+	orgs, err := inv.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, oc := range stored {
-		if oc.MonitoringCredential == "" {
-			e.logger.Warn("org has no monitoring credential; not monitored", "org", oc.Name)
-			continue
-		}
-		sess, err := e.session(ctx, oc.MonitoringCredential)
-		if err != nil {
-			return nil, fmt.Errorf("org %s: monitoring credential: %w", oc.Name, err)
-		}
-		o := &monitor.Org{Name: oc.Name, Session: sess, DailyAPIShare: oc.DailyAPIShare, Liveness: map[string]func(context.Context) error{}}
-		if o.DailyAPIShare == 0 {
-			o.DailyAPIShare = e.cfg.Monitor.DailyAPIShare
-		}
-		users, err := e.store.Users(ctx, warden.UserFilter{Org: oc.Name})
-		if err != nil {
-			return nil, err
-		}
-		deps, err := e.store.Dependents(ctx, warden.DependentFilter{Org: oc.Name})
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			t := monitor.Target{Username: u.Username, Owner: u.Owner}
-			for _, d := range deps {
-				if strings.EqualFold(d.Username, u.Username) {
-					t.Needs = append(t.Needs, d.Objects...)
-					t.Dependents = append(t.Dependents, warden.AffectedApp{Name: d.Name, Owner: d.Owner, Contact: d.Contact})
-				}
-			}
-			if u.Credential != "" {
-				c, err := e.store.Credential(ctx, u.Credential)
-				if err != nil {
-					return nil, fmt.Errorf("user %s: %w", u.Username, err)
-				}
-				t.Credential = c.Kind
-				auth, err := e.authenticator(ctx, c)
-				if err != nil {
-					e.logger.Warn("credential cannot be checked", "user", u.Username, "credential", c.Name, "err", warden.ErrorMessage(err))
-				} else {
-					o.Liveness[u.Username] = monitor.LivenessCheck(sess.Client(), auth)
-				}
-			}
-			o.Targets = append(o.Targets, t)
-		}
-		orgs = append(orgs, o)
-	}
 	mc := e.cfg.Monitor
-	return monitor.New(monitor.Options{Store: e.store, Alerter: alerter, SweepInterval: mc.SweepInterval.D(),
-		LivenessInterval: mc.LivenessInterval.D(), DashboardURL: e.cfg.Server.PublicURL, Logger: e.logger, Metrics: metrics}, orgs), nil
+	return monitor.New(monitor.Options{Store: e.store, Statuses: e.store, Load: inv.Load, Alerter: alerter,
+		SweepInterval: mc.SweepInterval.D(), LivenessInterval: mc.LivenessInterval.D(), DashboardURL: e.cfg.Server.PublicURL,
+		Logger: e.logger, Metrics: metrics}, orgs), nil
 }
 
 // dispatcher builds the alert dispatcher from the notification channels.
