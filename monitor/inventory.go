@@ -96,7 +96,7 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 			cs = cachedSession{version: v, sess: sess}
 			inv.sessions[oc.Name] = cs
 		}
-		o := &Org{Name: oc.Name, Session: cs.sess, DailyAPIShare: oc.DailyAPIShare, Liveness: map[string]func(context.Context) error{}}
+		o := &Org{Name: oc.Name, Session: cs.sess, DailyAPIShare: oc.DailyAPIShare, PasswordExpiresDays: oc.PasswordExpiresDays, Liveness: map[string]func(context.Context) error{}}
 		if o.DailyAPIShare == 0 {
 			o.DailyAPIShare = inv.DailyAPIShare
 		}

@@ -314,10 +314,16 @@ var causeCases = []causeCase{
 		setup:  func(e *env) { e.fault(emulator.Fault{Path: "/services/data/", Kind: "limit", Count: 10}) },
 		run:    query(integUser, "SELECT Id FROM Account"),
 		status: 403, code: "REQUEST_LIMIT_EXCEEDED", msg: "TotalRequests Limit exceeded.", kind: warden.EUNAVAILABLE},
-	{name: "api_limit_exhausted/429", cause: warden.CauseAPILimitExhausted,
+	{name: "org_unavailable/429 concurrency", cause: warden.CauseOrgUnavailable,
 		setup:  func(e *env) { e.fault(emulator.Fault{Path: "/services/data/", Kind: "status", Status: 429, Count: 10}) },
 		run:    query(integUser, "SELECT Id FROM Account"),
 		status: 429, code: "REQUEST_LIMIT_EXCEEDED", msg: "ConcurrentPerOrgLongTxn Limit exceeded.", kind: warden.EUNAVAILABLE},
+	{name: "org_unavailable/429 token endpoint", cause: warden.CauseOrgUnavailable,
+		setup: func(e *env) {
+			e.fault(emulator.Fault{Path: "/services/oauth2/token", Kind: "status", Status: 429, Count: 10})
+		},
+		run:    jwtLogin(integUser),
+		status: 429, code: "REQUEST_LIMIT_EXCEEDED", msg: "ConcurrentPerOrgLongTxn", kind: warden.EUNAVAILABLE},
 	{name: "api_limit_exhausted/daily-limit", cause: warden.CauseAPILimitExhausted,
 		setup: func(e *env) { e.settings(map[string]int{"dailyApiRequests": 1}) },
 		run: func(ctx context.Context, e *env) error {

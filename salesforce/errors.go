@@ -284,7 +284,9 @@ func causeOf(src source, status int, code, msg string) warden.Cause {
 		case status >= 500 || status == 0:
 			return warden.CauseOrgUnavailable
 		case status == http.StatusTooManyRequests:
-			return warden.CauseLoginRateExceeded
+			// A 429 without rate_limit_exceeded throttles the endpoint
+			// (or the org), not the user's hourly logins.
+			return warden.CauseOrgUnavailable
 		}
 		if c := grantCause(lm); c != warden.CauseNone {
 			return c
@@ -312,7 +314,7 @@ func causeOf(src source, status int, code, msg string) warden.Cause {
 			if login {
 				return warden.CauseLoginRateExceeded
 			}
-			return warden.CauseAPILimitExhausted
+			return requestLimitCause(status, lm)
 		case "UNSUPPORTED_API_VERSION":
 			if login {
 				return warden.CauseLegacyAuthDisabled
@@ -342,7 +344,7 @@ func causeOf(src source, status int, code, msg string) warden.Cause {
 	}
 	switch code {
 	case "REQUEST_LIMIT_EXCEEDED":
-		return warden.CauseAPILimitExhausted
+		return requestLimitCause(status, lm)
 	case "API_CURRENTLY_DISABLED", "API_DISABLED_FOR_ORG":
 		return warden.CauseAPIPermissionMissing
 	case "INVALID_OPERATION_WITH_EXPIRED_PASSWORD":
@@ -356,13 +358,27 @@ func causeOf(src source, status int, code, msg string) warden.Cause {
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		return warden.CauseAPILimitExhausted
+		// Concurrency limits (ConcurrentPerOrgLongTxn and the like) answer
+		// 429 without REQUEST_LIMIT_EXCEEDED: the daily allowance is not
+		// used up, the org is busy.
+		return warden.CauseOrgUnavailable
 	case status >= 500:
 		return warden.CauseOrgUnavailable
 	case status == http.StatusUnauthorized || isBadOAuthToken(status, msg):
 		return warden.CauseCredentialRejected
 	}
 	return warden.CauseNone
+}
+
+// requestLimitCause tells the two REQUEST_LIMIT_EXCEEDED answers apart:
+// the daily allowance used up (403 "TotalRequests Limit exceeded.") is
+// api_limit_exhausted; a concurrency limit ("ConcurrentPerOrgLongTxn
+// Limit exceeded.", or any 429) only means the org is busy right now.
+func requestLimitCause(status int, lm string) warden.Cause {
+	if status == http.StatusTooManyRequests || strings.Contains(lm, "concurrent") {
+		return warden.CauseOrgUnavailable
+	}
+	return warden.CauseAPILimitExhausted
 }
 
 // isBadOAuthToken reports the plain-text refusal of the userinfo and

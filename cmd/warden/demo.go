@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = e.syncInventory(ctx)
+	err = e.syncInventory(ctx, e.cfg)
 	e.Close()
 	if err != nil {
 		return err

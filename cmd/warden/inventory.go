@@ -174,8 +174,8 @@ const syncLogged = 20
 // syncInventory applies the configuration's inventory to the store,
 // logging the plan: its first changes one by one (warden inventory sync
 // --plan lists them all), then the counts.
-func (e *env) syncInventory(ctx context.Context) error {
-	p, err := inventory.Sync(ctx, e.store, declaredInventory(e.cfg))
+func (e *env) syncInventory(ctx context.Context, cfg *config.Config) error {
+	p, err := inventory.Sync(ctx, e.store, declaredInventory(cfg))
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (e *env) syncInventory(ctx context.Context) error {
 		}
 		e.logger.Info("inventory sync", "change", c.String())
 	}
-	e.logger.Info("inventory synced", "config", e.cfg.Path, "plan", p.Summary())
+	e.logger.Info("inventory synced", "config", cfg.Path, "plan", p.Summary())
 	return nil
 }
 

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -126,7 +129,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		return err
 	}
 	defer e.Close()
-	if err := e.syncInventory(ctx); err != nil {
+	if err := e.syncInventory(ctx, e.cfg); err != nil {
 		return err
 	}
 	reg := newRegistry()
@@ -154,6 +157,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	monDone := make(chan error, 1)
 	go func() { monDone <- mon.Run(ctx) }()
 	go e.prune(ctx, time.Hour)
+	go m.reloadOnHangup(ctx, e, mon)
 	audits := e.policyScheduler(policy.Baseline(), 24*time.Hour)
 	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
 	go audits.Run(ctx)
@@ -165,6 +169,41 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	cancel()
 	<-monDone
 	return err
+}
+
+// reloadOnHangup re-reads the configuration file on every SIGHUP until
+// ctx ends: its declared inventory is synced into the store and the
+// monitor reloads the inventory at once (it also re-reads the store on
+// every sweep interval, which picks up what CLI commands add). Other
+// settings (server, store, secret stores, notifications) take effect on
+// restart. A configuration that does not validate is logged and ignored.
+func (m *Main) reloadOnHangup(ctx context.Context, e *env, mon *monitor.Monitor) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if err := m.reload(ctx, e, mon); err != nil {
+			e.logger.Warn("reload failed; the running inventory is unchanged", "config", e.cfg.Path, "err", warden.ErrorMessage(err))
+		}
+	}
+}
+
+// reload syncs the inventory that the configuration file declares now and
+// reloads the monitor's inventory.
+func (m *Main) reload(ctx context.Context, e *env, mon *monitor.Monitor) error {
+	cfg, err := m.loadConfig(e.cfg.Path)
+	if err != nil {
+		return err
+	}
+	if err := e.syncInventory(ctx, cfg); err != nil {
+		return err
+	}
+	return mon.Reload(ctx)
 }
 
 // prune deletes history older than the configured retention, now and then
