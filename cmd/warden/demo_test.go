@@ -16,6 +16,18 @@ import (
 // statusOf runs "warden status --json" and returns the status of username.
 func statusOf(t *testing.T, cfg, username string) *warden.UserStatus {
 	t.Helper()
+	for _, s := range statusesOf(t, cfg) {
+		if s.Username == username {
+			return s
+		}
+	}
+	t.Fatalf("no %s in warden status", username)
+	return nil
+}
+
+// statusesOf runs "warden status --json" on cfg.
+func statusesOf(t *testing.T, cfg string) []*warden.UserStatus {
+	t.Helper()
 	code, out, errOut := run(t, "status", "--config", cfg, "--json")
 	if code != 0 {
 		t.Fatalf("status: %d %s", code, errOut)
@@ -24,13 +36,7 @@ func statusOf(t *testing.T, cfg, username string) *warden.UserStatus {
 	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
 		t.Fatalf("status --json: %v: %s", err, out)
 	}
-	for _, s := range statuses {
-		if s.Username == username {
-			return s
-		}
-	}
-	t.Fatalf("no %s in %s", username, out)
-	return nil
+	return statuses
 }
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
