@@ -21,7 +21,7 @@ QE=$(printf %s "$Q" | sed 's/ /%20/g; s/,/%2C/g; s/=/%3D/g')
 run() { # build scenario -> requests/s
   "$1" -addr "$ADDR" -orgs 1 -users 100 -lifetime 2m >"$OUT/emu.json" 2>"$OUT/emu.log" &
   local pid=$!
-  for _ in $(seq 50); do [ -s "$OUT/emu.json" ] && break; sleep 0.1; done
+  for _ in $(seq 300); do [ -s "$OUT/emu.json" ] && break; sleep 0.1; done
   local tok; tok=$(sed 's/.*"accessToken":"\([^"]*\)".*/\1/' "$OUT/emu.json")
   local args
   case $2 in

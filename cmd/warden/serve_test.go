@@ -191,22 +191,7 @@ func TestServeAnswersDuringNotificationOutage(t *testing.T) {
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
 	f.WriteString("notifications:\n  - name: hook\n    kind: webhook\n    url: " + hook.URL + "/warden\n    secret: hook-secret-for-the-outage\n    minSeverity: low\n")
 	f.Close()
-	var out, errOut strings.Builder
-	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-	ready := make(chan string, 2)
-	m.Ready = func(name, url string) { ready <- url }
-	ctx, cancel := contextWithCancel(t)
-	done := make(chan int)
-	go func() { done <- m.Run(ctx, []string{"serve", "--config", path}) }()
-	var base string
-	select {
-	case base = <-ready:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s%s", code, out.String(), errOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve not ready")
-	}
-	defer func() { cancel(); <-done }()
+	base := startServe(t, "serve", "--config", path)
 	waitFor(t, "an alert delivery to hang", 20*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
