@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compares the emulator's load figures of two builds in one run: for each
-# scenario it alternates BASE and NEW (ROUNDS times each), restarting the
+# scenario it runs BASE and NEW ROUNDS times each (alternating which goes
+# first), restarting the
 # emulator before every wrk run, so both see the same machine load. Prints
 # one line per run and the NEW/BASE ratio of the medians.
 #
@@ -36,8 +37,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for sc in $SCENARIOS; do
   : >"$OUT/base"; : >"$OUT/new"
   for r in $(seq "$ROUNDS"); do
-    b=$(run "$BASE" "$sc"); echo "$b" >>"$OUT/base"
-    n=$(run "$NEW" "$sc"); echo "$n" >>"$OUT/new"
+    if [ $((r % 2)) = 1 ]; then # alternate which build goes first
+      b=$(run "$BASE" "$sc"); n=$(run "$NEW" "$sc")
+    else
+      n=$(run "$NEW" "$sc"); b=$(run "$BASE" "$sc")
+    fi
+    echo "$b" >>"$OUT/base"; echo "$n" >>"$OUT/new"
     echo "$sc round $r: base $b req/s, new $n req/s (load $(cut -d' ' -f1 /proc/loadavg))"
   done
   mb=$(median <"$OUT/base"); mn=$(median <"$OUT/new")
