@@ -167,3 +167,20 @@ func (e *env) pruneSessions(ctx context.Context, a *auth.Service, every time.Dur
 		}
 	}
 }
+
+// demoAdmin gives the demo an admin account named admin with a new
+// random password, which it returns to be printed once: created on the
+// first run, its password reset on later ones.
+func (m *Main) demoAdmin(ctx context.Context, e *env) (string, error) {
+	a, err := e.access(ctx)
+	if err != nil {
+		return "", err
+	}
+	ctx = m.cliContext(ctx)
+	password := auth.GeneratePassword()
+	if _, err := e.store.Account(ctx, "admin"); err == nil {
+		return password, a.ResetPassword(ctx, "admin", password)
+	}
+	_, err = a.CreateAccount(ctx, "admin", warden.RoleAdmin, password)
+	return password, err
+}
