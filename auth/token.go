@@ -46,7 +46,9 @@ func (s *Service) createToken(ctx context.Context, name string, role warden.Role
 }
 
 // Tokens returns every API token, revoked ones included.
-func (s *Service) Tokens(ctx context.Context) ([]*warden.APIToken, error) { return s.store.APITokens(ctx) }
+func (s *Service) Tokens(ctx context.Context) ([]*warden.APIToken, error) {
+	return s.store.APITokens(ctx)
+}
 
 // RevokeToken revokes the API token id at once. The action is audited.
 func (s *Service) RevokeToken(ctx context.Context, id string) error {
