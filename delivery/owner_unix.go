@@ -44,4 +44,3 @@ func setOwner(f *os.File, o owner) error {
 	}
 	return nil
 }
-

@@ -159,15 +159,15 @@ func (d *Deliverer) verifyLoginHistory(ctx context.Context, j *job, since time.T
 	if err != nil {
 		return err
 	}
-	users, err := salesforce.Users("WHERE Username = " + salesforce.Quote(j.dep.Username)).Read(ctx, s)
+	users, err := salesforce.Users("WHERE Username = "+salesforce.Quote(j.dep.Username)).Read(ctx, s)
 	if err != nil {
 		return err
 	}
 	if len(users) == 0 {
 		return warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", j.dep.Username, org.Name)
 	}
-	logins, err := salesforce.LoginHistory("WHERE UserId = " + salesforce.Quote(users[0].ID) +
-		" AND LoginTime >= " + salesforce.DateTime(since.Add(-time.Second)) + " ORDER BY LoginTime DESC").Read(ctx, s)
+	logins, err := salesforce.LoginHistory("WHERE UserId = "+salesforce.Quote(users[0].ID)+
+		" AND LoginTime >= "+salesforce.DateTime(since.Add(-time.Second))+" ORDER BY LoginTime DESC").Read(ctx, s)
 	if err != nil {
 		return err
 	}
