@@ -54,7 +54,7 @@ var deliveryTests = []test{
 		checkNorm(t, "At", manual.At)
 		file := &warden.DeliveryRecord{
 			DeliveryReceipt: warden.DeliveryReceipt{Dependent: "Billing", Delivery: warden.DeliveryFile, Version: "3", Detail: "/etc/app.env"},
-			Org: "acme", Credential: "billing-cred", Action: warden.ActionDeliver,
+			Org:             "acme", Credential: "billing-cred", Action: warden.ActionDeliver,
 		}
 		before := time.Now()
 		must(t, s.RecordDelivery(ctx, file))
