@@ -52,7 +52,7 @@ func (d *Deliverer) Verify(ctx context.Context, dep *warden.Dependent, c *warden
 		err = d.verifyLoginHistory(ctx, j, rec.At)
 	}
 	if err != nil {
-		return warden.Prefix("verify "+dep.Name+": ", err)
+		return warden.Prefix("verify "+dep.Name, err)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (d *Deliverer) verifyLogin(ctx context.Context, j *job) error {
 		return err
 	}
 	if _, err := auth.Authenticate(ctx); err != nil {
-		return warden.Prefix(fmt.Sprintf("test login as %s with version %s: ", j.cred.Username, j.version), err)
+		return warden.Prefix(fmt.Sprintf("test login as %s with version %s", j.cred.Username, j.version), err)
 	}
 	return nil
 }

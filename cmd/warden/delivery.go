@@ -176,8 +176,8 @@ func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 // argument, and returns it ("" when absent). More than one is a usage
 // error.
 func parseWithOneArg(m *Main, fs *flag.FlagSet, args []string) (string, error) {
-	if err := m.parse(fs, args); err != nil {
-		return "", err
+	if err := fs.Parse(args); err != nil {
+		return "", m.parse(fs, args) // reports the error as every command does
 	}
 	if fs.NArg() == 0 {
 		return "", nil

@@ -137,7 +137,9 @@ func (dd *demoDeliveries) target(app string) (string, string) {
 	case "Analytics Loader":
 		return "secret_store", "    target: {store: local, key: apps/analytics-loader}\n    verify: {method: login}\n"
 	case "Warehouse Batch":
-		return "command", "    target: {command: " + q(filepath.Join(dd.dir, "hooks", "warehouse-reload.sh")) + ", timeout: 30s}\n    verify: {method: login}\n"
+		// No verification: the hook's exit status is the proof (the demo
+		// user's login hours keep test logins out part of the day).
+		return "command", "    target: {command: " + q(filepath.Join(dd.dir, "hooks", "warehouse-reload.sh")) + ", timeout: 30s}\n"
 	case "ERP Sync":
 		return "manual", "    target:\n      settings: [\"ERP > Administration > Salesforce connection > Consumer secret\"]\n" +
 			"      instructions: Restart the ERP connector service.\n"
