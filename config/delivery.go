@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -298,12 +299,7 @@ func (t DeliveryTarget) domain(c *Config, kind string) warden.DeliveryTarget {
 		}
 	case string(warden.DeliveryCommand):
 		out.Command = &warden.CommandTarget{Path: c.Resolve(t.Command), Args: slices.Clone(t.Args), Input: t.Input, Timeout: t.Timeout.D()}
-		if len(t.Env) > 0 {
-			out.Command.Env = map[string]string{}
-			for k, val := range t.Env {
-				out.Command.Env[k] = val
-			}
-		}
+		out.Command.Env = maps.Clone(t.Env)
 	case string(warden.DeliveryManual):
 		if len(t.Settings) > 0 || t.Instructions != "" {
 			out.Manual = &warden.ManualTarget{Settings: slices.Clone(t.Settings), Instructions: t.Instructions}
@@ -315,4 +311,19 @@ func (t DeliveryTarget) domain(c *Config, kind string) warden.DeliveryTarget {
 // domain returns the verification as the root package has it.
 func (vf Verification) domain() warden.Verification {
 	return warden.Verification{Method: vf.Method, URL: vf.URL, Expect: vf.Expect, SourceIPs: slices.Clone(vf.SourceIPs), Application: vf.Application}
+}
+
+// redacted returns a deep copy of t with the webhook URL's path and query
+// (where a token may be) redacted.
+func (t DeliveryTarget) redacted() DeliveryTarget {
+	t.URL = redactURL(t.URL)
+	t.Args, t.Settings = slices.Clone(t.Args), slices.Clone(t.Settings)
+	t.Env = maps.Clone(t.Env)
+	return t
+}
+
+// clone returns a deep copy of vf.
+func (vf Verification) clone() Verification {
+	vf.SourceIPs = slices.Clone(vf.SourceIPs)
+	return vf
 }

@@ -150,3 +150,23 @@ func TestDeliveryTargetErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliveryTargetRedacted(t *testing.T) {
+	yaml := deliveryBase + `
+  - name: orders
+    org: acme
+    username: billing@acme.example
+    delivery: webhook
+    target: {url: "https://orders.internal/hooks/tok3n-in-path?sig=tok3n-in-query", secret: {store: local, key: hooks/orders}}
+`
+	c, err := Parse([]byte(yaml), "/etc/warden/warden.yaml", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.String(); strings.Contains(s, "tok3n") || !strings.Contains(s, "orders.internal") {
+		t.Errorf("the shown configuration:\n%s", s)
+	}
+	if c.Dependents[0].Target.URL != "https://orders.internal/hooks/tok3n-in-path?sig=tok3n-in-query" {
+		t.Errorf("Redacted changed the original")
+	}
+}
