@@ -34,6 +34,11 @@ func TestDemoDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	syncInventory(t, cfgPath)
+	// The targets come back from the store as declared: a second sync
+	// changes nothing.
+	if code, out, _ := run(t, "inventory", "sync", "--config", cfgPath, "--plan", "--json"); code != 0 || !strings.Contains(out, `"update": 0`) {
+		t.Errorf("a second sync: %d %s", code, out)
+	}
 	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
 	cfg, err := m.loadConfig(cfgPath)
 	if err != nil {
