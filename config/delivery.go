@@ -170,6 +170,21 @@ func (v *validator) deliveryTarget(p string, d *Dependent) {
 		}
 	}
 	v.verification(p+".verify", &d.Verify)
+	if d.Verify.Method == warden.VerifyLogin && v.credentialKind(d) == string(warden.CredentialRefreshToken) {
+		v.add(p+".verify.method", "login would spend the dependent's refresh token (it may be rotated): use health or login_history")
+	}
+}
+
+// credentialKind is the kind of the credential of d's user, or "".
+func (v *validator) credentialKind(d *Dependent) string {
+	i, ok := v.users[userKey(d.Org, d.Username)]
+	if !ok {
+		return ""
+	}
+	if ci, ok := v.creds[v.c.Users[i].Credential]; ok {
+		return v.c.Credentials[ci].Kind
+	}
+	return ""
 }
 
 // fileTarget checks a file target and loads its template.

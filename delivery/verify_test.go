@@ -121,6 +121,14 @@ func TestVerifyLogin(t *testing.T) {
 	if err := f.d.Verify(bg, dep, f.cred, good, "99"); warden.ErrorKind(err) != warden.ECONFLICT {
 		t.Errorf("Verify of a version never delivered: %v, want ECONFLICT", err)
 	}
+	rt := &warden.Credential{Name: "rt", Org: "acme", Kind: warden.CredentialRefreshToken, Username: emuUser, ClientID: "warden-key"}
+	rtm := warden.Material{RefreshToken: "5Aep-refresh-token-0123456789"}
+	if _, err := f.d.Deliver(bg, dep, rt, rtm, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.d.Verify(bg, dep, rt, rtm, "1"); warden.ErrorKind(err) != warden.EINVALID || !strings.Contains(err.Error(), "refresh token") {
+		t.Errorf("a test login with a refresh token: %v, want EINVALID", err)
+	}
 }
 
 // appLogin logs in as the dependent would, with m.
