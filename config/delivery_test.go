@@ -19,8 +19,10 @@ orgs:
   - {name: acme, loginUrl: https://login.salesforce.com, monitoringCredential: billing-cred}
 credentials:
   - {name: billing-cred, org: acme, kind: password, username: billing@acme.example, secret: {store: local, key: acme/billing}}
+  - {name: rt-cred, org: acme, kind: refresh_token, username: rt@acme.example, clientId: rt-key, secret: {store: local, key: acme/rt}}
 users:
   - {org: acme, username: billing@acme.example, credential: billing-cred}
+  - {org: acme, username: rt@acme.example, credential: rt-cred}
 dependents:
 `
 
@@ -132,6 +134,8 @@ func TestDeliveryTargetErrors(t *testing.T) {
 		{"verify url", dep("broker", "verify: {method: health}"), []string{"verify.url: is required"}},
 		{"verify history", dep("broker", "verify: {method: login_history, sourceIps: [nope]}"), []string{`"nope" is not an IP address`}},
 		{"verify without method", dep("broker", "verify: {url: https://x}"), []string{"verify.method: is required"}},
+		{"test login with a refresh token", "  - {name: app, org: acme, username: rt@acme.example, delivery: broker, verify: {method: login}}\n",
+			[]string{"login would spend the dependent's refresh token"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
