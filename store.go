@@ -20,6 +20,7 @@ type Store interface {
 	HealthService
 	FindingService
 	RotationService
+	DeliveryService
 	StatusService
 	DeclaredService
 	AccessService

@@ -150,9 +150,14 @@ type Dependent struct {
 	Username string `yaml:"username,omitempty"`
 	Owner    string `yaml:"owner,omitempty"`
 	Contact  string `yaml:"contact,omitempty"`
-	// Delivery is broker, secret_store, webhook or manual (default).
+	// Delivery is broker, secret_store, webhook, file, command or manual
+	// (default).
 	Delivery string         `yaml:"delivery,omitempty"`
 	Objects  []ObjectAccess `yaml:"objects,omitempty"`
+	// Target and Verify: where Delivery sends credentials and how a
+	// delivery is proven (config/delivery.go).
+	Target DeliveryTarget `yaml:"target,omitempty"`
+	Verify Verification   `yaml:"verify,omitempty"`
 }
 
 // ObjectAccess is access an application needs to one object.

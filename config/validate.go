@@ -511,7 +511,7 @@ func (v *validator) owner(p string, o *Owner) {
 
 var deliveries = []string{
 	string(warden.DeliveryBroker), string(warden.DeliverySecretStore),
-	string(warden.DeliveryWebhook), string(warden.DeliveryManual),
+	string(warden.DeliveryWebhook), string(warden.DeliveryFile), string(warden.DeliveryCommand), string(warden.DeliveryManual),
 }
 
 // ObjectPermissions are the object access names dependents may need.
@@ -558,6 +558,7 @@ func (v *validator) dependent(p string, d *Dependent, seen map[string]string) {
 	} else {
 		v.oneOf(p+".delivery", d.Delivery, deliveries)
 	}
+	v.deliveryTarget(p, d)
 	objects := map[string]string{}
 	for k := range d.Objects {
 		v.objectAccess(fmt.Sprintf("%s.objects[%d]", p, k), &d.Objects[k], objects)
