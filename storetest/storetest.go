@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
 		{"Status", statusTests},
+		{"Activity", activityTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
 	}
