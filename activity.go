@@ -67,8 +67,8 @@ type ActivityEvent struct {
 // rows at or near it, to tell a late row from one already seen) and each
 // user's rule state (learned networks, counters), opaque to the store.
 type ActivityState struct {
-	Org       string    `json:"org"`
-	Cursor    time.Time `json:"cursor"`
+	Org         string    `json:"org"`
+	Cursor      time.Time `json:"cursor"`
 	AuditCursor time.Time `json:"auditCursor"`
 	// Recent are ids of rows processed near the cursors.
 	Recent []string `json:"recent,omitempty"`
