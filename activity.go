@@ -13,6 +13,8 @@ type ActivityUser struct {
 	// UserID is the user's Salesforce id ("" when the user was not found).
 	UserID     string
 	Credential CredentialKind
+	// Profile is the name of the user's profile.
+	Profile string
 	// Owner and Dependents are named in alerts.
 	Owner      string
 	Dependents []AffectedApp
@@ -20,6 +22,10 @@ type ActivityUser struct {
 	Active, Frozen bool
 	// LastLogin is User.LastLoginDate (zero when the user never logged in).
 	LastLogin time.Time
+	// RefreshTokens counts the user's OAuth refresh tokens by connected
+	// app name; nil when the sweep did not read them (the monitor reads
+	// them for refresh-token users).
+	RefreshTokens map[string]int
 }
 
 // ActivitySweep is what one successful sweep of an org read that the
