@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -53,9 +54,10 @@ type Options struct {
 
 // Engine runs the activity rules; it implements monitor.Activity.
 type Engine struct {
-	opts   Options
-	rules  Rules
-	alerts chan *warden.Alert
+	opts    Options
+	rules   Rules
+	alerts  chan *warden.Alert
+	running atomic.Bool // Run delivers the queued alerts
 
 	mu   sync.Mutex // guards orgs; never held across I/O
 	orgs map[string]*orgRun
@@ -69,7 +71,7 @@ type orgRun struct {
 	// logins and audit map the ids of the rows processed near the
 	// cursors to their times.
 	logins, audit map[string]time.Time
-	users  map[string]*userState
+	users         map[string]*userState
 }
 
 // New returns an Engine.
@@ -83,6 +85,8 @@ func New(opts Options) *Engine {
 // Run delivers queued alerts until ctx ends. Without Run, Observe delivers
 // each alert itself.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running.Store(true)
+	defer e.running.Store(false)
 	for {
 		select {
 		case <-ctx.Done():
@@ -157,6 +161,10 @@ func (e *Engine) Analyze(ctx context.Context, s *warden.ActivitySweep) ([]*warde
 
 func (e *Engine) alert(ctx context.Context, a *warden.Alert) {
 	if e.opts.Alerter == nil {
+		return
+	}
+	if !e.running.Load() {
+		e.opts.Alerter.Alert(ctx, a)
 		return
 	}
 	select {
@@ -333,10 +341,18 @@ func (a *analysis) run() {
 		if u.UserID == "" {
 			continue
 		}
-		us := a.user(u, a.s.At)
+		name := strings.ToLower(u.Username)
+		us := a.r.users[name]
+		if us == nil {
+			us = a.user(u, a.s.At)
+		}
+		before := us.fingerprint()
 		a.closeHours(u, us, a.s.At)
 		a.dormant(u, us)
 		a.refreshTokens(u)
+		if us.fingerprint() != before {
+			a.dirty[name] = true
+		}
 	}
 }
 

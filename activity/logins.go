@@ -47,6 +47,17 @@ type userState struct {
 	Dormant time.Time `json:"dormant,omitzero"`
 }
 
+// fingerprint is what the per-sweep rules may change in the state.
+type fingerprint struct {
+	hour, storm, dormant time.Time
+	minutes              int
+	pending              *pendingHour
+}
+
+func (st *userState) fingerprint() fingerprint {
+	return fingerprint{st.Hour, st.Storm, st.Dormant, len(st.Minutes), st.Pending}
+}
+
 // pendingHour is a completed clock hour awaiting its jump check.
 type pendingHour struct {
 	Hour  time.Time `json:"hour"`
