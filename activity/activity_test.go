@@ -54,7 +54,7 @@ func TestPlantedMonth(t *testing.T) {
 	// Restart in the middle of the off-hours burst, after its alert: the
 	// day fed again holds rows already alerted, and the new network comes
 	// after the restart.
-	restart := end.Add(-72*time.Hour).Truncate(24*time.Hour).Add(2*time.Hour + 10*time.Minute)
+	restart := end.Add(-72 * time.Hour).Truncate(24 * time.Hour).Add(2*time.Hour + 10*time.Minute)
 	restarted := false
 	var redo []*warden.ActivitySweep
 	m.Sweeps(m.Start, 10*time.Minute, func(s *warden.ActivitySweep) bool {
