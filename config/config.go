@@ -40,6 +40,7 @@ type Config struct {
 	Dependents    []Dependent    `yaml:"dependents,omitempty"`
 	Notifications []Notification `yaml:"notifications,omitempty"`
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
+	Activity      Activity       `yaml:"activity,omitempty"`
 }
 
 // Store selects the inventory and history database.
