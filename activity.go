@@ -100,7 +100,8 @@ type ActivityService interface {
 	// CommitActivity saves the org's cursors and Recent ids, upserts the
 	// user states in s.Users (others are kept) and records events, all in
 	// one transaction. Events whose Key is already recorded are skipped;
-	// it returns those it recorded, with ID and DetectedAt set.
+	// it returns those it recorded, with ID and DetectedAt set. A nil s
+	// records the events only.
 	CommitActivity(ctx context.Context, s *ActivityState, events []*ActivityEvent) ([]*ActivityEvent, error)
 	// Activity returns matching events, newest first.
 	Activity(ctx context.Context, f ActivityFilter) ([]*ActivityEvent, error)

@@ -60,11 +60,23 @@ var activityTests = []test{
 			}
 			return out
 		}
-		diff(t, "Activity", []string{"c", "b", "a"}, keys(warden.ActivityFilter{}))
-		diff(t, "Activity of a user", []string{"c", "a"}, keys(warden.ActivityFilter{Org: "acme", Username: "SYNC@acme.example"}))
+		// A nil state records events only and keeps the cursors.
+		got, err = s.CommitActivity(t.Context(), nil, []*warden.ActivityEvent{ev("a", "sync@acme.example", "new_ip", at), ev("d", "sync@acme.example", "migration", at.Add(-time.Hour))})
+		must(t, err)
+		if len(got) != 1 || got[0].Key != "d" {
+			t.Fatalf("CommitActivity without state recorded %+v, want only d", got)
+		}
+		st, err := s.ActivityState(t.Context(), "acme")
+		must(t, err)
+		if !st.Cursor.Equal(at) {
+			t.Errorf("cursor after a commit without state = %v, want %v", st.Cursor, at)
+		}
+		diff(t, "Activity", []string{"c", "b", "a", "d"}, keys(warden.ActivityFilter{}))
+		diff(t, "Activity of a user", []string{"c", "a", "d"}, keys(warden.ActivityFilter{Org: "acme", Username: "SYNC@acme.example"}))
 		diff(t, "Activity since", []string{"c", "b"}, keys(warden.ActivityFilter{Since: at.Add(time.Hour)}))
 		diff(t, "Activity of a rule", []string{"b"}, keys(warden.ActivityFilter{Rule: "failed_logins"}))
 		diff(t, "Activity limited", []string{"c"}, keys(warden.ActivityFilter{Limit: 1}))
+		diff(t, "Activity of the migration rule", []string{"d"}, keys(warden.ActivityFilter{Rule: "migration"}))
 		es, err := s.Activity(t.Context(), warden.ActivityFilter{Rule: "failed_logins"})
 		must(t, err)
 		if e := es[0]; e.Org != "acme" || e.Username != "gis@acme.example" || e.Severity != warden.SeverityHigh || e.Summary != "summary of b" || e.Fix != "fix" || !e.At.Equal(at.Add(time.Hour)) {

@@ -56,23 +56,28 @@ func (s *Store) CommitActivity(ctx context.Context, st *warden.ActivityState, ev
 	if err := validateActivity(st, events); err != nil {
 		return nil, s.wrap("CommitActivity", err)
 	}
-	recent, err := encodeList(st.Recent)
-	if err != nil {
-		return nil, s.wrap("CommitActivity", err)
+	recent := "[]"
+	if st != nil {
+		var err error
+		if recent, err = encodeList(st.Recent); err != nil {
+			return nil, s.wrap("CommitActivity", err)
+		}
 	}
 	now := s.now()
 	var recorded []*warden.ActivityEvent
 	ids := map[*warden.ActivityEvent]int64{}
-	err = s.withTx(ctx, func(tx *sql.Tx) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		recorded = nil // a retried transaction starts again
 		clear(ids)
-		if _, err := tx.ExecContext(ctx, s.q(`
-			INSERT INTO activity_cursors (org, login_cursor, audit_cursor, recent) VALUES (?, ?, ?, ?)
-			ON CONFLICT (org) DO UPDATE SET login_cursor = excluded.login_cursor, audit_cursor = excluded.audit_cursor, recent = excluded.recent`),
-			st.Org, s.t(st.Cursor), s.t(st.AuditCursor), recent); err != nil {
-			return err
+		if st != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`
+				INSERT INTO activity_cursors (org, login_cursor, audit_cursor, recent) VALUES (?, ?, ?, ?)
+				ON CONFLICT (org) DO UPDATE SET login_cursor = excluded.login_cursor, audit_cursor = excluded.audit_cursor, recent = excluded.recent`),
+				st.Org, s.t(st.Cursor), s.t(st.AuditCursor), recent); err != nil {
+				return err
+			}
 		}
-		if len(st.Users) > 0 {
+		if st != nil && len(st.Users) > 0 {
 			stmt, err := tx.PrepareContext(ctx, s.q(`
 				INSERT INTO activity_users (org, username, state) VALUES (?, ?, ?)
 				ON CONFLICT (org, username) DO UPDATE SET state = excluded.state`))
@@ -159,16 +164,21 @@ func scanActivity(sc scanner) (*warden.ActivityEvent, error) {
 	return &e, nil
 }
 
+// users returns the user states of st (nil for a nil st).
+func users(st *warden.ActivityState) map[string]json.RawMessage {
+	if st == nil {
+		return nil
+	}
+	return st.Users
+}
+
 // validateActivity reports the first problem with a commit, naming the
 // field.
 func validateActivity(st *warden.ActivityState, events []*warden.ActivityEvent) error {
-	switch {
-	case st == nil:
-		return invalid("activity state must not be nil")
-	case st.Org == "":
+	if st != nil && st.Org == "" {
 		return invalid("activity state: org must not be empty")
 	}
-	for name, state := range st.Users {
+	for name, state := range users(st) {
 		if name == "" {
 			return invalid("activity state of org %s: a user state has no username", st.Org)
 		}
