@@ -157,6 +157,9 @@ func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 			return err
 		}
 	}
+	if c := p.Step("config"); c != nil && !c.Done {
+		all = false
+	}
 	if r := p.Step("retire_password"); all && !r.Done {
 		if err := m.retire(ctx, p); err != nil {
 			return fmt.Errorf("step retire_password: %w", err)
@@ -307,7 +310,7 @@ func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time)
 	if err != nil || userID == "" {
 		return false, err
 	}
-	logins, err := salesforce.LoginHistory("WHERE UserId = " + salesforce.Quote(userID) + " AND LoginTime >= " + salesforce.DateTime(since.Add(-time.Minute)) +
+	logins, err := salesforce.LoginHistory("WHERE UserId = "+salesforce.Quote(userID)+" AND LoginTime >= "+salesforce.DateTime(since.Add(-time.Minute))+
 		" ORDER BY LoginTime DESC").Read(ctx, m.Session)
 	if err != nil {
 		return false, err
@@ -328,23 +331,14 @@ func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time)
 	return viaApp, nil
 }
 
-// retire sets a random password nobody holds and removes the old
-// credential from the inventory.
+// retire sets a random password nobody holds. The old credential stays
+// in the inventory as history (the configuration may declare it).
 func (m *Migrator) retire(ctx context.Context, p *MigrationPlan) error {
 	userID, err := m.id(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(p.Username))
 	if err != nil {
 		return err
 	}
-	if err := m.Session.SetUserPassword(ctx, userID, randomPassword()); err != nil {
-		return err
-	}
-	if p.OldCredential == "" || p.OldCredential == p.Credential {
-		return nil
-	}
-	if err := m.Store.DeleteCredential(ctx, p.OldCredential); err != nil && warden.ErrorKind(err) != warden.ENOTFOUND {
-		return err
-	}
-	return nil
+	return m.Session.SetUserPassword(ctx, userID, randomPassword())
 }
 
 // id runs a query for one Id ("" when nothing matches).

@@ -78,7 +78,11 @@ var nonAPIName = regexp.MustCompile(`[^A-Za-z0-9]+`)
 // only when every dependent has moved. use is what warden legacy found for
 // the user (nil when nothing was found); store is the secret store that
 // receives the new material.
-func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store string) (*MigrationPlan, error) {
+//
+// declared says the user is declared in the configuration file, which
+// must then be updated by hand (a manual step), or the next inventory
+// sync would point the user back at the password.
+func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store string, declared bool) (*MigrationPlan, error) {
 	if to != warden.CredentialJWT && to != warden.CredentialClientCredentials {
 		return nil, warden.Errorf(warden.EINVALID, "--to must be jwt or client_credentials, got %q", to)
 	}
@@ -122,8 +126,13 @@ func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store strin
 		add("verify:"+d, StepVerify, "Verify "+d+" has moved",
 			fmt.Sprintf("Warden checks LoginHistory: after the delivery, %s's logins switch from %s to %s through connected app %s, with no failed logins.", u.Username, methodText(p.From), grantName(to), api), d)
 	}
+	if declared {
+		add("config", StepManual, "Update the configuration file",
+			fmt.Sprintf("Declare credential %s (kind %s, username %s, clientId %s, secret {store: %s, key: %s}) in warden.yaml and set the user's credential to it; otherwise the next inventory sync points the user back at %s. Check it off with: warden migrate %s --to %s --done config",
+				p.Credential, to, u.Username, p.ConsumerKey, store, p.Credential, orUnknown(p.OldCredential), u.Username, to), "")
+	}
 	add("retire_password", StepSalesforce, "Retire the password",
-		fmt.Sprintf("Once every dependent has moved: set a random password on %s that nobody holds, and remove credential %s from the inventory (its secret stays in the store as history).", u.Username, orUnknown(p.OldCredential)), "")
+		fmt.Sprintf("Once every dependent has moved: set a random password on %s that nobody holds, so that the old password and security token (credential %s, kept as history) no longer log in.", u.Username, orUnknown(p.OldCredential)), "")
 	return p, nil
 }
 

@@ -121,7 +121,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	var op struct {
 		XMLName  xml.Name
 		Metadata []struct {
-			Type string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
+			Type string `xml:"type,attr"` // xsi:type, as prefix:ConnectedApp
 			metadataConnectedApp
 		} `xml:"metadata"`
 	}
@@ -145,7 +145,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	o := u.org
 	var results strings.Builder
 	for _, m := range op.Metadata {
-		created, msg := s.upsertConnectedApp(o, u, &m.metadataConnectedApp, strings.TrimPrefix(m.Type, "tns:"))
+		created, msg := s.upsertConnectedApp(o, u, &m.metadataConnectedApp, m.Type[strings.IndexByte(m.Type, ':')+1:])
 		ok := msg == ""
 		results.WriteString("<result><created>" + strconv.FormatBool(created) + "</created><fullName>" + xmlText(m.FullName) + "</fullName>")
 		if !ok {

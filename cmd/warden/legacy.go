@@ -138,7 +138,7 @@ func (e *env) orgLogins(ctx context.Context, o *warden.Org, usernames []string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	found, err := salesforce.Users("WHERE Username IN " + salesforce.QuoteList(usernames)).Read(ctx, s)
+	found, err := salesforce.Users("WHERE Username IN "+salesforce.QuoteList(usernames)).Read(ctx, s)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,7 +151,7 @@ func (e *env) orgLogins(ctx context.Context, o *warden.Org, usernames []string, 
 	if len(idList) == 0 {
 		return ids, nil, nil
 	}
-	logins, err := salesforce.LoginHistory("WHERE UserId IN " + salesforce.QuoteList(idList) + " AND LoginTime >= " +
-		salesforce.DateTime(time.Now().Add(-window)) + " ORDER BY LoginTime DESC").Read(ctx, s)
+	logins, err := salesforce.LoginHistory("WHERE UserId IN "+salesforce.QuoteList(idList)+" AND LoginTime >= "+
+		salesforce.DateTime(time.Now().Add(-window))+" ORDER BY LoginTime DESC").Read(ctx, s)
 	return ids, logins, err
 }
