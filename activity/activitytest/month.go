@@ -185,3 +185,52 @@ func (m *Month) Sweeps(from time.Time, interval time.Duration, fn func(s *warden
 func (m *Month) HoursOf(org, username string) *activity.Hours {
 	return m.Hours[strings.ToLower(username)]
 }
+
+// Traffic generates the ordinary logins of many users window by window,
+// without holding a month in memory (for benchmarks): user i logs in
+// successfully every Options.Every from its own address, starting at an
+// offset that spreads the users over the interval.
+type Traffic struct {
+	every time.Duration
+	start time.Time
+	users []warden.ActivityUser
+}
+
+// NewTraffic returns the traffic of o.Users users from start.
+func NewTraffic(o Options, start time.Time) *Traffic {
+	if o.Every <= 0 {
+		o.Every = 20 * time.Minute
+	}
+	t := &Traffic{every: o.Every, start: start.UTC()}
+	for i := range o.Users {
+		t.users = append(t.users, warden.ActivityUser{Username: Username(i), UserID: fmt.Sprintf("005%015d", i), Credential: warden.CredentialJWT,
+			Profile: "Integration Profile", Owner: "team", Active: true, Dependents: []warden.AffectedApp{{Name: fmt.Sprintf("App-%d", i)}}})
+	}
+	return t
+}
+
+// Sweep returns the sweep at to holding the logins in (from, to].
+func (t *Traffic) Sweep(org string, from, to time.Time) *warden.ActivitySweep {
+	s := &warden.ActivitySweep{Org: org, At: to, Users: t.users}
+	n := len(t.users)
+	for i := range t.users {
+		offset := time.Duration(i) * t.every / time.Duration(n)
+		first := t.start.Add(offset)
+		k := int64(0)
+		if from.After(first) {
+			k = int64(from.Sub(first)/t.every) + 1
+			if first.Add(time.Duration(k-1) * t.every).After(from) {
+				k--
+			}
+		}
+		for at := first.Add(time.Duration(k) * t.every); !at.After(to); at, k = at.Add(t.every), k+1 {
+			if !at.After(from) {
+				continue
+			}
+			s.Logins = append(s.Logins, warden.Login{ID: fmt.Sprintf("0Ya%06d%09d", i, k), UserID: t.users[i].UserID, Time: at,
+				Status: warden.LoginSuccess, LoginType: "Remote Access 2.0", Application: fmt.Sprintf("App-%d", i),
+				SourceIP: fmt.Sprintf("10.%d.%d.5", i/250, i%250), CountryISO: "US"})
+		}
+	}
+	return s
+}
