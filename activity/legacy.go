@@ -133,6 +133,12 @@ func Legacy(users []LegacyUser, ids map[string]string, logins []warden.Login) []
 			default:
 				continue
 			}
+			if l.APIVersion == "N/A" {
+				l.APIVersion = ""
+			}
+			if l.APIType == "N/A" {
+				l.APIType = ""
+			}
 			lu := use(method)
 			lu.Clients = append(lu.Clients, LegacyClient{SourceIP: ip, Application: appName(l), LoginType: l.LoginType, APIType: l.APIType,
 				APIVersion: l.APIVersion, Logins: counts[ip], LastSeen: l.Time})
