@@ -23,7 +23,7 @@ type ActivityRequest struct {
 	Every string `json:"every"`
 	// Anomalies plants one of each: a login from a new network (user 1,
 	// two days ago), a burst of 20 logins at 02:00 UTC three days ago
-	// (user 2), 3,000 logins within an hour five days ago (user 3), a
+	// (user 2, which otherwise logs in only 06:00-20:00 UTC), 3,000 logins within an hour five days ago (user 3), a
 	// profile change by an admin four days ago (user 4) and a user without
 	// logins whose last login was 45 days ago (user 5).
 	Anomalies bool `json:"anomalies"`
@@ -119,6 +119,9 @@ func (s *Server) controlActivity(w http.ResponseWriter, r *http.Request, o *org)
 		}
 		offset := time.Duration(i) * every / time.Duration(in.Users)
 		for at := start.Add(offset); at.Before(now); at = at.Add(every) {
+			if in.Anomalies && i == 2 && (at.UTC().Hour() < 6 || at.UTC().Hour() >= 20) {
+				continue // user 2 works 06:00-20:00 UTC
+			}
 			add(u, at, ip)
 		}
 		if !in.Anomalies {

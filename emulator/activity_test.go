@@ -20,9 +20,10 @@ func TestGenerateActivity(t *testing.T) {
 	if len(out.Users) != 10 || len(out.Anomalies) != 5 {
 		t.Fatalf("generated %d users, anomalies %v", len(out.Users), out.Anomalies)
 	}
-	// 9 users log in hourly for 7 days (the dormant one never), plus the
+	// 8 users log in hourly for 7 days, user 2 from 06:00 to 20:00 (the
+	// dormant one never), plus the
 	// planted rows: one new network, 20 at night, 3,000 in an hour.
-	if want := 9*7*24 + 1 + 20 + 3000; out.Rows != want {
+	if want := 8*7*24 + 7*14 + 1 + 20 + 3000; out.Rows != want { // user 2 logs in 14 hours a day
 		t.Errorf("rows = %d, want %d", out.Rows, want)
 	}
 	if code, _ := e.ControlStatus(t, http.MethodPost, "orgs/Acme%20Corp/activity", emulator.ActivityRequest{Users: 1000, Days: 180, Every: "1m"}); code != http.StatusBadRequest {
