@@ -28,7 +28,7 @@ func TestEmulatorMonth(t *testing.T) {
 	e.Control(t, "POST", "orgs/Globex%20Corporation/activity", emulator.ActivityRequest{Users: 20, Days: 30, Every: "1h", Anomalies: true}, &gen)
 	client := salesforce.New(salesforce.Config{LoginURL: e.URL})
 	s := salesforce.NewSession(client, &salesforce.JWTAuth{Client: client, Grant: salesforce.JWTGrant{ClientID: "warden-demo-globex", Username: "admin@globex.demo", Key: key}})
-	users, err := salesforce.Users("WHERE Username IN " + salesforce.QuoteList(gen.Users)).Read(t.Context(), s)
+	users, err := salesforce.Users("WHERE Username IN "+salesforce.QuoteList(gen.Users)).Read(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +40,11 @@ func TestEmulatorMonth(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	since := now.Add(-31 * 24 * time.Hour)
-	logins, err := salesforce.LoginHistory("WHERE UserId IN " + salesforce.QuoteList(ids) + " AND LoginTime >= " + salesforce.DateTime(since)).Read(t.Context(), s)
+	logins, err := salesforce.LoginHistory("WHERE UserId IN "+salesforce.QuoteList(ids)+" AND LoginTime >= "+salesforce.DateTime(since)).Read(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := salesforce.SetupAuditTrail("WHERE CreatedDate >= " + salesforce.DateTime(since)).Read(t.Context(), s)
+	changes, err := salesforce.SetupAuditTrail("WHERE CreatedDate >= "+salesforce.DateTime(since)).Read(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
