@@ -12,6 +12,7 @@ import (
 	"github.com/wardenhq/warden/activity"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/emulator"
 	"github.com/wardenhq/warden/salesforce"
 	"github.com/wardenhq/warden/secret/local"
 )
@@ -68,6 +69,20 @@ func TestDemoMigrate(t *testing.T) {
 	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
 	cfg := filepath.Join(dir, "warden.yaml")
 	const user = "legacy.soap@acme.demo"
+	loaded, err := config.Load(cfg, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := salesforce.New(salesforce.Config{LoginURL: loaded.Orgs[0].LoginURL})
+	var oldSecret string
+	for _, dc := range emulator.DemoCredentials() {
+		if dc.Username == user {
+			oldSecret = dc.Secret
+		}
+	}
+	if _, _, err := c.SOAPLogin(t.Context(), user, oldSecret); err != nil {
+		t.Fatalf("the password does not log in before the migration: %v", err)
+	}
 	if by := legacyOf(t, cfg); len(by[user]) == 0 {
 		t.Fatalf("warden legacy does not list %s", user)
 	}
@@ -128,11 +143,6 @@ func TestDemoMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := config.Load(cfg, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := salesforce.New(salesforce.Config{LoginURL: loaded.Orgs[0].LoginURL})
 	if _, err := c.JWTBearer(t.Context(), salesforce.JWTGrant{ClientID: p.ConsumerKey, Username: user, Key: key}); err != nil {
 		t.Fatalf("the dependent cannot log in with the new credential: %v", err)
 	}
@@ -150,6 +160,10 @@ func TestDemoMigrate(t *testing.T) {
 	}
 	if by := legacyOf(t, cfg); len(by[user]) != 0 {
 		t.Errorf("warden legacy still lists %s: %+v", user, by[user])
+	}
+	// The old password and security token no longer log in.
+	if _, _, err := c.SOAPLogin(t.Context(), user, oldSecret); err == nil {
+		t.Error("the retired password still logs in with SOAP login()")
 	}
 	// The user's own credential check now uses the JWT credential.
 	if code, out, errOut := run(t, "check", "--config", cfg, user); code != 0 {
