@@ -42,6 +42,7 @@ type Config struct {
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
 	Auth          Auth           `yaml:"auth,omitempty"`
 	TLS           TLS            `yaml:"tls,omitempty"`
+	Activity      Activity       `yaml:"activity,omitempty"`
 }
 
 // Store selects the inventory and history database.

@@ -198,6 +198,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOAuth(w, r)
 	case strings.HasPrefix(p, "/services/Soap/u/") || strings.HasPrefix(p, "/services/Soap/c/"):
 		s.serveSOAP(w, r)
+	case strings.HasPrefix(p, "/services/Soap/m/"): // migrate.go
+		s.serveMetadata(w, r)
 	case strings.HasPrefix(p, "/services/data"):
 		s.serveData(w, r)
 	case strings.HasPrefix(p, "/id/"):

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Delivery", deliveryTests},
 		{"Status", statusTests},
 		{"Access", accessTests},
+		{"Activity", activityTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
 	}

@@ -148,6 +148,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	if err != nil {
 		return err
 	}
+	// Activity analysis: the monitor hands the rules each sweep's new rows.
+	acts := e.activityEngine(e.alerter(d))
+	e.activity = acts
 	mon, err := e.monitor(ctx, e.alerter(d), metrics)
 	if err != nil {
 		return err
@@ -181,6 +184,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	defer cancel()
 	monDone := make(chan error, 1)
 	go func() { monDone <- mon.Run(ctx) }()
+	go acts.Run(ctx) // activity alerts
 	go e.prune(ctx, time.Hour)
 	go m.reloadOnHangup(ctx, e, mon)
 	audits := e.policyScheduler(policy.Baseline(), 24*time.Hour)
