@@ -162,7 +162,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
 	go audits.Run(ctx)
 	srv := web.NewServer()
-	srv.StatusService, srv.UserService, srv.HealthService, srv.DependentService = e.store, e.store, e.store, e.store
+	// Dashboard: the store behind every page and the API, and the
+	// monitor's check-now behind the user page's action.
+	srv.Store, srv.Checker = e.store, mon
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	err = serve(ctx, ln, srv)
@@ -250,9 +252,7 @@ func (e *env) alertNewFindings(ctx context.Context, d *notify.Dispatcher, r *pol
 				a := &warden.Alert{Key: "policy/" + u.Org + "/" + u.Username + "/" + f.Rule, Org: u.Org, Username: u.Username,
 					State: warden.StateDegraded, Severity: f.Severity, Evidence: "policy " + f.Rule + ": " + f.Evidence + sourceSuffix(f.Source),
 					Fix: f.Fix, Owner: owner, At: f.FoundAt}
-				if err := d.Dispatch(ctx, a).Err(); err != nil {
-					e.logger.Warn("policy alert delivery failed", "key", a.Key, "err", warden.ErrorMessage(err))
-				}
+				e.sendAlert(ctx, d, a) // dashboard: recorded, and suppressed once acknowledged
 			}
 		}
 	}
