@@ -15,12 +15,12 @@ import (
 // counts by state and the Salesforce API requests Warden made in it since
 // the server started.
 type OrgSummary struct {
-	Name        string               `json:"name"`
-	LoginURL    string               `json:"loginUrl"`
-	InstanceURL string               `json:"instanceUrl,omitempty"`
-	Users       int                  `json:"users"`
-	Counts      map[string]int       `json:"counts"`
-	APIRequests float64              `json:"apiRequests"`
+	Name        string         `json:"name"`
+	LoginURL    string         `json:"loginUrl"`
+	InstanceURL string         `json:"instanceUrl,omitempty"`
+	Users       int            `json:"users"`
+	Counts      map[string]int `json:"counts"`
+	APIRequests float64        `json:"apiRequests"`
 }
 
 // orgSummaries returns every org of the inventory, by name, with its

@@ -171,10 +171,10 @@ func (s *Server) handleFindingsPage(w http.ResponseWriter, r *http.Request) {
 // /api/v1/legacy-auth: a user whose credential is a password + security
 // token, or whom Salesforce already refuses legacy login.
 type LegacyUser struct {
-	Org        string                 `json:"org"`
-	Username   string                 `json:"username"`
-	State      warden.State           `json:"state"`
-	Cause      warden.Cause           `json:"cause,omitempty"`
+	Org        string                    `json:"org"`
+	Username   string                    `json:"username"`
+	State      warden.State              `json:"state"`
+	Cause      warden.Cause              `json:"cause,omitempty"`
 	Credential *inventory.CredentialInfo `json:"credential"`
 	// Dependents are the applications that must move with it, with how
 	// they receive credentials.
