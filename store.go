@@ -23,6 +23,7 @@ type Store interface {
 	AlertService
 	StatusService
 	DeclaredService
+	AccessService
 	// Prune deletes history older than the retention allows: health
 	// results checked, audit runs (with their findings) recorded and
 	// rotation records written before now minus the matching retention.

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Rotation", rotationTests},
 		{"Alert", alertTests},
 		{"Status", statusTests},
+		{"Access", accessTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
 	}
