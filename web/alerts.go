@@ -79,7 +79,9 @@ func (s *Server) acknowledge(r *http.Request, id, reason string) (*warden.AlertR
 	if reason == "" {
 		return nil, warden.Errorf(warden.EINVALID, "say why you acknowledge the alert (reason)")
 	}
-	if err := s.Store.AcknowledgeAlert(r.Context(), n, actor(r), reason, s.Now()); err != nil {
+	err = s.Store.AcknowledgeAlert(r.Context(), n, actor(r), reason, s.Now())
+	s.audit(r, "alert.acknowledge", "alert "+id+": "+reason, err)
+	if err != nil {
 		return nil, err
 	}
 	return s.Store.Alert(r.Context(), n)
@@ -99,7 +101,9 @@ func (s *Server) snooze(r *http.Request, id, reason, duration string) (*warden.A
 	if reason == "" {
 		return nil, warden.Errorf(warden.EINVALID, "say why you snooze the alert (reason)")
 	}
-	if err := s.Store.SnoozeAlert(r.Context(), n, actor(r), reason, s.Now().Add(d)); err != nil {
+	err = s.Store.SnoozeAlert(r.Context(), n, actor(r), reason, s.Now().Add(d))
+	s.audit(r, "alert.snooze", "alert "+id+" for "+d.String()+": "+reason, err)
+	if err != nil {
 		return nil, err
 	}
 	return s.Store.Alert(r.Context(), n)

@@ -77,6 +77,13 @@ type Activity interface {
 	SetupChanges(ctx context.Context, org, username string, since time.Time) ([]warden.SetupChange, error)
 }
 
+// Auditor records what a principal did (access control's audit log
+// satisfies it): action, target and result, with who and from where
+// taken from ctx.
+type Auditor interface {
+	Audit(ctx context.Context, action, target string, result error) error
+}
+
 // Server is Warden's HTTP interface. Set its fields before serving and
 // leave them alone afterwards; Store and Readiness must be set, the
 // capability slots (Checker, Rotator, Reauthorizer, BrokerKeys, Activity,
@@ -103,9 +110,12 @@ type Server struct {
 	// request's warden.Principal in its context when it has one. Nil
 	// means the server has no accounts (see guard).
 	Authenticate func(http.Handler) http.Handler
-	// Login serves /login and /logout (access control's handler); nil
-	// leaves them unrouted.
+	// Login serves /login, /logout and the OIDC redirects (access
+	// control's handler); nil answers them 404.
 	Login http.Handler
+	// Auditor records every action (check now, acknowledge, snooze); nil
+	// records none.
+	Auditor Auditor
 	// RemoteReads lets clients beyond loopback read every route without
 	// authentication when Authenticate is nil. Without it, only the
 	// probes answer them; everything else, which names orgs and users, is
@@ -179,6 +189,15 @@ func (s *Server) registerLoginRoutes() {
 	s.handle(Route{Method: "GET", Pattern: "/login", Summary: "The login page."}, login)
 	s.handle(Route{Method: "POST", Pattern: "/login", Summary: "Log in with a username and password."}, login)
 	s.handle(Route{Method: "POST", Pattern: "/logout", Summary: "Log out: end the session."}, login)
+	s.handle(Route{Method: "GET", Pattern: "/auth/oidc/login", Summary: "Start single sign-on (404 without OIDC)."}, login)
+	s.handle(Route{Method: "GET", Pattern: "/auth/oidc/callback", Summary: "Finish single sign-on."}, login)
+}
+
+// audit records an action of r's principal on target with its result.
+func (s *Server) audit(r *http.Request, action, target string, result error) {
+	if s.Auditor != nil {
+		s.Auditor.Audit(r.Context(), action, target, result)
+	}
 }
 
 // checkHost accepts a Host header that names loopback (localhost, a

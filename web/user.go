@@ -84,7 +84,9 @@ func (s *Server) check(r *http.Request, org, username string) (warden.UserStatus
 	if err != nil {
 		return warden.UserStatus{}, err
 	}
-	return s.Checker.Check(r.Context(), u.Org, u.Username)
+	st, err := s.Checker.Check(r.Context(), u.Org, u.Username)
+	s.audit(r, "user.check", u.Org+"/"+u.Username, err)
+	return st, err
 }
 
 // healthChart charts the user's health checks of the last 24 hours, per
