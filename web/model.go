@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/inventory"
+	"github.com/wardenhq/warden/policy"
 )
 
 // OrgSummary is one org on the overview and in /api/v1/orgs: its users'
@@ -97,7 +99,11 @@ type UserDetail struct {
 	Impact *inventory.ImpactReport `json:"impact"`
 	// Findings are the user's policy findings of the latest audit that
 	// found any for it.
-	Findings  []*warden.Finding        `json:"findings"`
+	Findings []*warden.Finding `json:"findings"`
+	// Permissions are the user's effective permissions with their
+	// sources, as the latest policy audit resolved them; nil before the
+	// first audit.
+	Permissions *Permissions           `json:"permissions"`
 	Rotations []*warden.RotationRecord `json:"rotations"`
 	Alerts    []*warden.AlertRecord    `json:"alerts"`
 }
@@ -122,6 +128,7 @@ func (s *Server) userDetail(ctx context.Context, org, username string) (*UserDet
 	if d.Findings, err = latestFindings(ctx, s.Store, warden.FindingFilter{Org: u.Org, Username: u.Username}); err != nil {
 		return nil, err
 	}
+	d.Findings, d.Permissions = splitSnapshot(d.Findings)
 	if u.Credential != "" {
 		if d.Rotations, err = s.Store.Rotations(ctx, u.Credential, 20); err != nil {
 			return nil, err
@@ -132,6 +139,46 @@ func (s *Server) userDetail(ctx context.Context, org, username string) (*UserDet
 	}
 	d.Findings, d.Rotations, d.Alerts = nonNil(d.Findings), nonNil(d.Rotations), nonNil(d.Alerts)
 	return d, nil
+}
+
+// Permissions are a user's effective permissions as a policy audit
+// resolved them: its profile, licence and permission sets (Sources),
+// each system permission and each object access with the grants it comes
+// from, and the audit's score.
+type Permissions struct {
+	Score   int    `json:"score"`
+	Grade   string `json:"grade"`
+	Profile string `json:"profile"`
+	Licence string `json:"licence"`
+	Sources []struct {
+		Kind  string `json:"kind"`
+		Name  string `json:"name"`
+		Label string `json:"label"`
+	} `json:"sources"`
+	// Permissions maps a system permission to its sources.
+	Permissions map[string][]string `json:"permissions"`
+	// Objects maps an object to each access (Read, Edit...) and its
+	// sources.
+	Objects map[string]map[string][]string `json:"objects"`
+}
+
+// splitSnapshot takes the audit's snapshot (policy.RuleSnapshot, whose
+// evidence is the resolved grants in JSON) out of a user's findings and
+// decodes it.
+func splitSnapshot(fs []*warden.Finding) ([]*warden.Finding, *Permissions) {
+	var out []*warden.Finding
+	var perms *Permissions
+	for _, f := range fs {
+		if f.Rule != policy.RuleSnapshot {
+			out = append(out, f)
+			continue
+		}
+		var p Permissions
+		if json.Unmarshal([]byte(f.Evidence), &p) == nil {
+			perms = &p
+		}
+	}
+	return out, perms
 }
 
 // latestFindings returns the findings f selects of the newest audit that

@@ -139,6 +139,7 @@ func (s *Server) findingsFor(r *http.Request) ([]*warden.Finding, error) {
 	if err != nil {
 		return nil, err
 	}
+	fs, _ = splitSnapshot(fs)
 	minSev := warden.Severity(q.Get("severity"))
 	rule := q.Get("rule")
 	var out []*warden.Finding

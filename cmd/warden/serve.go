@@ -165,6 +165,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	// Dashboard: the store behind every page and the API, and the
 	// monitor's check-now behind the user page's action.
 	srv.Store, srv.Checker = e.store, mon
+	if err := e.accessControl(ctx, srv, logger); err != nil {
+		return err
+	}
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	err = serve(ctx, ln, srv)
