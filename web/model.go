@@ -103,9 +103,9 @@ type UserDetail struct {
 	// Permissions are the user's effective permissions with their
 	// sources, as the latest policy audit resolved them; nil before the
 	// first audit.
-	Permissions *Permissions           `json:"permissions"`
-	Rotations []*warden.RotationRecord `json:"rotations"`
-	Alerts    []*warden.AlertRecord    `json:"alerts"`
+	Permissions *Permissions             `json:"permissions"`
+	Rotations   []*warden.RotationRecord `json:"rotations"`
+	Alerts      []*warden.AlertRecord    `json:"alerts"`
 }
 
 // userDetail gathers the user's detail.
