@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -556,4 +557,17 @@ func validateOpenAPI(t *testing.T, doc map[string]any) []string {
 func anySlice(v any) []any {
 	s, _ := v.([]any)
 	return s
+}
+
+// TestAPIDocs checks that docs/api.md lists every API route.
+func TestAPIDocs(t *testing.T) {
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range web.NewServer().Routes() {
+		if rt.API && !strings.Contains(string(doc), "| "+rt.Method+" | `"+rt.Pattern+"` |") {
+			t.Errorf("docs/api.md does not list %s %s", rt.Method, rt.Pattern)
+		}
+	}
 }

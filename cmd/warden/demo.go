@@ -114,7 +114,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		m.Ready("emulator", emuURL)
 	}
 	fmt.Fprintf(m.Stdout, `Warden demo
-  status page:          http://%s/status
+  dashboard:            http://%s/
   emulator:             %s (login URL and instance URL of both demo orgs)
   emulator control API: %s/_emulator/orgs
   configuration:        %s

@@ -28,9 +28,12 @@ const serveUsage = `serve [--config FILE] [--addr HOST:PORT] [--allow-remote] [-
 
 Runs Warden continuously: sweeps every org's integration users, checks
 their credentials, records health history, sends alerts on changes and
-recoveries, and serves the status page (/status), the user pages
-(/users/ORG/USERNAME), the JSON API (/api/status), Prometheus metrics
-(/metrics), /healthz and /readyz.
+recoveries, and serves the dashboard (/: the overview, users, orgs,
+alerts, dependents, findings and legacy auth; docs/dashboard.md), the
+JSON API (/api/v1, with /api/status as an alias; docs/api.md),
+Prometheus metrics (/metrics), /healthz and /readyz. Once the store has
+an account or an API token, every route but the probes and /login needs
+one; until then loopback clients only read.
 
 The server has no TLS and no authentication yet, so it refuses to listen
 beyond loopback unless --allow-remote is given; even then other hosts get
@@ -147,8 +150,8 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		return warden.Errorf(warden.EUNAVAILABLE, "server.addr: cannot listen on %s: %v", cfg.Server.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	logger.Info("warden serving", "status", base+"/status", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
-	fmt.Fprintf(m.Stdout, "Warden status page: %s/status\n", base)
+	logger.Info("warden serving", "dashboard", base+"/", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
+	fmt.Fprintf(m.Stdout, "Warden dashboard: %s/\n", base)
 	if m.Ready != nil {
 		m.Ready("warden", base)
 	}
