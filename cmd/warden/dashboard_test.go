@@ -68,7 +68,7 @@ func TestSendAlertRecordsAndSuppresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sendAlert(ctx, d, alert(warden.StateDegraded, warden.CauseOrgUnavailable, 4*time.Minute)) // snoozed: suppressed
-	e.sendAlert(ctx, d, alert(warden.StateError, warden.CauseUserFrozen, 2*time.Hour))         // the snooze is over
+	e.sendAlert(ctx, d, alert(warden.StateError, warden.CauseUserFrozen, 2*time.Hour))          // the snooze is over
 	want := []string{"error user_frozen", "ok ", "error user_frozen", "error user_frozen"}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
