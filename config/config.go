@@ -40,6 +40,8 @@ type Config struct {
 	Dependents    []Dependent    `yaml:"dependents,omitempty"`
 	Notifications []Notification `yaml:"notifications,omitempty"`
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
+	Auth          Auth           `yaml:"auth,omitempty"`
+	TLS           TLS            `yaml:"tls,omitempty"`
 }
 
 // Store selects the inventory and history database.

@@ -161,6 +161,7 @@ func (v *validator) run() {
 	for i := range c.Notifications {
 		v.register(v.channels, fmt.Sprintf("notifications[%d].name", i), "notification name", c.Notifications[i].Name, true)
 	}
+	v.access() // auth and tls (config/auth.go)
 
 	for i := range c.SecretStores {
 		v.secretStore(fmt.Sprintf("secretStores[%d]", i), &c.SecretStores[i])

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -84,4 +89,42 @@ func TestSendAlertRecordsAndSuppresses(t *testing.T) {
 	if err != nil || len(all) != 6 {
 		t.Errorf("recorded %d alerts (%v), want 6", len(all), err)
 	}
+}
+
+// viewerToken creates a viewer API token in the store of the
+// configuration cfg (read with getenv) and returns it: what tests send to
+// read the dashboard's routes, which all need a principal.
+func viewerToken(t *testing.T, getenv func(string) string, cfg string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: getenv}
+	name := "test-viewer-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if code := m.Run(t.Context(), []string{"token", "create", "--config", cfg, "--name", name, "--role", "viewer"}); code != 0 {
+		t.Fatalf("token create: %d %s", code, errb.String())
+	}
+	tok := regexp.MustCompile(`wat_[A-Za-z0-9_-]+`).FindString(out.String())
+	if tok == "" {
+		t.Fatalf("token create printed no token: %s", out.String())
+	}
+	return tok
+}
+
+// getAs GETs u with the API token tok and returns the status and body.
+func getAs(t *testing.T, u, tok string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

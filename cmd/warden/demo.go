@@ -106,6 +106,11 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	err = e.syncInventory(ctx, e.cfg)
+	// Access control: an admin account with a one-time password.
+	adminPassword := ""
+	if err == nil {
+		adminPassword, err = m.demoAdmin(ctx, e)
+	}
 	e.Close()
 	if err != nil {
 		return err
@@ -115,6 +120,9 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, `Warden demo
   dashboard:            http://%s/
+  dashboard login:      admin / %s
+                        (a one-time password, shown only now; set your own with
+                        warden user reset-password --config %s admin)
   emulator:             %s (login URL and instance URL of both demo orgs)
   emulator control API: %s/_emulator/orgs
   configuration:        %s
@@ -126,7 +134,7 @@ Try, in another terminal:
 
 Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
 
-`, wardenAddr, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
+`, wardenAddr, adminPassword, cfgPath, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
 	return m.serve(ctx, cfg, serveOptions{})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -31,12 +32,12 @@ their credentials, records health history, sends alerts on changes and
 recoveries, and serves the dashboard (/: the overview, users, orgs,
 alerts, dependents, findings and legacy auth; docs/dashboard.md), the
 JSON API (/api/v1, with /api/status as an alias; docs/api.md),
-Prometheus metrics (/metrics), /healthz and /readyz. Once the store has
-an account or an API token, every route but the probes and /login needs
-one; until then loopback clients only read.
+Prometheus metrics (/metrics), /healthz and /readyz.
 
-The server has no TLS and no authentication yet, so it refuses to listen
-beyond loopback unless --allow-remote is given; even then other hosts get
+Every route but /login, /healthz and /readyz needs a login (warden user
+create) or an API token (warden token create); see docs/dashboard.md. The
+server refuses to listen beyond loopback without TLS (tls.certFile and
+tls.keyFile) unless --allow-remote is given; even then other hosts get
 only /healthz and /readyz, unless --allow-remote-reads lets every client
 that can reach the server read everything without authentication.`
 
@@ -70,6 +71,10 @@ type serveOptions struct {
 	// AllowRemoteReads lets every client read every route without
 	// authentication; it implies AllowRemote.
 	AllowRemoteReads bool
+	// TLS (access control): the listener serves TLS and every route but
+	// the login and the probes needs authentication, so it may listen
+	// beyond loopback.
+	TLS bool
 }
 
 // checkExposure refuses a listen address beyond loopback unless o allows
@@ -80,14 +85,16 @@ func checkExposure(addr string, o serveOptions, logger *slog.Logger) error {
 		return nil
 	}
 	switch {
+	case o.TLS && !o.AllowRemoteReads: // access control
+		logger.Info("listening beyond loopback with TLS; the dashboard and API need a login or an API token", "addr", addr)
 	case o.AllowRemoteReads:
 		logger.Warn("listening beyond loopback without TLS or authentication: every client that can reach the server reads "+
 			"the names and health of every org and integration user, and the metrics", "addr", addr)
 	case o.AllowRemote:
 		logger.Warn("listening beyond loopback without TLS or authentication: other hosts get /healthz and /readyz only", "addr", addr)
 	default:
-		return warden.Errorf(warden.EINVALID, "server.addr %s listens beyond loopback, and Warden's server has neither TLS nor "+
-			"authentication yet: listen on 127.0.0.1 (behind a reverse proxy with TLS and authentication for other hosts), "+
+		return warden.Errorf(warden.EINVALID, "server.addr %s listens beyond loopback without TLS: set tls.certFile and tls.keyFile "+
+			"(see docs/dashboard.md#tls), or listen on 127.0.0.1 behind a reverse proxy with TLS, "+
 			"or pass --allow-remote to answer other hosts with /healthz and /readyz only", addr)
 	}
 	return nil
@@ -119,6 +126,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	o.TLS = cfg.TLS.Enabled() // access control
 	if err := checkExposure(cfg.Server.Addr, o, logger); err != nil {
 		return err
 	}
@@ -145,11 +153,26 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	if err != nil {
 		return err
 	}
+	// Access control (issue 12): logins, sessions and API tokens in front
+	// of every route, TLS on the listener when configured.
+	access, err := e.access(ctx)
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := listenerTLS(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return warden.Errorf(warden.EUNAVAILABLE, "server.addr: cannot listen on %s: %v", cfg.Server.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if tlsConfig != nil {
+		ln, base = tls.NewListener(ln, tlsConfig), "https://"+ln.Addr().String()
+	}
+	e.warnNoAccounts(ctx, access)
+	go e.pruneSessions(ctx, access, time.Hour)
 	logger.Info("warden serving", "dashboard", base+"/", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
 	fmt.Fprintf(m.Stdout, "Warden dashboard: %s/\n", base)
 	if m.Ready != nil {
@@ -168,12 +191,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	// Dashboard: the store behind every page and the API, and the
 	// monitor's check-now behind the user page's action.
 	srv.Store, srv.Checker = e.store, mon
-	if err := e.accessControl(ctx, srv, logger); err != nil {
-		return err
-	}
+	srv.Login, srv.Auditor = access.Handler(), access // dashboard: the route table's login routes, audited actions
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
-	err = serve(ctx, ln, srv)
+	srv.Authenticate = access.Middleware // access control
+	err = serve(ctx, ln, withAccess(srv, access, tlsConfig != nil))
 	cancel()
 	<-monDone
 	return err
