@@ -63,18 +63,18 @@ func (s *Server) handle(rt Route, h http.HandlerFunc) {
 // their failures.
 //
 // A request is authenticated when the Authenticate middleware put a
-// warden.Principal in its context. Without an Authenticate middleware
-// the server has no accounts: a client on loopback, or any client when
-// RemoteReads is set, acts as the built-in local viewer, which reads
-// everything and changes nothing, and any other client is refused (403),
-// as before access control existed. With authentication, an anonymous
-// request is sent to /login (pages) or answered 401 (the API and
-// /metrics), wherever it comes from. An authenticated principal whose role is below role gets
+// warden.Principal in its context. An anonymous request acts as the
+// built-in local viewer, which reads everything and changes nothing, when
+// RemoteReads is set (the operator's explicit choice), or when the server
+// has no Authenticate middleware and the client is on loopback; without
+// a middleware any other client is refused (403). With authentication,
+// any other anonymous request is sent to /login (pages) or answered 401
+// (the API and /metrics), wherever it comes from. An authenticated principal whose role is below role gets
 // 403, wherever it connects from.
 func (s *Server) guard(role warden.Role, h http.Handler, render errorRenderer) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := warden.PrincipalFrom(r.Context())
-		if !ok && s.Authenticate == nil && (s.RemoteReads || loopbackClient(r)) {
+		if !ok && (s.RemoteReads || s.Authenticate == nil && loopbackClient(r)) {
 			p, ok = LocalViewer, true
 			r = r.WithContext(warden.WithPrincipal(r.Context(), p))
 		}

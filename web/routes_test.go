@@ -571,3 +571,25 @@ func TestAPIDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteReadsWithAuthentication: --allow-remote-reads lets anonymous
+// clients read, as the local viewer, even with access control; they still
+// cannot act, and principals keep their roles.
+func TestRemoteReadsWithAuthentication(t *testing.T) {
+	store := demoStore()
+	s := newServer(t, store, true)
+	s.Checker, s.RemoteReads, s.Authenticate = fakeChecker{store}, true, func(next http.Handler) http.Handler { return next }
+	for _, tt := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/api/v1/users", 200},
+		{"GET", "/status", 200},
+		{"POST", "/api/v1/users/acme/gis@acme.test/check", 403},
+	} {
+		resp := do(t, s, request{method: tt.method, path: tt.path, remote: "192.0.2.7:5000", host: "warden.example.com"})
+		if b := body(t, resp); resp.StatusCode != tt.code {
+			t.Errorf("%s %s: %d, want %d: %s", tt.method, tt.path, resp.StatusCode, tt.code, b)
+		}
+	}
+}

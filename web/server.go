@@ -116,10 +116,9 @@ type Server struct {
 	// Auditor records every action (check now, acknowledge, snooze); nil
 	// records none.
 	Auditor Auditor
-	// RemoteReads lets clients beyond loopback read every route without
-	// authentication when Authenticate is nil. Without it, only the
-	// probes answer them; everything else, which names orgs and users, is
-	// refused with 403.
+	// RemoteReads lets every client read every route without
+	// authentication, as the local viewer (it changes nothing). Without
+	// it, anonymous clients get only the public routes.
 	RemoteReads bool
 	// Hosts are the host names (or IP addresses) that requests may name
 	// in their Host header besides loopback ones: the public URL's host,
