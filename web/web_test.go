@@ -502,7 +502,8 @@ func TestEverythingIsEscaped(t *testing.T) {
 		dependents: []*warden.Dependent{{Org: "o" + x, Username: "u" + x, Name: x, Owner: x, Contact: x, Delivery: warden.Delivery(x), Objects: []warden.ObjectAccess{{Object: x, Access: []string{x}}}}},
 	}
 	s := newServer(t, store, true)
-	for _, path := range []string{"/status", "/users/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E/u%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/nope" + "%3Cscript%3E"} {
+	for _, path := range []string{"/status", "/users/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E/u%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/nope" + "%3Cscript%3E",
+		"/", "/orgs/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/dependents", "/status?q=%3Cscript%3E"} {
 		resp := do(t, s, request{path: path})
 		b := body(t, resp)
 		if resp.StatusCode != 200 && resp.StatusCode != 404 {
