@@ -32,7 +32,9 @@ func (s *Service) createAccount(ctx context.Context, username string, role warde
 }
 
 // Accounts returns every local account.
-func (s *Service) Accounts(ctx context.Context) ([]*warden.Account, error) { return s.store.Accounts(ctx) }
+func (s *Service) Accounts(ctx context.Context) ([]*warden.Account, error) {
+	return s.store.Accounts(ctx)
+}
 
 // DeleteAccount removes a local account and ends its sessions. The
 // action is audited.

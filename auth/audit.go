@@ -49,9 +49,9 @@ type AuditProblem struct {
 // AuditReport is what VerifyAuditLog found.
 type AuditReport struct {
 	// Entries is how many entries were read; Head the store's checkpoint.
-	Entries  int64             `json:"entries"`
-	Head     warden.AuditHead  `json:"head"`
-	Problems []AuditProblem    `json:"problems,omitempty"`
+	Entries  int64              `json:"entries"`
+	Head     warden.AuditHead   `json:"head"`
+	Problems []AuditProblem     `json:"problems,omitempty"`
 	Last     *warden.AuditEntry `json:"last,omitempty"`
 }
 

@@ -163,7 +163,9 @@ func TestBrowserFlow(t *testing.T) {
 			got = append(got, en.Actor.Name+" "+en.Action+" "+en.Result+" "+en.From)
 		}
 	}
-	want := []string{"operator login ok 127.0.0.1", "operator thing.act ok 127.0.0.1", "operator logout ok 127.0.0.1"}
+	refused := "operator request.refused forbidden 127.0.0.1"
+	want := []string{"operator login ok 127.0.0.1", refused, refused, refused, "operator thing.act ok 127.0.0.1",
+		refused, "operator logout ok 127.0.0.1"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -177,4 +179,35 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestLoginReplacesSession: logging in again drops the session the
+// browser had (no fixation) and issues a new id.
+func TestLoginReplacesSession(t *testing.T) {
+	e := authtest.New(t, auth.Options{})
+	old, err := authtest.Login(e.Service.Handler(), "viewer", authtest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"username": {"admin"}, "password": {authtest.Password}}
+	req := authtest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(old.Cookie)
+	rec := httptest.NewRecorder()
+	e.Service.Handler().ServeHTTP(rec, req)
+	cookies := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || len(cookies) != 1 || cookies[0].Value == old.Cookie.Value {
+		t.Fatalf("second login: %d, cookies %v", rec.Code, cookies)
+	}
+	var who string
+	h := e.Service.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := warden.PrincipalFrom(r.Context())
+		who = p.Name
+	}))
+	req = authtest.NewRequest("GET", "/", nil)
+	req.AddCookie(old.Cookie)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if who != "" {
+		t.Errorf("the session from before the login still acts for %q", who)
+	}
 }

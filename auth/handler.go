@@ -98,6 +98,9 @@ func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	username, next := r.PostForm.Get("username"), nextPage(r.PostForm.Get("next"))
 	p, err := s.Login(r.Context(), username, r.PostForm.Get("password"))
 	if err == nil {
+		// A new session id at every login: a session planted before it
+		// (fixation) is dropped, not promoted.
+		s.dropSession(r.Context(), r)
 		_, err = s.startSession(r.Context(), w, p)
 	}
 	if err != nil {

@@ -174,7 +174,7 @@ func TestTokens(t *testing.T) {
 		if w := call("bearer " + tok); w.Code != http.StatusNoContent {
 			t.Errorf("lower-case scheme: %d", w.Code)
 		}
-		for _, bad := range []string{"Bearer wat_nope", "Bearer " + tok + "x", "Basic dXNlcjpwYXNz", "Bearer"} {
+		for _, bad := range []string{"Bearer wat_nope", "Bearer " + tok + "x", "Basic dXNlcjpwYXNz", "Bearer", "Bearer broker-key"} {
 			w := call(bad)
 			if w.Code != http.StatusUnauthorized || w.Header().Get("WWW-Authenticate") == "" || !strings.Contains(w.Body.String(), `"code": "unauthorized"`) {
 				t.Errorf("%q: %d %s %q", bad, w.Code, w.Body, w.Header().Get("WWW-Authenticate"))

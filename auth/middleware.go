@@ -15,9 +15,10 @@ import (
 // warden.Principal in its context (warden.PrincipalFrom reads it) and the
 // client's address for Audit:
 //
-//   - "Authorization: Bearer TOKEN" with an active API token acts for the
-//     token; any other Authorization header, or a token that is invalid,
-//     expired or revoked, is answered 401 at once.
+//   - "Authorization: Bearer wat_…" with an active API token acts for the
+//     token; a wat_ token that is unknown, expired or revoked is answered
+//     401 at once. Other Authorization headers (a broker key, Basic) are
+//     left to the route: the request goes on without a principal.
 //   - A live session cookie acts for the session's account or OIDC
 //     identity. A request other than GET, HEAD or OPTIONS must then carry
 //     the session's CSRF token (form field "csrf" or header X-CSRF-Token)
@@ -30,13 +31,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := WithSource(r.Context(), clientIP(r))
 		r = r.WithContext(ctx)
-		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := bearer(h)
-			if !ok {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
-				writeError(w, r, warden.Errorf(warden.EUNAUTHORIZED, "use \"Authorization: Bearer TOKEN\" with a Warden API token"))
-				return
-			}
+		if token, ok := bearer(r.Header.Get("Authorization")); ok && strings.HasPrefix(token, TokenPrefix) {
 			p, err := s.tokenPrincipal(ctx, token)
 			if err != nil {
 				if warden.ErrorKind(err) == warden.EUNAUTHORIZED {
@@ -58,6 +53,9 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			if err := s.checkCSRF(r, p); err != nil {
+				// Refused requests of a live session are audited: they are
+				// either a bug in a page or an attack on its user.
+				s.audit(warden.WithPrincipal(ctx, p), "request.refused", r.Method+" "+r.URL.Path, err)
 				writeError(w, r, err)
 				return
 			}
@@ -101,7 +99,12 @@ func (s *Service) checkCSRF(r *http.Request, p warden.Principal) error {
 // answering others in JSON: 401 without a principal, 403 with a role too
 // low. It is for the JSON API.
 func Require(role warden.Role, h http.Handler) http.Handler {
-	return RequireWith(role, h, writeJSONError)
+	return RequireWith(role, h, func(w http.ResponseWriter, r *http.Request, err error) {
+		if warden.ErrorKind(err) == warden.EUNAUTHORIZED {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
+		}
+		writeJSONError(w, r, err)
+	})
 }
 
 // RequirePage lets h serve only requests whose principal's role allows

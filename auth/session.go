@@ -78,12 +78,17 @@ func (s *Service) session(ctx context.Context, id string) (warden.Principal, boo
 // endSession deletes the session of r's cookie, if any, and clears the
 // cookie.
 func (s *Service) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(s.sessionCookie()); err == nil && c.Value != "" {
+	s.dropSession(ctx, r)
+	s.clearSession(w)
+}
+
+// dropSession deletes the session of r's cookie, if any, from the store.
+func (s *Service) dropSession(ctx context.Context, r *http.Request) {
+	if c, err := r.Cookie(s.sessionCookie()); err == nil && c.Value != "" && len(c.Value) <= 128 {
 		if err := s.store.DeleteSession(ctx, hashSecret(c.Value)); err != nil {
 			s.o.Logger.Warn("auth: deleting a session failed", "err", err)
 		}
 	}
-	s.clearSession(w)
 }
 
 // PruneSessions deletes the sessions that have expired or gone idle, and

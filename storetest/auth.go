@@ -11,7 +11,19 @@ import (
 )
 
 // accessTests are the tests of AccessService: accounts, API tokens,
-// sessions and the audit log.
+// sessions and the audit log. They pin these choices:
+//
+//   - Creating an existing account, token id or token hash is ECONFLICT;
+//     a bad role, an empty hash or a malformed username is EINVALID.
+//   - Neither an account's password hash nor a token's hash is in JSON.
+//   - FailLogin counts atomically and locks at the threshold; deleting an
+//     account deletes its sessions.
+//   - Revoking keeps the first revocation time; deleting a missing
+//     session is not an error; PruneSessions removes expired and idle
+//     sessions.
+//   - AppendAudit numbers entries from 1 without gaps, links each to the
+//     one before (AuditGenesis for the first) and moves the head, also
+//     under concurrent appends.
 var accessTests = []test{
 	{"Accounts", func(t *testing.T, s warden.Store) {
 		ctx := t.Context()

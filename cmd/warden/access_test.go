@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/auth/oidctest"
+	"github.com/wardenhq/warden/secret/local"
 )
 
 // runIn runs warden with stdin and USER=tester, and returns the exit
@@ -312,5 +317,68 @@ func TestDemoAdmin(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
 		t.Errorf("login with the demo's admin password: %d", res.StatusCode)
+	}
+}
+
+// TestServeOIDC runs warden serve with single sign-on against the
+// in-process provider, its client secret in the local secret store, and
+// logs in through it.
+func TestServeOIDC(t *testing.T) {
+	p := oidctest.New(t)
+	p.SetUser(map[string]any{"sub": "u1", "email": "ops@example.com", "email_verified": true, "groups": []any{"warden-ops"}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := minimalConfig(t, `secretStores:
+  - {name: local, kind: local, path: secrets.json, keyFile: warden.key}
+server:
+  addr: "`+addr+`"
+auth:
+  oidc:
+    name: Test IdP
+    issuer: `+p.Issuer+`
+    clientId: `+p.ClientID+`
+    clientSecret: {store: local, key: oidc-client-secret}
+    redirectUrl: http://`+addr+`/auth/oidc/callback
+    roleClaim: groups
+    roleMapping: {warden-ops: operator}
+`)
+	dir := filepath.Dir(cfg)
+	kek, err := local.GenerateKEKFile(filepath.Join(dir, "warden.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := local.Open(filepath.Join(dir, "secrets.json"), kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secrets.Put(t.Context(), "oidc-client-secret", []byte(p.ClientSecret), warden.StageCurrent, nil); err != nil {
+		t.Fatal(err)
+	}
+	secrets.Close()
+	base := startServe(t, "serve", "--config", cfg)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "/auth/oidc/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	var session *http.Cookie
+	for _, ck := range jar.Cookies(res.Request.URL) {
+		if ck.Name == "warden_session" {
+			session = ck
+		}
+	}
+	if session == nil {
+		t.Fatalf("no session after single sign-on (ended at %s, %d)", res.Request.URL, res.StatusCode)
+	}
+	_, out, _ := runIn(t, "", "audit-log", "list", "--config", cfg)
+	if !strings.Contains(out, "oidc:ops@example.com  login") {
+		t.Errorf("the audit log lacks the SSO login:\n%s", out)
 	}
 }

@@ -49,7 +49,11 @@ func TestDemoEndToEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	emu := startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
 	cfg := filepath.Join(dir, "warden.yaml")
-	waitFor(t, "the first sweep", 20*time.Second, func() bool { return statusOf(t, cfg, "marketing.sync@acme.demo").Cause == "user_frozen" })
+	// Each org's first sweep starts at a random point of its first half interval: wait for both.
+	waitFor(t, "the first sweeps", 20*time.Second, func() bool {
+		return statusOf(t, cfg, "marketing.sync@acme.demo").Cause == "user_frozen" &&
+			statusOf(t, cfg, "support.bridge@globex.demo").Cause == "user_deactivated"
+	})
 	want := map[string]string{
 		"marketing.sync@acme.demo": "user_frozen", "support.bridge@globex.demo": "user_deactivated",
 		"etl.loader@acme.demo": "password_locked", "reporting.api@acme.demo": "api_permission_missing",
