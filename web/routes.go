@@ -88,6 +88,7 @@ func (s *Server) guard(role warden.Role, h http.Handler, render errorRenderer) h
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		case !ok:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="warden"`)
 			err := warden.Errorf(warden.EUNAUTHORIZED, "log in, or send an API token: Authorization: Bearer TOKEN")
 			render(w, r, errorStatus(err), err)
 			return
