@@ -21,6 +21,7 @@ type Store interface {
 	FindingService
 	RotationService
 	DeliveryService
+	AlertService
 	StatusService
 	DeclaredService
 	AccessService

@@ -18,6 +18,7 @@ if [ -f scripts/install-node-clients.sh ]; then
 fi
 
 bash scripts/install-dovecot.sh # mailbox/imap tests run a real Dovecot
+bash scripts/install-chromium.sh # the dashboard browser tests drive headless Chromium
 echo "== go test -race"
 go test -race -count=1 ./...
 

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
 		{"Delivery", deliveryTests},
+		{"Alert", alertTests},
 		{"Status", statusTests},
 		{"Access", accessTests},
 		{"Activity", activityTests},

@@ -20,8 +20,25 @@ var errorStatuses = map[string]int{
 	warden.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// codeNotImplemented is the machine code of a capability this server does
+// not have (the broker, rotation): HTTP 501. It is the web's own code
+// beside Warden's error kinds.
+const codeNotImplemented = "not_implemented"
+
+// notImplementedError is a request for a capability the server lacks.
+type notImplementedError struct{ msg string }
+
+func (e *notImplementedError) Error() string { return e.msg }
+
+// errNotImplemented returns the error of a missing capability.
+func errNotImplemented(msg string) error { return &notImplementedError{msg} }
+
 // errorStatus returns the HTTP status of err's kind.
 func errorStatus(err error) int {
+	var ni *notImplementedError
+	if errors.As(err, &ni) {
+		return http.StatusNotImplemented
+	}
 	if status, ok := errorStatuses[warden.ErrorKind(err)]; ok {
 		return status
 	}
@@ -45,6 +62,10 @@ type errorBody struct {
 // Internal errors are logged with their details and shown as a generic
 // message.
 func (s *Server) safeError(r *http.Request, err error) (kind, message string) {
+	var ni *notImplementedError
+	if errors.As(err, &ni) {
+		return codeNotImplemented, ni.msg
+	}
 	kind = warden.ErrorKind(err)
 	if kind == warden.EINTERNAL {
 		detail := err.Error()

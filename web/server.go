@@ -2,15 +2,17 @@
 // pages, the JSON API, Prometheus metrics, and liveness and readiness
 // probes.
 //
-// A Server holds the service interfaces it shows and registers its routes
-// per resource (status.go, user.go, probe.go, metrics.go). Every failure
-// goes through one mapping from Warden's error kinds to HTTP status codes
-// and safe messages (error.go). Until the dashboard adds access control,
-// every route but the probes refuses clients beyond loopback unless
-// RemoteReads is set, and answers only to Host names of this server.
+// A Server holds the store and the capability slots it shows, and
+// registers its routes per resource (status.go, user.go, pages.go,
+// alerts.go, api.go, probe.go, metrics.go) through one helper that
+// records the route table (routes.go) and enforces each route's role.
+// Every failure goes through one mapping from Warden's error kinds to
+// HTTP status codes and safe messages (error.go). Every route but the
+// public ones answers only to Host names of this server.
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -31,27 +33,92 @@ type Readiness interface {
 	Ready() bool
 }
 
+// Checker checks one integration user now and returns its status: the
+// monitor satisfies it. The user page's "check now" and POST
+// /api/v1/users/{org}/{username}/check use it.
+type Checker interface {
+	Check(ctx context.Context, org, username string) (warden.UserStatus, error)
+}
+
+// Rotator rotates a user's credential now; the rotation capability
+// provides it. Nil hides the rotate action and answers its API with 501.
+type Rotator interface {
+	Rotate(ctx context.Context, org, username string) (rotationID string, err error)
+}
+
+// Reauthorizer starts a new browser authorization of a user's OAuth
+// credential and returns the URL to send the person to. Nil hides the
+// re-authorize action and answers its API with 501.
+type Reauthorizer interface {
+	Reauthorize(ctx context.Context, org, username string) (authURL string, err error)
+}
+
+// BrokerKey describes one key of the credential broker, never its secret.
+type BrokerKey struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Org       string    `json:"org,omitempty"`
+	Username  string    `json:"username,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	LastUsed  time.Time `json:"lastUsed,omitzero"`
+}
+
+// BrokerKeys lists the broker's keys; the broker capability provides it.
+// Nil answers /api/v1/broker/keys with 501.
+type BrokerKeys interface {
+	BrokerKeys(ctx context.Context) ([]BrokerKey, error)
+}
+
+// Activity is what Salesforce recorded about a user: its recent logins
+// and the setup changes that touched it, newest first. Nil hides the
+// login chart and the setup changes (the store keeps neither yet).
+type Activity interface {
+	Logins(ctx context.Context, org, username string, since time.Time) ([]warden.Login, error)
+	SetupChanges(ctx context.Context, org, username string, since time.Time) ([]warden.SetupChange, error)
+}
+
+// Auditor records what a principal did (access control's audit log
+// satisfies it): action, target and result, with who and from where
+// taken from ctx.
+type Auditor interface {
+	Audit(ctx context.Context, action, target string, result error) error
+}
+
 // Server is Warden's HTTP interface. Set its fields before serving and
-// leave them alone afterwards; every service must be set.
+// leave them alone afterwards; Store and Readiness must be set, the
+// capability slots (Checker, Rotator, Reauthorizer, BrokerKeys, Activity,
+// Login) may stay nil, which hides what they offer.
 type Server struct {
-	// StatusService is the read model of users' current health.
-	StatusService warden.StatusService
-	// UserService, HealthService and DependentService are the inventory
-	// and history the user pages show.
-	UserService      warden.UserService
-	HealthService    warden.HealthService
-	DependentService warden.DependentService
+	// Store holds everything the pages and the API show: the inventory,
+	// the health read model and history, findings, rotations and alerts.
+	Store warden.Store
 	// Readiness answers /readyz.
 	Readiness Readiness
-	// Gatherer serves /metrics (default: the default registry).
+	// Gatherer serves /metrics (default: the default registry); the
+	// overview charts the API requests it counts per org.
 	Gatherer prometheus.Gatherer
 
-	// Authenticate wraps every route but the probes. Nil lets every
-	// request through: the dashboard's access control sets it.
+	// Checker, Rotator and Reauthorizer act on a user; BrokerKeys lists
+	// the broker's keys; Activity reads logins and setup changes.
+	Checker      Checker
+	Rotator      Rotator
+	Reauthorizer Reauthorizer
+	BrokerKeys   BrokerKeys
+	Activity     Activity
+
+	// Authenticate wraps every route but the public ones and puts the
+	// request's warden.Principal in its context when it has one. Nil
+	// means the server has no accounts (see guard).
 	Authenticate func(http.Handler) http.Handler
-	// RemoteReads lets clients beyond loopback read every route without
-	// authentication. Without it, only the probes answer them; everything
-	// else, which names orgs and users, is refused with 403.
+	// Login serves /login, /logout and the OIDC redirects (access
+	// control's handler); nil answers them 404.
+	Login http.Handler
+	// Auditor records every action (check now, acknowledge, snooze); nil
+	// records none.
+	Auditor Auditor
+	// RemoteReads lets every client read every route without
+	// authentication, as the local viewer (it changes nothing). Without
+	// it, anonymous clients get only the public routes.
 	RemoteReads bool
 	// Hosts are the host names (or IP addresses) that requests may name
 	// in their Host header besides loopback ones: the public URL's host,
@@ -65,7 +132,10 @@ type Server struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
-	router *http.ServeMux
+	router  *http.ServeMux
+	paths   *http.ServeMux
+	routes  []Route
+	methods map[string][]string
 }
 
 // NewServer returns a Server with its routes registered and defaults set;
@@ -76,30 +146,22 @@ func NewServer() *Server {
 		Logger:   slog.New(slog.DiscardHandler),
 		Now:      time.Now,
 		router:   http.NewServeMux(),
+		methods:  map[string][]string{},
 	}
 	s.registerProbeRoutes()
+	s.registerLoginRoutes()
 	s.registerStatusRoutes()
 	s.registerUserRoutes()
+	s.registerPageRoutes()
+	s.registerAlertRoutes()
+	s.registerAPIRoutes()
 	s.registerMetricsRoutes()
-	// Anything else is not found, in the shape of its part of the site.
-	// Every route only reads, so another method is not allowed.
-	s.router.Handle("/api/", s.api(notRouted(s.writeJSONError)))
-	s.router.Handle("/", s.page(notRouted(s.writePageError)))
+	s.indexPaths()
+	// Anything else is not found (or not allowed), in the shape of its
+	// part of the site, after the same checks as a viewer's route.
+	s.router.Handle("/api/", s.guard(warden.RoleViewer, s.notRouted(s.writeJSONError), s.writeJSONError))
+	s.router.Handle("/", s.guard(warden.RoleViewer, s.notRouted(s.writePageError), s.writePageError))
 	return s
-}
-
-// notRouted answers a request no route takes with render: 405 for a
-// method other than GET, 404 otherwise.
-func notRouted(render errorRenderer) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			render(w, r, http.StatusMethodNotAllowed, warden.Errorf(warden.EINVALID, "%s %s: this server only reads; use GET", r.Method, r.URL.Path))
-			return
-		}
-		err := warden.Errorf(warden.ENOTFOUND, "there is nothing at %s", r.URL.Path)
-		render(w, r, errorStatus(err), err)
-	}
 }
 
 // ServeHTTP sets the security headers and routes the request.
@@ -112,40 +174,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(w, r)
 }
 
-// page returns the chain of an HTML route: Host check, authentication,
-// the loopback guard, then h; failures render as an HTML page.
-func (s *Server) page(h http.HandlerFunc) http.Handler { return s.guard(h, s.writePageError) }
-
-// api returns the chain of a JSON route; failures render as JSON.
-func (s *Server) api(h http.HandlerFunc) http.Handler { return s.guard(h, s.writeJSONError) }
-
-// guard wraps h in the checks every route but the probes passes; render
-// shows their failures.
-func (s *Server) guard(h http.Handler, render errorRenderer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.checkHost(r); err != nil {
-			status := http.StatusMisdirectedRequest
-			if r.Host == "" {
-				status = http.StatusBadRequest
-			}
-			render(w, r, status, err)
+// registerLoginRoutes mounts access control's login handler at /login and
+// /logout: public, since they are how a principal is made.
+func (s *Server) registerLoginRoutes() {
+	login := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Login == nil {
+			err := warden.Errorf(warden.ENOTFOUND, "this server has no accounts to log in to: it runs without authentication")
+			s.writePageError(w, r, errorStatus(err), err)
 			return
 		}
-		next := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !s.RemoteReads && !loopbackClient(r) {
-				err := warden.Errorf(warden.EFORBIDDEN, "this Warden server shows orgs and users only to clients on its own host "+
-					"until it has authentication; \"warden serve --allow-remote-reads\" shows them to every client that can reach it")
-				render(w, r, errorStatus(err), err)
-				return
-			}
-			w.Header().Set("Cache-Control", "no-store")
-			h.ServeHTTP(w, r)
-		}))
-		if s.Authenticate != nil {
-			next = s.Authenticate(next)
-		}
-		next.ServeHTTP(w, r)
+		s.Login.ServeHTTP(w, r)
 	})
+	s.handle(Route{Method: "GET", Pattern: "/login", Summary: "The login page."}, login)
+	s.handle(Route{Method: "POST", Pattern: "/login", Summary: "Log in with a username and password."}, login)
+	s.handle(Route{Method: "POST", Pattern: "/logout", Summary: "Log out: end the session."}, login)
+	s.handle(Route{Method: "GET", Pattern: "/auth/oidc/login", Summary: "Start single sign-on (404 without OIDC)."}, login)
+	s.handle(Route{Method: "GET", Pattern: "/auth/oidc/callback", Summary: "Finish single sign-on."}, login)
+}
+
+// audit records an action of r's principal on target with its result.
+func (s *Server) audit(r *http.Request, action, target string, result error) {
+	if s.Auditor != nil {
+		s.Auditor.Audit(r.Context(), action, target, result)
+	}
 }
 
 // checkHost accepts a Host header that names loopback (localhost, a

@@ -4,22 +4,37 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/wardenhq/warden"
 )
 
-// registerStatusRoutes registers the status page and its JSON.
+// registerStatusRoutes registers the list of every user and its JSON
+// alias.
 func (s *Server) registerStatusRoutes() {
-	s.router.Handle("GET /{$}", s.page(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/status", http.StatusFound)
-	}))
-	s.router.Handle("GET /status", s.page(s.handleStatusPage))
-	s.router.Handle("GET /api/status", s.api(s.handleStatusAPI))
+	s.handle(Route{Method: "GET", Pattern: "/status", Role: warden.RoleViewer, Summary: "Every integration user's health, filtered and paginated."}, s.handleStatusPage)
+	s.handle(Route{Method: "GET", Pattern: "/api/status", Role: warden.RoleViewer, API: true, Schema: "UserStatusArray",
+		Summary: "Every user's current health: the document \"warden status --json\" prints (alias of /api/v1/users without paging)."}, s.handleStatusAPI)
+}
+
+// filterStatuses keeps the statuses matching the request's filters: org,
+// state and q (a substring of the username, cause or owner-free text).
+func filterStatuses(r *http.Request, st []*warden.UserStatus) []*warden.UserStatus {
+	q := r.URL.Query()
+	org, state, text := q.Get("org"), q.Get("state"), strings.ToLower(q.Get("q"))
+	var out []*warden.UserStatus
+	for _, u := range st {
+		if (org == "" || u.Org == org) && (state == "" || string(u.State) == state) &&
+			(text == "" || strings.Contains(strings.ToLower(u.Username+" "+string(u.Cause)+" "+u.Evidence), text)) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // handleStatusPage shows every user's current health.
 func (s *Server) handleStatusPage(w http.ResponseWriter, r *http.Request) {
-	st, err := s.StatusService.Statuses(r.Context(), warden.StatusFilter{})
+	st, err := s.Store.Statuses(r.Context(), warden.StatusFilter{})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -28,14 +43,16 @@ func (s *Server) handleStatusPage(w http.ResponseWriter, r *http.Request) {
 	for _, u := range st {
 		counts[string(u.State)]++
 	}
+	shown, pg := paginate(r, filterStatuses(r, st))
 	s.render(w, r, http.StatusOK, "status.html", map[string]any{
-		"Title": "Integration user health", "Refresh": true, "Statuses": st, "Counts": counts, "Now": s.Now(),
+		"Title": "Integration user health", "Refresh": true, "Statuses": shown, "All": len(st), "Counts": counts, "Now": s.Now(), "Page": pg,
+		"Query": r.URL.Query(), "States": []warden.State{warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown},
 	})
 }
 
 // handleStatusAPI serves every user's current health as JSON.
 func (s *Server) handleStatusAPI(w http.ResponseWriter, r *http.Request) {
-	st, err := s.StatusService.Statuses(r.Context(), warden.StatusFilter{})
+	st, err := s.Store.Statuses(r.Context(), warden.StatusFilter{})
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -54,6 +71,12 @@ func (s *Server) handleStatusAPI(w http.ResponseWriter, r *http.Request) {
 // objects (never null; warnings are always an array), indented by two
 // spaces.
 func WriteStatuses(w io.Writer, statuses []*warden.UserStatus) error {
+	return encodeJSON(w, nonNilWarnings(statuses))
+}
+
+// nonNilWarnings returns statuses with every nil Warnings an empty list,
+// copying the statuses it changes.
+func nonNilWarnings(statuses []*warden.UserStatus) []*warden.UserStatus {
 	out := make([]*warden.UserStatus, len(statuses))
 	for i, u := range statuses {
 		if u.Warnings == nil {
@@ -63,5 +86,5 @@ func WriteStatuses(w io.Writer, statuses []*warden.UserStatus) error {
 		}
 		out[i] = u
 	}
-	return encodeJSON(w, out)
+	return out
 }

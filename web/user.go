@@ -2,49 +2,146 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/wardenhq/warden"
 )
 
-// historyLimit is how many health results a user page shows.
-const historyLimit = 50
+// historyLimit is how many health results a user page reads: enough for
+// its chart and its paginated table.
+const historyLimit = 500
 
 // registerUserRoutes registers the integration users' pages (alerts link
-// to them).
+// to them) and the user's actions.
 func (s *Server) registerUserRoutes() {
-	s.router.Handle("GET /users/{org}/{username}", s.page(s.handleUserPage))
+	s.handle(Route{Method: "GET", Pattern: "/users/{org}/{username}", Role: warden.RoleViewer,
+		Summary: "One integration user: state, cause, fix, evidence, permissions, dependents, credential, history, activity and actions."}, s.handleUserPage)
+	s.handle(Route{Method: "POST", Pattern: "/users/{org}/{username}/check", Role: warden.RoleOperator,
+		Summary: "Check the user now (form); redirects back to the user page."}, s.handleCheckForm)
 }
 
-// handleUserPage shows one user: its current status, its recent health
-// history and the applications that depend on it.
+// handleUserPage shows one user.
 func (s *Server) handleUserPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	d, err := s.userDetail(ctx, r.PathValue("org"), r.PathValue("username"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	history, err := s.Store.HealthHistory(ctx, warden.HealthFilter{Org: d.User.Org, Username: d.User.Username, Limit: historyLimit})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	now := s.Now()
+	data := map[string]any{
+		"Title": d.User.Username, "Detail": d, "User": d.User, "Status": d.Status, "Now": now,
+		"HealthChart": healthChart(history, now), "CanCheck": s.Checker != nil, "CanRotate": s.Rotator != nil, "CanReauthorize": s.Reauthorizer != nil,
+	}
+	data["History"], data["Page"] = paginate(r, history)
+	if s.Activity != nil {
+		since := now.Add(-24 * time.Hour)
+		logins, err := s.Activity.Logins(ctx, d.User.Org, d.User.Username, since)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		changes, err := s.Activity.SetupChanges(ctx, d.User.Org, d.User.Username, since)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(logins) > 0 {
+			failures := map[string]int{}
+			for _, l := range logins {
+				if !l.Succeeded() {
+					failures[l.Status]++
+				}
+			}
+			data["LoginChart"], data["Logins"], data["LoginFailures"] = loginChart(logins, now), len(logins), failures
+		}
+		data["SetupChanges"] = changes
+	}
+	s.render(w, r, http.StatusOK, "user.html", data)
+}
+
+// handleCheckForm checks the user now and goes back to its page.
+func (s *Server) handleCheckForm(w http.ResponseWriter, r *http.Request) {
 	org, username := r.PathValue("org"), r.PathValue("username")
-	u, err := s.UserService.User(ctx, org, username)
-	if err != nil {
+	if _, err := s.check(r, org, username); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	st, err := s.StatusService.Statuses(ctx, warden.StatusFilter{Org: u.Org, Username: u.Username})
+	http.Redirect(w, r, userPath(org, username)+"?checked=1", http.StatusSeeOther)
+}
+
+// check runs the Checker on a user of the inventory.
+func (s *Server) check(r *http.Request, org, username string) (warden.UserStatus, error) {
+	if s.Checker == nil {
+		return warden.UserStatus{}, errNotImplemented("checking a user now needs the monitor, which this server does not run")
+	}
+	u, err := s.Store.User(r.Context(), org, username)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return warden.UserStatus{}, err
 	}
-	status := &warden.UserStatus{Org: u.Org, Username: u.Username, State: warden.StateUnknown}
-	if len(st) > 0 {
-		status = st[0]
+	st, err := s.Checker.Check(r.Context(), u.Org, u.Username)
+	s.audit(r, "user.check", u.Org+"/"+u.Username, err)
+	return st, err
+}
+
+// healthChart charts the user's health checks of the last 24 hours, per
+// hour and state.
+func healthChart(history []*warden.HealthResult, now time.Time) Chart {
+	c := Chart{Title: "Health checks per hour, last 24 hours", Unit: "checks"}
+	states := []warden.State{warden.StateOK, warden.StateDegraded, warden.StateError, warden.StateUnknown}
+	start := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour)
+	counts := make([][]float64, len(states))
+	for i := range counts {
+		counts[i] = make([]float64, 24)
 	}
-	history, err := s.HealthService.HealthHistory(ctx, warden.HealthFilter{Org: u.Org, Username: u.Username, Limit: historyLimit})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	for h := range 24 {
+		c.Labels = append(c.Labels, start.Add(time.Duration(h)*time.Hour).Format("15h"))
 	}
-	deps, err := s.DependentService.Dependents(ctx, warden.DependentFilter{Org: u.Org, Username: u.Username})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	for _, r := range history {
+		h := int(r.CheckedAt.Sub(start) / time.Hour)
+		if h < 0 || h >= 24 {
+			continue
+		}
+		for i, st := range states {
+			if r.State == st {
+				counts[i][h]++
+			}
+		}
 	}
-	s.render(w, r, http.StatusOK, "user.html", map[string]any{
-		"Title": u.Username, "User": u, "Status": status, "History": history, "HistoryLimit": historyLimit, "Dependents": deps, "Now": s.Now(),
-	})
+	for i, st := range states {
+		c.Series = append(c.Series, Series{Name: string(st), Class: string(st), Values: counts[i]})
+	}
+	return c
+}
+
+// loginLimit is Salesforce's limit of logins per user per hour.
+const loginLimit = 3600
+
+// loginChart charts logins of the last 24 hours per hour: successes,
+// failures, and the hourly limit.
+func loginChart(logins []warden.Login, now time.Time) Chart {
+	c := Chart{Title: "Logins per hour, last 24 hours (limit 3,600 per hour)", Unit: "logins", Limit: loginLimit, LimitLabel: "3,600 / hour"}
+	start := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour)
+	ok, failed := make([]float64, 24), make([]float64, 24)
+	for h := range 24 {
+		c.Labels = append(c.Labels, start.Add(time.Duration(h)*time.Hour).Format("15h"))
+	}
+	for _, l := range logins {
+		h := int(l.Time.Sub(start) / time.Hour)
+		if h < 0 || h >= 24 {
+			continue
+		}
+		if l.Succeeded() {
+			ok[h]++
+		} else {
+			failed[h]++
+		}
+	}
+	c.Series = []Series{{Name: "successes", Class: "ok", Values: ok}, {Name: "failures", Class: "error", Values: failed}}
+	return c
 }

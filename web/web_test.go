@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +19,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/sqlite"
 	"github.com/wardenhq/warden/web"
 )
 
 var at = time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC)
 
 // fakeStore serves a fixed inventory, statuses, history and dependents;
-// err, when set, fails every call.
+// err, when set, fails every call. What it does not fake, an empty SQLite
+// store answers.
 type fakeStore struct {
+	warden.Store
 	users      []*warden.IntegrationUser
 	statuses   []*warden.UserStatus
 	history    []*warden.HealthResult
@@ -92,10 +96,35 @@ func (f *fakeStore) HealthHistory(ctx context.Context, flt warden.HealthFilter) 
 	return out, f.err
 }
 
+func (f *fakeStore) Orgs(ctx context.Context) ([]*warden.Org, error) {
+	var out []*warden.Org
+	seen := map[string]bool{}
+	for _, u := range f.users {
+		if !seen[u.Org] {
+			seen[u.Org] = true
+			out = append(out, &warden.Org{Name: u.Org, LoginURL: "https://login.salesforce.com"})
+		}
+	}
+	return out, f.err
+}
+
+func (f *fakeStore) Org(ctx context.Context, name string) (*warden.Org, error) {
+	orgs, err := f.Orgs(ctx)
+	for _, o := range orgs {
+		if o.Name == name {
+			return o, err
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, &warden.Error{Kind: warden.ENOTFOUND, Message: "org " + name + " not found"}
+}
+
 func (f *fakeStore) Dependents(ctx context.Context, flt warden.DependentFilter) ([]*warden.Dependent, error) {
 	var out []*warden.Dependent
 	for _, d := range f.dependents {
-		if d.Org == flt.Org && d.Username == flt.Username {
+		if d.Org == flt.Org && (flt.Username == "" || d.Username == flt.Username) {
 			out = append(out, d)
 		}
 	}
@@ -128,6 +157,7 @@ func (r readiness) Ready() bool { return bool(r) }
 // dependent, a healthy user with a warning, and a user never checked.
 func demoStore() *fakeStore {
 	return &fakeStore{
+		Store: emptyStore(),
 		users: []*warden.IntegrationUser{
 			{Org: "acme", Username: "gis@acme.test", Owner: "gis", Description: "GIS <sync>", Credential: "gis-jwt"},
 			{Org: "acme", Username: "ok@acme.test"},
@@ -160,11 +190,12 @@ func newServer(t *testing.T, store *fakeStore, ready bool) *web.Server {
 	reg.MustRegister(c)
 	c.Inc()
 	s := web.NewServer()
-	s.StatusService, s.UserService, s.HealthService, s.DependentService = store, store, store, store
+	s.Store = store
 	s.Readiness = readiness(ready)
 	s.Gatherer = reg
 	s.Hosts = []string{"warden.example.com"}
 	s.Now = func() time.Time { return at }
+	s.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	return s
 }
 
@@ -244,7 +275,10 @@ func TestRoutes(t *testing.T) {
 		contains []string // in the body
 		absent   []string // not in the body
 	}{
-		{name: "root redirects", req: request{path: "/"}, code: 302},
+		{name: "overview", req: request{path: "/"}, code: 200, ctype: html, contains: []string{
+			"Users that need attention", "user_frozen", "Unfreeze &lt;the&gt; user", `href="/users/acme/gis@acme.test"`, "password expires in 7 days",
+			"<svg", "API requests per org",
+		}},
 		{name: "status page", req: request{path: "/status"}, code: 200, ctype: html, contains: []string{
 			"user_frozen", "Unfreeze &lt;the&gt; user", "3 users: 1 ok, 0 degraded, 1 error, 1 unknown", "password expires in 7 days",
 			`href="/users/acme/gis@acme.test"`, "2026-11-23 05:50:00Z", "2026-11-23 06:50:00Z", `http-equiv="refresh"`,
@@ -339,11 +373,14 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-func TestRootRedirectsToStatus(t *testing.T) {
-	resp := do(t, newServer(t, demoStore(), true), request{path: "/"})
-	if resp.StatusCode != 302 || resp.Header.Get("Location") != "/status" {
-		t.Errorf("root: %d %v", resp.StatusCode, resp.Header)
+// emptyStore returns an empty in-memory SQLite store, closed when the
+// process ends (tests build many).
+func emptyStore() warden.Store {
+	db, err := sqlite.Open(context.Background(), sqlite.MemoryPath)
+	if err != nil {
+		panic(err)
 	}
+	return db
 }
 
 // TestStatusAPIIsTheReadModel checks that /api/status is exactly
@@ -457,6 +494,7 @@ func TestErrorsAreSafe(t *testing.T) {
 func TestEverythingIsEscaped(t *testing.T) {
 	const x = `<script>alert(1)</script>`
 	store := &fakeStore{
+		Store: emptyStore(),
 		users: []*warden.IntegrationUser{{Org: "o" + x, Username: "u" + x, Owner: x, Description: x, Credential: x}},
 		statuses: []*warden.UserStatus{{Org: "o" + x, Username: "u" + x, State: warden.State(x), Cause: warden.Cause(x),
 			Fix: x, Evidence: x, Warnings: []string{x}}},
@@ -464,7 +502,8 @@ func TestEverythingIsEscaped(t *testing.T) {
 		dependents: []*warden.Dependent{{Org: "o" + x, Username: "u" + x, Name: x, Owner: x, Contact: x, Delivery: warden.Delivery(x), Objects: []warden.ObjectAccess{{Object: x, Access: []string{x}}}}},
 	}
 	s := newServer(t, store, true)
-	for _, path := range []string{"/status", "/users/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E/u%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/nope" + "%3Cscript%3E"} {
+	for _, path := range []string{"/status", "/users/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E/u%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/nope" + "%3Cscript%3E",
+		"/", "/orgs/o%3Cscript%3Ealert%281%29%3C%2Fscript%3E", "/dependents", "/status?q=%3Cscript%3E"} {
 		resp := do(t, s, request{path: path})
 		b := body(t, resp)
 		if resp.StatusCode != 200 && resp.StatusCode != 404 {
@@ -489,7 +528,7 @@ func TestAuthenticateWrapsEveryRouteButProbes(t *testing.T) {
 				http.Error(w, "who are you?", http.StatusUnauthorized)
 				return
 			}
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(warden.WithPrincipal(r.Context(), warden.Principal{Kind: "token", Name: "ci", Role: warden.RoleViewer})))
 		})
 	}
 	for _, tt := range []struct {

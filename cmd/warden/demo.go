@@ -127,7 +127,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		m.Ready("emulator", emuURL)
 	}
 	fmt.Fprintf(m.Stdout, `Warden demo
-  status page:          http://%s/status
+  dashboard:            http://%s/
   dashboard login:      admin / %s
                         (a one-time password, shown only now; set your own with
                         warden user reset-password --config %s admin)

@@ -29,9 +29,10 @@ const serveUsage = `serve [--config FILE] [--addr HOST:PORT] [--allow-remote] [-
 
 Runs Warden continuously: sweeps every org's integration users, checks
 their credentials, records health history, sends alerts on changes and
-recoveries, and serves the status page (/status), the user pages
-(/users/ORG/USERNAME), the JSON API (/api/status), Prometheus metrics
-(/metrics), /healthz and /readyz.
+recoveries, and serves the dashboard (/: the overview, users, orgs,
+alerts, dependents, findings and legacy auth; docs/dashboard.md), the
+JSON API (/api/v1, with /api/status as an alias; docs/api.md),
+Prometheus metrics (/metrics), /healthz and /readyz.
 
 Every route but /login, /healthz and /readyz needs a login (warden user
 create) or an API token (warden token create); see docs/dashboard.md. The
@@ -175,8 +176,8 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	}
 	e.warnNoAccounts(ctx, access)
 	go e.pruneSessions(ctx, access, time.Hour)
-	logger.Info("warden serving", "status", base+"/status", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
-	fmt.Fprintf(m.Stdout, "Warden status page: %s/status\n", base)
+	logger.Info("warden serving", "dashboard", base+"/", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
+	fmt.Fprintf(m.Stdout, "Warden dashboard: %s/\n", base)
 	if m.Ready != nil {
 		m.Ready("warden", base)
 	}
@@ -191,7 +192,10 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
 	go audits.Run(ctx)
 	srv := web.NewServer()
-	srv.StatusService, srv.UserService, srv.HealthService, srv.DependentService = e.store, e.store, e.store, e.store
+	// Dashboard: the store behind every page and the API, and the
+	// monitor's check-now behind the user page's action.
+	srv.Store, srv.Checker = e.store, mon
+	srv.Login, srv.Auditor = access.Handler(), access // dashboard: the route table's login routes, audited actions
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	srv.Authenticate = access.Middleware // access control
@@ -280,9 +284,7 @@ func (e *env) alertNewFindings(ctx context.Context, d *notify.Dispatcher, r *pol
 				a := &warden.Alert{Key: "policy/" + u.Org + "/" + u.Username + "/" + f.Rule, Org: u.Org, Username: u.Username,
 					State: warden.StateDegraded, Severity: f.Severity, Evidence: "policy " + f.Rule + ": " + f.Evidence + sourceSuffix(f.Source),
 					Fix: f.Fix, Owner: owner, At: f.FoundAt}
-				if err := d.Dispatch(ctx, a).Err(); err != nil {
-					e.logger.Warn("policy alert delivery failed", "key", a.Key, "err", warden.ErrorMessage(err))
-				}
+				e.sendAlert(ctx, d, a) // dashboard: recorded, and suppressed once acknowledged
 			}
 		}
 	}

@@ -125,13 +125,10 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 	}
 	// Alerts go out while a sweep runs; the state gauges are set after it.
 	var metrics []byte
+	tok := viewerToken(t, m.Getenv, path) // /metrics needs a viewer
 	waitFor(t, "metrics", 10*time.Second, func() bool {
-		resp, err := http.Get(base + "/metrics")
-		if err != nil {
-			return false
-		}
-		metrics, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, b := getAs(t, base+"/metrics", tok)
+		metrics = []byte(b)
 		return strings.Contains(string(metrics), `warden_user_state{org="acme",state="error",username="marketing.sync@acme.demo"} 1`)
 	})
 	for _, want := range []string{`warden_user_state{org="acme",state="error",username="marketing.sync@acme.demo"} 1`, "warden_sweep_duration_seconds", "warden_api_requests_total", "warden_alerts_total"} {
@@ -147,12 +144,10 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	for _, p := range []string{"/healthz", "/readyz", "/status", "/api/status", "/users/acme/marketing.sync@acme.demo"} {
-		resp, err := http.Get(base + p)
-		if err != nil || resp.StatusCode != 200 {
-			t.Errorf("%s: %v %v", p, err, resp.StatusCode)
+	for _, p := range []string{"/healthz", "/readyz", "/", "/status", "/api/status", "/api/v1/users", "/users/acme/marketing.sync@acme.demo"} {
+		if code, b := getAs(t, base+p, tok); code != 200 {
+			t.Errorf("%s: %d %s", p, code, b)
 		}
-		resp.Body.Close()
 	}
 	// A page reached through a foreign name (DNS rebinding) is refused;
 	// the probes answer.

@@ -61,13 +61,32 @@ func (e *env) dispatcher() (*notify.Dispatcher, error) {
 	return notify.NewDispatcher(notify.DispatcherConfig{Routes: routes, Logger: e.logger}), nil
 }
 
-// alerter adapts the dispatcher to the monitor, logging failed deliveries.
+// alerter adapts the dispatcher to the monitor (see sendAlert).
 func (e *env) alerter(d *notify.Dispatcher) monitor.Alerter {
-	return monitor.AlertFunc(func(ctx context.Context, a *warden.Alert) {
-		if err := d.Dispatch(ctx, a).Err(); err != nil {
-			e.logger.Warn("alert delivery failed", "key", a.Key, "err", warden.ErrorMessage(err))
-		}
-	})
+	return monitor.AlertFunc(func(ctx context.Context, a *warden.Alert) { e.sendAlert(ctx, d, a) })
+}
+
+// sendAlert records a for the dashboard's alerts page and sends it through
+// d, unless people acknowledged or snoozed its problem
+// (warden.AlertSuppressed): then it is recorded as suppressed and not
+// sent. Failures to record or deliver are logged; a failure to read the
+// key's history sends the alert.
+func (e *env) sendAlert(ctx context.Context, d *notify.Dispatcher, a *warden.Alert) {
+	earlier, err := e.store.Alerts(ctx, warden.AlertFilter{Key: a.Key, Limit: warden.AlertHistoryDepth})
+	if err != nil {
+		e.logger.Warn("reading the alert's history failed; sending it", "key", a.Key, "err", warden.ErrorMessage(err))
+	}
+	rec := &warden.AlertRecord{Alert: *a, Suppressed: warden.AlertSuppressed(earlier, a)}
+	if err := e.store.AppendAlert(ctx, rec); err != nil {
+		e.logger.Warn("recording the alert failed", "key", a.Key, "err", warden.ErrorMessage(err))
+	}
+	if rec.Suppressed {
+		e.logger.Info("alert not sent: its problem is acknowledged or snoozed", "key", a.Key, "state", a.State)
+		return
+	}
+	if err := d.Dispatch(ctx, a).Err(); err != nil {
+		e.logger.Warn("alert delivery failed", "key", a.Key, "err", warden.ErrorMessage(err))
+	}
 }
 
 // registry is the Prometheus registry of a serve process.
