@@ -22,6 +22,7 @@ type Store interface {
 	RotationService
 	StatusService
 	DeclaredService
+	BrokerKeyService
 	// Prune deletes history older than the retention allows: health
 	// results checked, audit runs (with their findings) recorded and
 	// rotation records written before now minus the matching retention.
