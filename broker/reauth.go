@@ -1,0 +1,114 @@
+package broker
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/credential"
+)
+
+// ReauthOptions configure Reauthorize.
+type ReauthOptions struct {
+	// Registry reads and writes the credential and its material.
+	Registry *credential.Registry
+	// Users and Credentials find the user's credential.
+	Users       warden.UserService
+	Credentials warden.CredentialService
+	// Org and Username name the user ("" Org: the user of that username in
+	// any org).
+	Org, Username string
+	// Callback is the connected app's callback URL on this machine (see
+	// credential.CallbackURL); Scope, Timeout, Out, OnAuthorize and Logger
+	// are passed to credential.WebLogin.
+	Callback    string
+	Scope       string
+	Timeout     time.Duration
+	Out         io.Writer
+	OnAuthorize func(authURL string)
+	Logger      *slog.Logger
+}
+
+// Reauthorize replaces the refresh token of a user whose token was revoked
+// or expired: it runs the web-server flow with PKCE for the credential's
+// connected app (credential.WebLogin prints the link and waits for the
+// callback), checks that the browser logged in as the same user, stores
+// the new refresh token as the credential's current secret version
+// (keeping the consumer secret), and makes the registry forget the old
+// session. It returns the credential's name.
+func Reauthorize(ctx context.Context, o ReauthOptions) (string, error) {
+	u, err := findUser(ctx, o.Users, o.Org, o.Username)
+	if err != nil {
+		return "", err
+	}
+	if u.Credential == "" {
+		return "", warden.Errorf(warden.EINVALID, "user %s has no credential to re-authorize", u.Username)
+	}
+	c, err := o.Credentials.Credential(ctx, u.Credential)
+	if err != nil {
+		return "", err
+	}
+	if c.Kind != warden.CredentialRefreshToken {
+		return "", warden.Errorf(warden.EINVALID, "credential %s of %s is a %s credential: only refresh-token credentials are re-authorized in a browser", c.Name, u.Username, c.Kind)
+	}
+	m, err := o.Registry.Material(ctx, c)
+	if err != nil && warden.ErrorKind(err) != warden.EINVALID {
+		return "", err // a material lacking the refresh token is what we fix
+	}
+	client, err := o.Registry.Client(ctx, c.Org)
+	if err != nil {
+		return "", err
+	}
+	scope := o.Scope
+	if scope == "" {
+		scope = "api refresh_token"
+	}
+	tok, err := credential.WebLogin(ctx, credential.WebLoginOptions{Client: client, ClientID: c.ClientID, ClientSecret: m.ClientSecret,
+		Callback: o.Callback, Scope: scope, Timeout: o.Timeout, Out: o.Out, OnAuthorize: o.OnAuthorize, Logger: o.Logger})
+	if err != nil {
+		return "", err
+	}
+	if u.UserID != "" && tok.UserID != "" && !sameID(u.UserID, tok.UserID) {
+		client.Revoke(ctx, tok.RefreshToken)
+		return "", warden.Errorf(warden.EINVALID, "the browser logged in as user %s, not %s (%s): the new token was revoked; log in as %s", tok.UserID, u.Username, u.UserID, u.Username)
+	}
+	m.RefreshToken = tok.RefreshToken
+	if _, err := o.Registry.PutMaterial(ctx, c, m, warden.StageCurrent); err != nil {
+		return "", err
+	}
+	o.Registry.Forget(c.Name)
+	return c.Name, nil
+}
+
+// sameID compares Salesforce ids, 15 or 18 characters.
+func sameID(a, b string) bool {
+	n := min(len(a), len(b), 15)
+	return a[:n] == b[:n]
+}
+
+// findUser returns the user of org and username, or of username alone.
+func findUser(ctx context.Context, users warden.UserService, org, username string) (*warden.IntegrationUser, error) {
+	if org != "" {
+		return users.User(ctx, org, username)
+	}
+	all, err := users.Users(ctx, warden.UserFilter{})
+	if err != nil {
+		return nil, err
+	}
+	var found *warden.IntegrationUser
+	for _, u := range all {
+		if strings.EqualFold(u.Username, username) {
+			if found != nil {
+				return nil, warden.Errorf(warden.EINVALID, "user %s is in orgs %s and %s: name the org", username, found.Org, u.Org)
+			}
+			found = u
+		}
+	}
+	if found == nil {
+		return nil, warden.Errorf(warden.ENOTFOUND, "no integration user %q in the inventory", username)
+	}
+	return found, nil
+}
