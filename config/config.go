@@ -40,6 +40,7 @@ type Config struct {
 	Dependents    []Dependent    `yaml:"dependents,omitempty"`
 	Notifications []Notification `yaml:"notifications,omitempty"`
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
+	Broker        Broker         `yaml:"broker,omitempty"` // token broker (config/broker.go)
 }
 
 // Store selects the inventory and history database.

@@ -165,9 +165,20 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	srv.StatusService, srv.UserService, srv.HealthService, srv.DependentService = e.store, e.store, e.store, e.store
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
-	err = serve(ctx, ln, srv)
+	// Token broker (docs/broker.md): under /broker/v1/ here, or on broker.addr.
+	h, brokerDone, err := m.startBroker(ctx, e, reg, srv)
+	if err != nil {
+		ln.Close()
+		cancel()
+		<-monDone
+		return err
+	}
+	err = serve(ctx, ln, h)
 	cancel()
 	<-monDone
+	if berr := brokerDone(); err == nil {
+		err = berr
+	}
 	return err
 }
 
