@@ -112,7 +112,7 @@ type Broker struct {
 	usersMu sync.Mutex // one reload at a time
 
 	mu       sync.Mutex
-	failures map[string]failure            // by credential
+	failures map[string]failure           // by credential
 	minted   map[string]*salesforce.Token // newest token seen, by credential
 }
 
