@@ -448,6 +448,10 @@ func TestProxy(t *testing.T) {
 		t.Errorf("userinfo through the proxy: %d %s", resp.StatusCode, body)
 	}
 
+	// A client that joins the instance URL and the path with two slashes.
+	if resp := f.proxy(t, f.key, http.MethodGet, billingUser, "//services/data/v60.0/limits", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET //services/...: %d", resp.StatusCode)
+	}
 	for _, p := range []string{"/id/00D/005", "/services/../_emulator/orgs", "/services/%2e%2e/_emulator/orgs", "/secur/frontdoor.jsp"} {
 		if resp := f.proxy(t, f.key, http.MethodGet, billingUser, p, nil, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s through the proxy: %d; want 404", p, resp.StatusCode)

@@ -180,7 +180,8 @@ func (b *Broker) proxyCall(w http.ResponseWriter, r *http.Request, ev *Event) st
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), Prefix+"proxy/")
 	escUser, resource, _ := strings.Cut(rest, "/")
 	username, err := url.PathUnescape(escUser)
-	resource = "/" + resource
+	// Some clients join the instance URL and a path with a slash too many.
+	resource = "/" + strings.TrimLeft(resource, "/")
 	ev.User, ev.Path = username, resource
 	key, entry, kerr := b.authenticate(r.Context(), r.Header.Get("Authorization"))
 	if kerr != nil {
