@@ -324,11 +324,17 @@ func (b *Broker) Token(ctx context.Context, username string) (*Session, error) {
 // is not re-minted, so that a caller cannot make the broker log in on
 // every request.
 func (b *Broker) Invalidate(ctx context.Context, username, accessToken string) (*Session, error) {
+	return b.invalidate(ctx, username, accessToken, false)
+}
+
+// invalidate is Invalidate; seen is set when the broker saw Salesforce
+// refuse the token itself (the proxy), which re-mints even a young token.
+func (b *Broker) invalidate(ctx context.Context, username, accessToken string, seen bool) (*Session, error) {
 	s, err := b.Token(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	if s.Token.AccessToken != accessToken || b.now().Sub(b.issued(s.Token)) < minReissue {
+	if s.Token.AccessToken != accessToken || !seen && b.now().Sub(b.issued(s.Token)) < minReissue {
 		return s, nil
 	}
 	s.Session.Invalidate(s.Token)

@@ -483,6 +483,17 @@ func TestProxyRetriesOnceAfterARevokedSession(t *testing.T) {
 	if n := f.logins(t, syncUser); n != 2 {
 		t.Errorf("%d logins; want 2 (one re-mint)", n)
 	}
+	// A call without a body is replayed too.
+	resp, err = f.emu.HTTP.PostForm(f.emu.URL+"/services/oauth2/revoke", url.Values{"token": {f.token(t, syncUser).AccessToken}})
+	must(t, err)
+	resp.Body.Close()
+	f.advance(t, 3*time.Second)
+	if resp = f.proxy(t, f.key, http.MethodGet, syncUser, "/services/data/v60.0/limits", nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET after a revoked session: %d %s", resp.StatusCode, readAll(t, resp))
+	}
+	if n := f.logins(t, syncUser); n != 3 {
+		t.Errorf("%d logins; want 3 (two re-mints)", n)
+	}
 	if b := f.token(t, syncUser); b.AccessToken == a.AccessToken {
 		t.Error("the broker still hands out the revoked token")
 	}

@@ -71,6 +71,12 @@ func (b *Broker) newProxy() http.Handler {
 					"Warden broker: the request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
 				return
 			}
+			var lf *loginFailed
+			if errors.As(err, &lf) {
+				writeSalesforceError(w, statusOf(lf.err), "WARDEN_BROKER_LOGIN_FAILED", "Warden broker: no new session after Salesforce refused the old one: "+
+					warden.ErrorMessage(lf.err)+causeSuffix(lf.err))
+				return
+			}
 			var we *warden.Error
 			if errors.As(err, &we) {
 				writeSalesforceError(w, statusOf(err), "WARDEN_BROKER_ERROR", "Warden broker: "+warden.ErrorMessage(err))
@@ -137,9 +143,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	c.retried = true
-	s, err := c.b.Invalidate(req.Context(), c.s.User.Username, c.s.Token.AccessToken)
+	s, err := c.b.invalidate(req.Context(), c.s.User.Username, c.s.Token.AccessToken, true)
 	if err != nil {
-		return nil, err
+		return nil, &loginFailed{err}
 	}
 	c.s = s
 	c.b.metrics.retries.WithLabelValues(c.key.Dependent).Inc()
@@ -151,6 +157,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return t.next.RoundTrip(again)
+}
+
+// loginFailed is a re-mint that failed during a replay.
+type loginFailed struct{ err error }
+
+func (e *loginFailed) Error() string { return e.err.Error() }
+func (e *loginFailed) Unwrap() error { return e.err }
+
+// causeSuffix names the health cause of a failed login, if any.
+func causeSuffix(err error) string {
+	if c := causeOf(err); c != "" {
+		return " (" + c + ")"
+	}
+	return ""
 }
 
 // writeSalesforceError answers as Salesforce's REST API does, so that
@@ -205,7 +225,7 @@ func (b *Broker) proxyCall(w http.ResponseWriter, r *http.Request, ev *Event) st
 	}
 	s, err := b.Token(r.Context(), username)
 	if err != nil {
-		writeSalesforceError(w, statusOf(err), "WARDEN_BROKER_LOGIN_FAILED", "Warden broker: no session for "+username+": "+warden.ErrorMessage(err))
+		writeSalesforceError(w, statusOf(err), "WARDEN_BROKER_LOGIN_FAILED", "Warden broker: no session for "+username+": "+warden.ErrorMessage(err)+causeSuffix(err))
 		return "error"
 	}
 	if err := b.bufferBody(w, r); err != nil {

@@ -37,8 +37,9 @@ type ReauthOptions struct {
 // connected app (credential.WebLogin prints the link and waits for the
 // callback), checks that the browser logged in as the same user, stores
 // the new refresh token as the credential's current secret version
-// (keeping the consumer secret), and makes the registry forget the old
-// session. It returns the credential's name.
+// (keeping the consumer secret), marks the credential rotated (so that the
+// monitor checks the new version at once), and makes the registry forget
+// the old session. It returns the credential's name.
 func Reauthorize(ctx context.Context, o ReauthOptions) (string, error) {
 	u, err := findUser(ctx, o.Users, o.Org, o.Username)
 	if err != nil {
@@ -77,6 +78,12 @@ func Reauthorize(ctx context.Context, o ReauthOptions) (string, error) {
 	}
 	m.RefreshToken = tok.RefreshToken
 	if _, err := o.Registry.PutMaterial(ctx, c, m, warden.StageCurrent); err != nil {
+		return "", err
+	}
+	// A new version of the credential: the monitor checks it again at
+	// once instead of holding the rejection of the old one.
+	c.RotatedAt = time.Now()
+	if err := o.Credentials.UpsertCredential(ctx, c); err != nil {
 		return "", err
 	}
 	o.Registry.Forget(c.Name)
