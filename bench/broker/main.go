@@ -125,7 +125,8 @@ func (r *rig) listen(addr string, h http.Handler) (string, error) {
 func newRig(ctx context.Context, addr, emuAddr string, now func() time.Time, lifetime time.Duration) (*rig, error) {
 	r := &rig{hc: &http.Client{Transport: &http.Transport{MaxIdleConns: 2048, MaxIdleConnsPerHost: 2048, IdleConnTimeout: time.Minute}}}
 	seed := &emulator.Seed{Orgs: []emulator.SeedOrg{{
-		Name:     orgName,
+		Name:             orgName,
+		DailyAPIRequests: 1 << 30, // wrk must not reach the daily limit
 		Settings: emulator.SeedSettings{SessionTimeoutMinutes: max(1, int(lifetime/time.Minute))},
 		Profiles: []emulator.SeedProfile{{Name: "Integration", Permissions: []string{"ApiEnabled"}}},
 		Users:    []emulator.SeedUser{{Username: user, LastName: "Int", Profile: "Integration", Password: password, SecurityToken: secTok}},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Token broker benchmarks (docs/PERFORMANCE.md, "Token broker"):
-#   1. cached-token throughput and latency: wrk on POST /broker/v1/token;
+#   1. cached-token throughput and latency: wrk on POST /broker/v1/token
+#      (-t$THREADS -c$CONNS, then -t1 -c4 for latency);
 #   2. proxy throughput, with a direct wrk run against the emulator beside it;
 #   3. proxy overhead: sequential queries direct vs through the proxy (p50/p99);
 #   4. login storm: 1,000 clients over 10 emulated minutes, broker vs naive.
@@ -31,6 +32,9 @@ tok=$(field accessToken); q=$(field query); user=$(field user)
 echo "== token  load before: $(load)"
 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/wrk/broker-token.lua "http://$ADDR"
 echo "== token  load after: $(load)"
+echo "== token latency (-t1 -c4)  load before: $(load)"
+wrk -t1 -c4 -d"$DURATION" --latency -s bench/wrk/broker-token.lua "http://$ADDR"
+echo "== token latency  load after: $(load)"
 echo "== direct query  load before: $(load)"
 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $tok" "http://$EMU/services/data/v62.0/query?q=$q"
 echo "== proxy query  load before: $(load)"
