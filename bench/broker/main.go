@@ -88,7 +88,7 @@ func main() {
 // clock is an emulated clock shared by the emulator and the broker.
 type clock struct{ ns atomic.Int64 }
 
-func (c *clock) now() time.Time        { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // rig is an emulator with one integration user and a broker in front.
@@ -127,10 +127,10 @@ func newRig(ctx context.Context, addr, emuAddr string, now func() time.Time, lif
 	seed := &emulator.Seed{Orgs: []emulator.SeedOrg{{
 		Name:             orgName,
 		DailyAPIRequests: 1 << 30, // wrk must not reach the daily limit
-		Settings: emulator.SeedSettings{SessionTimeoutMinutes: max(1, int(lifetime/time.Minute))},
-		Profiles: []emulator.SeedProfile{{Name: "Integration", Permissions: []string{"ApiEnabled"}}},
-		Users:    []emulator.SeedUser{{Username: user, LastName: "Int", Profile: "Integration", Password: password, SecurityToken: secTok}},
-		ConnectedApps: []emulator.SeedConnectedApp{{Name: "Bench", ConsumerKey: appKey, ConsumerSecret: appSecret}},
+		Settings:         emulator.SeedSettings{SessionTimeoutMinutes: max(1, int(lifetime/time.Minute))},
+		Profiles:         []emulator.SeedProfile{{Name: "Integration", Permissions: []string{"ApiEnabled"}}},
+		Users:            []emulator.SeedUser{{Username: user, LastName: "Int", Profile: "Integration", Password: password, SecurityToken: secTok}},
+		ConnectedApps:    []emulator.SeedConnectedApp{{Name: "Bench", ConsumerKey: appKey, ConsumerSecret: appSecret}},
 	}}}
 	emu, err := emulator.New(seed, emulator.Options{Now: now})
 	if err != nil {
