@@ -114,6 +114,9 @@ type Broker struct {
 	mu       sync.Mutex
 	failures map[string]failure           // by credential
 	minted   map[string]*salesforce.Token // newest token seen, by credential
+
+	healthOnce sync.Once
+	health     *healthMetrics
 }
 
 // keyEntry caches a key record and the state kept for it in memory.

@@ -38,6 +38,7 @@ const (
 	billingToken = "5Aep861TestBillingRefreshToken000001"
 	syncUser     = "sync@acme.example"
 	otherUser    = "other@acme.example"
+	adminUser    = "admin@acme.example"
 )
 
 // fixture is an emulator, an inventory, a registry and a broker served by
@@ -100,15 +101,18 @@ func newFixture(t *testing.T, cfg broker.Config) *fixture {
 		Name: orgName,
 		Profiles: []emulator.SeedProfile{
 			{Name: "Integration", Permissions: []string{"ApiEnabled"}, Objects: map[string][]string{"Account": {"Read", "Create", "Edit"}}},
+			{Name: "Admin", Permissions: []string{"ApiEnabled", "ManageUsers", "ViewSetup"}},
 		},
 		Users: []emulator.SeedUser{
 			{Username: billingUser, LastName: "Billing", Profile: "Integration", Password: billingPass},
 			{Username: syncUser, LastName: "Sync", Profile: "Integration", Password: "Sync-Passw0rd!1"},
 			{Username: otherUser, LastName: "Other", Profile: "Integration", Password: "Other-Passw0rd!1"},
+			{Username: adminUser, LastName: "Admin", Profile: "Admin", Password: "Adm1n-Passw0rd!1"},
 		},
 		ConnectedApps: []emulator.SeedConnectedApp{
 			{Name: "Billing", ConsumerKey: "billing-key", ConsumerSecret: "billing-secret", RotateRefreshTokens: true, CallbackURL: callback},
 			{Name: "Sync", ConsumerKey: "sync-key", ConsumerSecret: "sync-secret", ClientCredentialsUser: syncUser},
+			{Name: "Warden", ConsumerKey: "warden-key", ConsumerSecret: "warden-secret", ClientCredentialsUser: adminUser},
 		},
 		RefreshTokens: []emulator.SeedRefreshToken{{User: billingUser, App: "Billing", Token: billingToken}},
 	}}}
@@ -132,7 +136,7 @@ func newFixture(t *testing.T, cfg broker.Config) *fixture {
 	f.db = db
 	f.reg = credential.NewRegistry(credential.Config{Orgs: db, Credentials: db, Secrets: map[string]warden.SecretStore{"local": ss}, HTTPClient: f.emu.HTTP})
 	ctx := t.Context()
-	must(t, db.UpsertOrg(ctx, &warden.Org{Name: "acme", LoginURL: f.emu.URL}))
+	must(t, db.UpsertOrg(ctx, &warden.Org{Name: "acme", LoginURL: f.emu.URL, MonitoringCredential: "monitor"}))
 	for _, c := range []struct {
 		cred *warden.Credential
 		m    warden.Material
@@ -141,6 +145,8 @@ func newFixture(t *testing.T, cfg broker.Config) *fixture {
 			Secret: warden.SecretRef{Store: "local", Key: "billing"}}, warden.Material{ClientSecret: "billing-secret", RefreshToken: billingToken}},
 		{&warden.Credential{Name: "sync", Org: "acme", Kind: warden.CredentialClientCredentials, ClientID: "sync-key",
 			Secret: warden.SecretRef{Store: "local", Key: "sync"}}, warden.Material{ClientSecret: "sync-secret"}},
+		{&warden.Credential{Name: "monitor", Org: "acme", Kind: warden.CredentialClientCredentials, ClientID: "warden-key",
+			Secret: warden.SecretRef{Store: "local", Key: "monitor"}}, warden.Material{ClientSecret: "warden-secret"}},
 	} {
 		must(t, db.UpsertCredential(ctx, c.cred))
 		_, err := f.reg.PutMaterial(ctx, c.cred, c.m, warden.StageCurrent)
@@ -274,7 +280,7 @@ func TestTokenIsSharedAndMintedOnceAheadOfExpiry(t *testing.T) {
 	}
 }
 
-// counter sums the counter name over the series whose label has value.
+// counter sums the counter or gauge name over the series whose label has value.
 func counter(t *testing.T, f *fixture, name, label, value string) float64 {
 	t.Helper()
 	mfs, err := f.metrics.Gather()
@@ -287,7 +293,7 @@ func counter(t *testing.T, f *fixture, name, label, value string) float64 {
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == label && l.GetValue() == value {
-					sum += m.GetCounter().GetValue()
+					sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 				}
 			}
 		}
@@ -541,7 +547,7 @@ func TestRevokedRefreshTokenPausesThenReauthorizationResumes(t *testing.T) {
 	var out bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		_, err := broker.Reauthorize(t.Context(), broker.ReauthOptions{Registry: f.reg, Users: f.db, Credentials: f.db, Username: billingUser,
+		_, err := broker.Reauthorize(t.Context(), broker.ReauthOptions{Registry: f.reg, Users: f.db, Credentials: f.db, Orgs: f.db, Username: billingUser,
 			Callback: f.callback, Timeout: 30 * time.Second, Out: &out, OnAuthorize: func(authURL string) { browse(t, f, authURL) }})
 		done <- err
 	}()
@@ -588,4 +594,54 @@ func browse(t *testing.T, f *fixture, authURL string) {
 		return
 	}
 	resp.Body.Close()
+}
+
+func TestTokenHealthApprovalsAndKeepAlive(t *testing.T) {
+	f := newFixture(t, broker.Config{})
+	if a := f.token(t, billingUser); a.Status != http.StatusOK {
+		t.Fatalf("token: %+v", a)
+	}
+	opts := broker.HealthOptions{Orgs: f.db, Credentials: f.db, KeepAlive: 24 * time.Hour}
+	hs := f.b.CheckHealth(t.Context(), opts)
+	if len(hs) != 1 || hs[0].Credential != "billing" || hs[0].App != "Billing" || hs[0].Approvals != 1 || !hs[0].Current || hs[0].Warning != "" ||
+		hs[0].Created.IsZero() || hs[0].Validity != 0 {
+		t.Fatalf("health after one approval: %+v", hs)
+	}
+	// Three more approvals (other devices, other installs): one short of
+	// the limit, the broker warns.
+	for range 3 {
+		f.emu.Control(t, http.MethodPost, "orgs/"+orgName+"/refresh-tokens", map[string]string{"username": billingUser, "app": "Billing"}, nil)
+	}
+	hs = f.b.CheckHealth(t.Context(), opts)
+	if len(hs) != 1 || hs[0].Approvals != 4 || !strings.Contains(hs[0].Warning, "one more leaves no room") {
+		t.Fatalf("health after four approvals: %+v", hs)
+	}
+	if got := counter(t, f, "warden_broker_refresh_token_approvals", "app", "Billing"); got != 4 {
+		t.Errorf("warden_broker_refresh_token_approvals{app=Billing} = %v; want 4", got)
+	}
+	// An application that stops asking for a day: the loop refreshes the
+	// token once, before an idle policy could expire it.
+	logins := f.logins(t, billingUser)
+	f.advance(t, 25*time.Hour)
+	f.b.CheckHealth(t.Context(), opts)
+	if n := f.logins(t, billingUser); n != logins+1 {
+		t.Errorf("keep-alive: %d logins; want %d", n, logins+1)
+	}
+	f.b.CheckHealth(t.Context(), opts)
+	if n := f.logins(t, billingUser); n != logins+1 {
+		t.Errorf("a second pass refreshed again: %d logins; want %d", n, logins+1)
+	}
+
+	// At the limit, a re-authorization warns before it revokes the oldest.
+	f.emu.Control(t, http.MethodPost, "orgs/"+orgName+"/refresh-tokens", map[string]string{"username": billingUser, "app": "Billing"}, nil)
+	if hs = f.b.CheckHealth(t.Context(), opts); len(hs) != 1 || hs[0].Approvals != 5 || !strings.Contains(hs[0].Warning, "silently revokes the oldest") {
+		t.Fatalf("health at five approvals: %+v", hs)
+	}
+	var out bytes.Buffer
+	_, err := broker.Reauthorize(t.Context(), broker.ReauthOptions{Registry: f.reg, Users: f.db, Credentials: f.db, Orgs: f.db, Username: billingUser,
+		Callback: f.callback, Timeout: 30 * time.Second, Out: &out, OnAuthorize: func(authURL string) { browse(t, f, authURL) }})
+	must(t, err)
+	if !strings.Contains(out.String(), "Warning: "+billingUser+" already holds 5 refresh tokens of Billing") {
+		t.Errorf("reauthorization at the limit did not warn:\n%s", out.String())
+	}
 }

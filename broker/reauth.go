@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -9,15 +10,18 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/salesforce"
 )
 
 // ReauthOptions configure Reauthorize.
 type ReauthOptions struct {
 	// Registry reads and writes the credential and its material.
 	Registry *credential.Registry
-	// Users and Credentials find the user's credential.
+	// Users and Credentials find the user's credential; Orgs its org,
+	// whose monitoring credential counts the user's approvals first.
 	Users       warden.UserService
 	Credentials warden.CredentialService
+	Orgs        warden.OrgService
 	// Org and Username name the user ("" Org: the user of that username in
 	// any org).
 	Org, Username string
@@ -62,6 +66,9 @@ func Reauthorize(ctx context.Context, o ReauthOptions) (string, error) {
 	client, err := o.Registry.Client(ctx, c.Org)
 	if err != nil {
 		return "", err
+	}
+	if warn := approvalsBefore(ctx, o, u, c); warn != "" && o.Out != nil {
+		fmt.Fprintf(o.Out, "Warning: %s.\n\n", warn)
 	}
 	scope := o.Scope
 	if scope == "" {
@@ -118,4 +125,38 @@ func findUser(ctx context.Context, users warden.UserService, org, username strin
 		return nil, warden.Errorf(warden.ENOTFOUND, "no integration user %q in the inventory", username)
 	}
 	return found, nil
+}
+
+// approvalsBefore warns when the user already holds MaxApprovals refresh
+// tokens of an app, so that the approval about to be made revokes the
+// oldest one (perhaps another installation's). It reads OauthToken through
+// the org's monitoring credential and says nothing when it cannot.
+func approvalsBefore(ctx context.Context, o ReauthOptions, u *warden.IntegrationUser, c *warden.Credential) string {
+	org, err := o.Orgs.Org(ctx, c.Org)
+	if err != nil || org.MonitoringCredential == "" {
+		return ""
+	}
+	mon, err := o.Registry.Session(ctx, org.MonitoringCredential)
+	if err != nil {
+		return ""
+	}
+	id := u.UserID
+	if id == "" {
+		users, err := salesforce.Users("WHERE Username = "+salesforce.Quote(u.Username)).Read(ctx, mon)
+		if err != nil || len(users) != 1 {
+			return ""
+		}
+		id = users[0].ID
+	}
+	hs, err := readTokenHealth(ctx, mon, id)
+	if err != nil {
+		return ""
+	}
+	var full []string
+	for _, h := range hs {
+		if h.Approvals >= MaxApprovals {
+			full = append(full, fmt.Sprintf("%s already holds %d refresh tokens of %s, the most Salesforce keeps: approving %s again silently revokes the oldest one", u.Username, h.Approvals, h.App, h.App))
+		}
+	}
+	return strings.Join(full, "; ")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/broker"
+	"github.com/wardenhq/warden/notify"
 )
 
 // The broker's key commands: broker key create, list and revoke.
@@ -272,11 +274,12 @@ func runBrokerKeyRevoke(ctx context.Context, m *Main, args []string) error {
 // otherwise it returns h with the broker mounted under /broker/v1/, when
 // serve's listener is on loopback (the broker takes keys, which must not
 // cross a network in clear text).
-func (m *Main) startBroker(ctx context.Context, e *env, reg prometheus.Registerer, h http.Handler) (http.Handler, func() error, error) {
+func (m *Main) startBroker(ctx context.Context, e *env, reg prometheus.Registerer, d *notify.Dispatcher, h http.Handler) (http.Handler, func() error, error) {
 	bc := e.cfg.Broker
 	b := broker.New(broker.Config{Keys: e.store, Users: e.store, Sessions: e.creds, SessionLifetime: bc.SessionLifetime.D(),
 		RefreshBefore: bc.RefreshBefore.D(), Rate: rate.Limit(bc.Rate), Burst: bc.Burst, MaxBody: bc.MaxBodyBytes,
 		FailurePause: bc.FailurePause.D(), Transport: sharedHTTP.Transport, Registerer: reg, Logger: e.logger})
+	go b.RunHealth(ctx, broker.HealthOptions{Orgs: e.store, Credentials: e.store, OnReport: e.tokenHealthAlerts(d)})
 	wait := func() error { return nil }
 	if bc.Addr == "" {
 		if !loopbackAddr(e.cfg.Server.Addr) {
@@ -312,4 +315,35 @@ func (m *Main) startBroker(ctx context.Context, e *env, reg prometheus.Registere
 	errc := make(chan error, 1)
 	go func() { errc <- serve(ctx, ln, mux) }()
 	return h, func() error { return <-errc }, nil
+}
+
+// tokenHealthAlerts returns the broker slow loop's report hook: a warning
+// about a refresh token (approvals near Salesforce's limit of 5, expiry
+// near) goes to the user's owner through the notification channels, once
+// per distinct warning.
+func (e *env) tokenHealthAlerts(d *notify.Dispatcher) func(broker.TokenHealth) {
+	var mu sync.Mutex
+	sent := map[string]string{}
+	return func(h broker.TokenHealth) {
+		key := "broker/refresh-token/" + h.Org + "/" + h.Username + "/" + h.App
+		mu.Lock()
+		seen := sent[key] == h.Warning
+		sent[key] = h.Warning
+		mu.Unlock()
+		if h.Warning == "" || seen {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		owner := ""
+		if u, err := e.store.User(ctx, h.Org, h.Username); err == nil {
+			owner = u.Owner
+		}
+		a := &warden.Alert{Key: key, Org: h.Org, Username: h.Username, State: warden.StateDegraded, Severity: warden.SeverityMedium,
+			Evidence: "broker: " + h.Warning, Fix: "Revoke the approvals of " + h.App + " the user no longer needs (Setup > Connected Apps OAuth Usage), " +
+				"or re-authorize before the token expires: warden reauth " + h.Username, Owner: owner, At: time.Now()}
+		if err := d.Dispatch(ctx, a).Err(); err != nil {
+			e.logger.Warn("broker token-health alert delivery failed", "key", key, "err", warden.ErrorMessage(err))
+		}
+	}
 }

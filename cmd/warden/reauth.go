@@ -59,7 +59,7 @@ func runReauth(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer e.Close()
-	cred, err := broker.Reauthorize(ctx, broker.ReauthOptions{Registry: e.creds, Users: e.store, Credentials: e.store, Org: *org, Username: username,
+	cred, err := broker.Reauthorize(ctx, broker.ReauthOptions{Registry: e.creds, Users: e.store, Credentials: e.store, Orgs: e.store, Org: *org, Username: username,
 		Callback: redirect, Scope: *scope, Timeout: *timeout, Out: m.Stdout, OnAuthorize: m.readyAuthorize, Logger: logger})
 	if err != nil {
 		return err

@@ -166,7 +166,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	// Token broker (docs/broker.md): under /broker/v1/ here, or on broker.addr.
-	h, brokerDone, err := m.startBroker(ctx, e, reg, srv)
+	h, brokerDone, err := m.startBroker(ctx, e, reg, d, srv)
 	if err != nil {
 		ln.Close()
 		cancel()
