@@ -412,7 +412,8 @@ func readAll(t *testing.T, resp *http.Response) string {
 func TestProxy(t *testing.T) {
 	f := newFixture(t, broker.Config{})
 	q := "/services/data/v60.0/query?q=" + url.QueryEscape("SELECT Id, Username FROM User WHERE Username = '"+billingUser+"'")
-	resp := f.proxy(t, f.key, http.MethodGet, billingUser, q, nil, http.Header{"Cookie": {"warden_session=secret"}, "X-Custom": {"kept"}})
+	resp := f.proxy(t, f.key, http.MethodGet, billingUser, q, nil, http.Header{"Cookie": {"warden_session=secret"}, "X-Custom": {"kept"},
+		"X-Sfdc-Session": {f.key}, "Connection": {"X-Hop"}, "X-Hop": {"dropped"}})
 	body := readAll(t, resp)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, billingUser) {
 		t.Fatalf("query through the proxy: %d %s", resp.StatusCode, body)
@@ -421,6 +422,9 @@ func TestProxy(t *testing.T) {
 		t.Errorf("Sforce-Limit-Info not passed on: %q", resp.Header.Get("Sforce-Limit-Info"))
 	}
 	up := f.upstream.last()
+	if up.Header.Get("X-Hop") != "" || up.Header.Get("X-SFDC-Session") == f.key || !strings.HasPrefix(up.Header.Get("X-SFDC-Session"), "00D") {
+		t.Errorf("upstream headers: hop-by-hop X-Hop %q, X-SFDC-Session is the session %v", up.Header.Get("X-Hop"), strings.HasPrefix(up.Header.Get("X-SFDC-Session"), "00D"))
+	}
 	if up.Header.Get("Cookie") != "" || up.Header.Get("X-Custom") != "kept" || strings.Contains(up.Header.Get("Authorization"), broker.KeyPrefix) ||
 		!strings.HasPrefix(up.Header.Get("Authorization"), "Bearer 00D") {
 		t.Errorf("upstream headers: Cookie %q, X-Custom %q, Authorization is the session %v", up.Header.Get("Cookie"), up.Header.Get("X-Custom"),
@@ -458,7 +462,7 @@ func TestProxy(t *testing.T) {
 	if resp := f.proxy(t, f.key, http.MethodGet, billingUser, "//services/data/v60.0/limits", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET //services/...: %d", resp.StatusCode)
 	}
-	for _, p := range []string{"/id/00D/005", "/services/../_emulator/orgs", "/services/%2e%2e/_emulator/orgs", "/secur/frontdoor.jsp"} {
+	for _, p := range []string{"/id/00D/005", "/services/../_emulator/orgs", "/services/%2e%2e/_emulator/orgs", "/secur/frontdoor.jsp", "/services/Soap/u/60.0"} {
 		if resp := f.proxy(t, f.key, http.MethodGet, billingUser, p, nil, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s through the proxy: %d; want 404", p, resp.StatusCode)
 		}
@@ -466,6 +470,21 @@ func TestProxy(t *testing.T) {
 	if resp := f.proxy(t, f.key, http.MethodGet, otherUser, "/services/data/v60.0/limits", nil, nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("proxy for a user outside the key's scope: %d; want 403", resp.StatusCode)
 	}
+	// No upstream request carried the key, in any header or the URL.
+	f.upstream.mu.Lock()
+	for _, r := range f.upstream.reqs {
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				if strings.Contains(v, f.key[len(f.key)-20:]) {
+					t.Errorf("upstream request %s %s carries the key in %s", r.Method, r.URL.Path, k)
+				}
+			}
+		}
+		if strings.Contains(r.URL.String(), f.key[len(f.key)-20:]) {
+			t.Errorf("upstream URL %s carries the key", r.URL.Path)
+		}
+	}
+	f.upstream.mu.Unlock()
 	ev := <-f.events
 	if ev.Op != "proxy" || ev.Dependent != "Billing app" || ev.User != billingUser || ev.Status != http.StatusOK || ev.Outcome != "ok" {
 		t.Errorf("first event %+v", ev)

@@ -54,6 +54,9 @@ func (b *Broker) newProxy() http.Handler {
 				out.Header.Del(h)
 			}
 			out.Header.Set("Authorization", "Bearer "+c.s.Token.AccessToken)
+			if out.Header.Get("X-SFDC-Session") != "" { // Bulk API 1.0 sends the session here
+				out.Header.Set("X-SFDC-Session", c.s.Token.AccessToken)
+			}
 			if c.rewrite {
 				out.Header.Del("Accept-Encoding") // the transport decompresses
 			}
@@ -151,6 +154,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.b.metrics.retries.WithLabelValues(c.key.Dependent).Inc()
 	again := req.Clone(req.Context())
 	again.Header.Set("Authorization", "Bearer "+s.Token.AccessToken)
+	if again.Header.Get("X-SFDC-Session") != "" {
+		again.Header.Set("X-SFDC-Session", s.Token.AccessToken)
+	}
 	if req.GetBody != nil {
 		if again.Body, err = req.GetBody(); err != nil {
 			return nil, err
@@ -212,6 +218,12 @@ func (b *Broker) proxyCall(w http.ResponseWriter, r *http.Request, ev *Event) st
 	plain, perr := url.PathUnescape(resource)
 	if err != nil || perr != nil || username == "" || !strings.HasPrefix(plain, "/services/") || !cleanPath(plain) {
 		writeSalesforceError(w, http.StatusNotFound, "NOT_FOUND", "Warden broker: only /broker/v1/proxy/{user}/services/... is proxied")
+		return "denied"
+	}
+	if strings.HasPrefix(strings.ToLower(plain), "/services/soap/") {
+		// A SOAP call carries the session id in its body, where the client
+		// put the broker key: the proxy would send the key upstream.
+		writeSalesforceError(w, http.StatusNotFound, "NOT_FOUND", "Warden broker: the SOAP API is not proxied; use the REST API, or ask for a token (POST /broker/v1/token)")
 		return "denied"
 	}
 	if !key.Allows(warden.BrokerProxy, username, b.now()) {
