@@ -392,7 +392,9 @@ func (f *fixture) proxy(t *testing.T, key, method, user, path string, body []byt
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +464,20 @@ func TestProxy(t *testing.T) {
 	if resp := f.proxy(t, f.key, http.MethodGet, billingUser, "//services/data/v60.0/limits", nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET //services/...: %d", resp.StatusCode)
 	}
-	for _, p := range []string{"/id/00D/005", "/services/../_emulator/orgs", "/services/%2e%2e/_emulator/orgs", "/secur/frontdoor.jsp", "/services/Soap/u/60.0"} {
+	// The version's resource map points the identity at the proxy, and the
+	// identity answer's URLs too, as jsforce's identity() follows them.
+	resp = f.proxy(t, f.key, http.MethodGet, billingUser, "/services/data/v60.0/", nil, nil)
+	var resources struct{ Identity string }
+	json.Unmarshal([]byte(readAll(t, resp)), &resources)
+	if !strings.HasPrefix(resources.Identity, base+"/id/") {
+		t.Fatalf("resource map identity %q; want it under %s/id/", resources.Identity, base)
+	}
+	resp = f.proxy(t, "", http.MethodGet, billingUser, strings.TrimPrefix(resources.Identity, base)+"?format=json&oauth_token="+f.key, nil, nil)
+	body = readAll(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, billingUser) || strings.Contains(body, f.emu.URL) {
+		t.Errorf("identity through the proxy: %d %s", resp.StatusCode, body)
+	}
+	for _, p := range []string{"/identity", "/services/../_emulator/orgs", "/services/%2e%2e/_emulator/orgs", "/secur/frontdoor.jsp", "/services/Soap/u/60.0"} {
 		if resp := f.proxy(t, f.key, http.MethodGet, billingUser, p, nil, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s through the proxy: %d; want 404", p, resp.StatusCode)
 		}

@@ -24,6 +24,9 @@ type proxyCall struct {
 	key  *warden.BrokerKey
 	s    *Session
 	base string // the proxy's URL for the user: what instance URLs become
+	// identity is set for /id/ calls, which go to the login host of the
+	// token's identity URL instead of the instance.
+	identity bool
 	// rewrite is set for the few resources whose answers hold absolute
 	// URLs of the instance (userinfo, the version list and map).
 	rewrite bool
@@ -32,10 +35,12 @@ type proxyCall struct {
 
 type callKey struct{}
 
-// rewritten are the resources whose JSON answers hold the instance's
-// absolute URLs, which the proxy rewrites to point at itself. Query
-// answers' nextRecordsUrl and records' attributes.url are relative.
-var rewritten = regexp.MustCompile(`^/services/(oauth2/userinfo|data/?|data/v\d+\.\d+/?)$`)
+// rewritten are the resources whose JSON answers hold the instance's (or
+// the identity's) absolute URLs, which the proxy rewrites to point at
+// itself: userinfo, the identity, the version list and a version's
+// resource map. Query answers' nextRecordsUrl and records'
+// attributes.url are relative.
+var rewritten = regexp.MustCompile(`^(/services/(oauth2/userinfo|data/?|data/v\d+\.\d+/?)|/id/[^/]+/[^/]+/?)$`)
 
 // maxRewrite bounds an answer the proxy rewrites.
 const maxRewrite = 1 << 20
@@ -53,10 +58,7 @@ func (b *Broker) newProxy() http.Handler {
 			for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded"} {
 				out.Header.Del(h)
 			}
-			out.Header.Set("Authorization", "Bearer "+c.s.Token.AccessToken)
-			if out.Header.Get("X-SFDC-Session") != "" { // Bulk API 1.0 sends the session here
-				out.Header.Set("X-SFDC-Session", c.s.Token.AccessToken)
-			}
+			setSession(out, c.s.Token.AccessToken)
 			if c.rewrite {
 				out.Header.Del("Accept-Encoding") // the transport decompresses
 			}
@@ -107,6 +109,9 @@ func modifyResponse(resp *http.Response) error {
 		return warden.Errorf(warden.EUNAVAILABLE, "the answer of %s is too large to rewrite", resp.Request.URL.Path)
 	}
 	body = rewriteURLs(body, c.s.Token.InstanceURL, c.base)
+	if login := origin(c.s.Token.IdentityURL); login != "" {
+		body = rewriteURLs(body, login+"/id/", c.base+"/id/")
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
@@ -114,10 +119,29 @@ func modifyResponse(resp *http.Response) error {
 	return nil
 }
 
+// upstream is the base URL the call goes to.
+func (c *proxyCall) upstream() string {
+	if c.identity {
+		if o := origin(c.s.Token.IdentityURL); o != "" {
+			return o
+		}
+	}
+	return c.s.Token.InstanceURL
+}
+
+// origin returns scheme://host of u, or "".
+func origin(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return ""
+	}
+	return p.Scheme + "://" + p.Host
+}
+
 // rewriteURLs replaces the instance's URL in body, also as JSON escapes
 // it, with the proxy's.
 func rewriteURLs(body []byte, instance, proxy string) []byte {
-	instance = strings.TrimRight(instance, "/")
+	instance = strings.TrimSuffix(instance, "/")
 	body = bytes.ReplaceAll(body, []byte(instance), []byte(proxy))
 	esc := func(s string) []byte { b, _ := json.Marshal(s); return b[1 : len(b)-1] }
 	return bytes.ReplaceAll(body, esc(instance), esc(proxy))
@@ -153,16 +177,28 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.s = s
 	c.b.metrics.retries.WithLabelValues(c.key.Dependent).Inc()
 	again := req.Clone(req.Context())
-	again.Header.Set("Authorization", "Bearer "+s.Token.AccessToken)
-	if again.Header.Get("X-SFDC-Session") != "" {
-		again.Header.Set("X-SFDC-Session", s.Token.AccessToken)
-	}
+	setSession(again, s.Token.AccessToken)
 	if req.GetBody != nil {
 		if again.Body, err = req.GetBody(); err != nil {
 			return nil, err
 		}
 	}
 	return t.next.RoundTrip(again)
+}
+
+// setSession puts the session where the client put the key: the
+// Authorization header always, X-SFDC-Session (Bulk API 1.0) and the
+// oauth_token parameter (identity URLs, as jsforce calls them) when the
+// client used them.
+func setSession(r *http.Request, accessToken string) {
+	r.Header.Set("Authorization", "Bearer "+accessToken)
+	if r.Header.Get("X-SFDC-Session") != "" {
+		r.Header.Set("X-SFDC-Session", accessToken)
+	}
+	if q := r.URL.Query(); q.Has("oauth_token") {
+		q.Set("oauth_token", accessToken)
+		r.URL.RawQuery = q.Encode()
+	}
 }
 
 // loginFailed is a re-mint that failed during a replay.
@@ -209,15 +245,19 @@ func (b *Broker) proxyCall(w http.ResponseWriter, r *http.Request, ev *Event) st
 	// Some clients join the instance URL and a path with a slash too many.
 	resource = "/" + strings.TrimLeft(resource, "/")
 	ev.User, ev.Path = username, resource
-	key, entry, kerr := b.authenticate(r.Context(), r.Header.Get("Authorization"))
+	auth := r.Header.Get("Authorization")
+	if auth == "" && r.URL.Query().Has("oauth_token") {
+		auth = "Bearer " + r.URL.Query().Get("oauth_token")
+	}
+	key, entry, kerr := b.authenticate(r.Context(), auth)
 	if kerr != nil {
 		writeSalesforceError(w, statusOf(kerr), "INVALID_SESSION_ID", "Warden broker: "+warden.ErrorMessage(kerr))
 		return "denied"
 	}
 	ev.KeyID, ev.Dependent = key.ID, key.Dependent
 	plain, perr := url.PathUnescape(resource)
-	if err != nil || perr != nil || username == "" || !strings.HasPrefix(plain, "/services/") || !cleanPath(plain) {
-		writeSalesforceError(w, http.StatusNotFound, "NOT_FOUND", "Warden broker: only /broker/v1/proxy/{user}/services/... is proxied")
+	if err != nil || perr != nil || username == "" || !(strings.HasPrefix(plain, "/services/") || strings.HasPrefix(plain, "/id/")) || !cleanPath(plain) {
+		writeSalesforceError(w, http.StatusNotFound, "NOT_FOUND", "Warden broker: only /broker/v1/proxy/{user}/services/... (and the identity URL, /id/...) is proxied")
 		return "denied"
 	}
 	if strings.HasPrefix(strings.ToLower(plain), "/services/soap/") {
@@ -248,7 +288,7 @@ func (b *Broker) proxyCall(w http.ResponseWriter, r *http.Request, ev *Event) st
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	c := &proxyCall{b: b, key: key, s: s, base: scheme + "://" + r.Host + Prefix + "proxy/" + escUser, rewrite: rewritten.MatchString(resource)}
+	c := &proxyCall{b: b, key: key, s: s, base: scheme + "://" + r.Host + Prefix + "proxy/" + escUser, rewrite: rewritten.MatchString(plain), identity: strings.HasPrefix(plain, "/id/")}
 	out := r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 	out.URL = &url.URL{Path: plain, RawPath: resource, RawQuery: r.URL.RawQuery}
 	b.proxy.ServeHTTP(w, out)

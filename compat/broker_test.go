@@ -79,7 +79,7 @@ func newBrokerFixture(t *testing.T, c *clients) *brokerFixture {
 	}
 	b := broker.New(broker.Config{Keys: db, Users: db, Sessions: reg, Transport: f.httpClient().Transport, Rate: -1})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.Logf("broker: %s %s", r.Method, r.URL.RequestURI())
+		t.Logf("broker: %s %s", r.Method, r.URL.Path) // no query: it may hold the key
 		b.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -130,6 +130,15 @@ func TestJSforceThroughBroker(t *testing.T) {
 	}
 	if got.DailyMax == 0 || got.LimitInfo["apiUsage"] == nil {
 		t.Errorf("limits and Sforce-Limit-Info through the proxy: max %d, limitInfo %v", got.DailyMax, got.LimitInfo)
+	}
+	var id struct {
+		UserID   string            `json:"user_id"`
+		Username string            `json:"username"`
+		URLs     map[string]string `json:"urls"`
+	}
+	b.brokerJS(t, "identity").mustOK(t, &id)
+	if id.Username != admin.username || id.URLs["rest"] == "" || !strings.HasPrefix(id.URLs["rest"], b.proxyURL(admin.username)) {
+		t.Errorf("identity() through the proxy: username %q, urls.rest %q (want under the proxy)", id.Username, id.URLs["rest"])
 	}
 	if used := b.passwordLoginsSeen(t); used != 0 {
 		t.Errorf("%d password logins; the application must not log in itself", used)
