@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,5 +108,82 @@ func TestBrokerKeysAndServe(t *testing.T) {
 	_, out, _ = run(t, "broker", "key", "list", "--config", path)
 	if !strings.Contains(out, created.ID) || !strings.Contains(out, "revoked") || strings.Contains(out, created.Key) {
 		t.Errorf("key list after revoke:\n%s", out)
+	}
+}
+
+// TestBrokerOwnTLSListener serves the broker on broker.addr with TLS: the
+// token endpoint answers there, and serve's own listener has no broker.
+func TestBrokerOwnTLSListener(t *testing.T) {
+	seed, key, err := emulator.Demo(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulatortest.Start(t, seed)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "warden.yaml")
+	if err := writeDemoConfig(t.Context(), dir, path, emu.URL, "127.0.0.1:0", time.Minute, key); err != nil {
+		t.Fatal(err)
+	}
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate and key
+	tlsSrv.Close()
+	cert := tlsSrv.TLS.Certificates[0]
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "broker.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	os.WriteFile(filepath.Join(dir, "broker.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	f.WriteString("broker:\n  addr: 127.0.0.1:0\n  tlsCert: broker.crt\n  tlsKey: broker.key\n")
+	f.Close()
+	if code, out, errOut := run(t, "inventory", "sync", "--config", path); code != 0 {
+		t.Fatalf("inventory sync: %d %s %s", code, out, errOut)
+	}
+	const user = "jwt.analytics@acme.demo"
+	code, out, errOut := run(t, "broker", "key", "create", "--config", path, "--user", user, "--dependent", "Analytics Loader", "--json")
+	if code != 0 {
+		t.Fatalf("key create: %d %s", code, errOut)
+	}
+	var created struct{ Key string }
+	json.Unmarshal([]byte(out), &created)
+
+	ctx, cancel := contextWithCancel(t)
+	ready := make(chan [2]string, 2)
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }, Ready: func(name, url string) { ready <- [2]string{name, url} }}
+	done := make(chan int)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", path}) }()
+	defer func() { cancel(); <-done }()
+	urls := map[string]string{}
+	for len(urls) < 2 {
+		select {
+		case r := <-ready:
+			urls[r[0]] = r[1]
+		case code := <-done:
+			t.Fatalf("serve exited %d", code)
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve not ready")
+		}
+	}
+	if !strings.HasPrefix(urls["broker"], "https://127.0.0.1:") {
+		t.Fatalf("broker URL %q; want https on loopback", urls["broker"])
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(tlsSrv.Certificate())
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	post := func(base string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/broker/v1/token", strings.NewReader(`{"user":"`+user+`"}`))
+		req.Header.Set("Authorization", "Bearer "+created.Key)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := post(urls["broker"]); status != http.StatusOK {
+		t.Errorf("token over TLS: %d", status)
+	}
+	if status := post(urls["warden"]); status == http.StatusOK {
+		t.Error("serve's own listener also serves the broker")
 	}
 }
