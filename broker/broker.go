@@ -107,7 +107,8 @@ type Broker struct {
 	metrics *metrics
 	proxy   http.Handler
 
-	keys    sync.Map // id -> *keyEntry
+	keys    sync.Map     // id -> *keyEntry
+	misses  atomic.Int64 // unknown ids in keys
 	users   atomic.Pointer[userIndex]
 	usersMu sync.Mutex // one reload at a time
 
@@ -138,6 +139,9 @@ type failure struct {
 	err   error
 	until time.Time
 }
+
+// maxMisses bounds the unknown key ids remembered.
+const maxMisses = 10000
 
 // cacheTTL is how long key records and the user index are reused: a
 // revoked key stops working within it.
@@ -230,6 +234,22 @@ func (b *Broker) keyEntry(ctx context.Context, id string) (*keyEntry, error) {
 		return nil, err
 	}
 	e := &keyEntry{key: k, fetched: now}
+	if k == nil {
+		// Unknown ids are remembered too (so that a client repeating a
+		// bad key does not query the store each time), but in a bounded
+		// set, since anyone can make them up.
+		if b.misses.Add(1) > maxMisses {
+			b.keys.Range(func(id, v any) bool {
+				if v.(*keyEntry).key == nil {
+					b.keys.Delete(id)
+				}
+				return true
+			})
+			b.misses.Store(0)
+		}
+		b.keys.Store(id, e)
+		return e, nil
+	}
 	if ok {
 		old := v.(*keyEntry)
 		e.limiter = old.limiter
