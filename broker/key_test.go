@@ -20,7 +20,7 @@ func TestParseKey(t *testing.T) {
 		{"wrapped with a real-looking org id", "00D5g000000CmpTEAS!" + key, true},
 		{"no prefix", strings.TrimPrefix(key, KeyPrefix), false},
 		{"short secret", key[:len(key)-2], false},
-		{"upper-case hex", strings.ToUpper(key[len(KeyPrefix):]), false},
+		{"upper-case hex", KeyPrefix + strings.ToUpper(key[len(KeyPrefix):]), false},
 		{"no separator", strings.Replace(key, "_", "", 2), false},
 		{"a Salesforce session id", "00D5g000000CmpT!AQ8AQ.abc", false},
 		{"empty", "", false},
