@@ -287,7 +287,7 @@ func storm(ctx context.Context, clients int, emulated, session time.Duration, sp
 						// A naive client logs in at start and whenever its
 						// session times out.
 						if !issued.IsZero() && clk.now().Sub(issued) < session {
-							time.Sleep(time.Millisecond)
+							time.Sleep(5 * time.Millisecond)
 							continue
 						}
 						ok, code, err := r.login(ctx)
