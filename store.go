@@ -26,6 +26,7 @@ type Store interface {
 	DeclaredService
 	AccessService
 	ActivityService
+	BrokerKeyService
 	// Prune deletes history older than the retention allows: health
 	// results checked, audit runs (with their findings) recorded and
 	// rotation records written before now minus the matching retention.

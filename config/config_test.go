@@ -104,6 +104,8 @@ func TestParseDefaults(t *testing.T) {
 			PasswordExpiryWarning: Duration(DefaultExpiryWarning),
 			DailyAPIShare:         DefaultDailyAPIShare,
 		},
+		Broker: Broker{SessionLifetime: Duration(DefaultBrokerSessionLifetime), RefreshBefore: Duration(DefaultBrokerRefreshBefore),
+			Rate: DefaultBrokerRate, Burst: DefaultBrokerBurst, MaxBodyBytes: DefaultBrokerMaxBody, FailurePause: Duration(DefaultBrokerFailurePause)},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -191,7 +193,7 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:3: unknown key "retension" in store (known keys: driver, path, dsn, retention; did you mean "retention"?)`,
 			`warden.yaml:8: unknown key "contact" in owners[0] (known keys: team, contacts; did you mean "contacts"?)`,
 			`warden.yaml:9: duplicate key "team" in owners[0] (first at line 6)`,
-			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, auth, tls, activity; did you mean "monitor"?)`,
+			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, auth, tls, activity, broker; did you mean "monitor"?)`,
 		}},
 		{"notifications", []string{
 			`warden.yaml:4: notifications[0].url: is required for kind slack (use ${ENV}: the URL is a secret)`,
@@ -654,4 +656,39 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("String does not parse back (-want +got):\n%s\n%s", diff, text)
 		}
 	})
+}
+
+func TestBrokerValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string // substrings of the error; none for a valid file
+	}{
+		{"loopback listener", "broker: {addr: '127.0.0.1:8443'}", nil},
+		{"remote listener with TLS", "broker: {addr: ':8443', tlsCert: c.pem, tlsKey: k.pem}", nil},
+		{"remote listener without TLS", "broker: {addr: '0.0.0.0:8443'}", []string{"broker.addr", "beyond loopback"}},
+		{"cert without key", "broker: {addr: '127.0.0.1:8443', tlsCert: c.pem}", []string{"broker.tlsKey"}},
+		{"TLS without listener", "broker: {tlsCert: c.pem, tlsKey: k.pem}", []string{"broker.addr", "is required"}},
+		{"short lifetime", "broker: {sessionLifetime: 30s}", []string{"broker.sessionLifetime"}},
+		{"refresh beyond half", "broker: {sessionLifetime: 1h, refreshBefore: 40m}", []string{"broker.refreshBefore"}},
+		{"bad rate", "broker: {rate: -5}", []string{"broker.rate"}},
+		{"small body", "broker: {maxBodyBytes: 10}", []string{"broker.maxBodyBytes"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml+"\n"), "/etc/warden/warden.yaml", getenv)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Errorf("error %v; want none", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error; want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
 }

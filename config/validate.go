@@ -143,6 +143,7 @@ func (v *validator) run() {
 	v.server()
 	v.monitor()
 	v.activity()
+	v.broker()
 	// Names first, so that references can be checked in any order.
 	for i := range c.SecretStores {
 		v.register(v.stores, fmt.Sprintf("secretStores[%d].name", i), "secret store name", c.SecretStores[i].Name, true)

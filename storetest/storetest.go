@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Dependent", dependentTests},
 		{"Owner", ownerTests},
 		{"Declared", declaredTests},
+		{"BrokerKey", brokerKeyTests},
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},

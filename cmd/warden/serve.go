@@ -199,9 +199,20 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	srv.Authenticate = access.Middleware // access control
-	err = serve(ctx, ln, withAccess(srv, access, tlsConfig != nil))
+	// Token broker (docs/broker.md): under /broker/v1/ here, or on broker.addr.
+	h, brokerDone, err := m.startBroker(ctx, e, reg, d, withAccess(srv, access, tlsConfig != nil))
+	if err != nil {
+		ln.Close()
+		cancel()
+		<-monDone
+		return err
+	}
+	err = serve(ctx, ln, h)
 	cancel()
 	<-monDone
+	if berr := brokerDone(); err == nil {
+		err = berr
+	}
 	return err
 }
 
