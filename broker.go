@@ -39,9 +39,9 @@ type BrokerKey struct {
 	// Hash is the hex SHA-256 of the key's secret part. Never the key.
 	Hash       string    `json:"-"`
 	CreatedAt  time.Time `json:"createdAt"`
-	ExpiresAt  time.Time `json:"expiresAt,omitempty"`  // zero: never
-	LastUsedAt time.Time `json:"lastUsedAt,omitempty"` // zero: never used
-	RevokedAt  time.Time `json:"revokedAt,omitempty"`  // zero: not revoked
+	ExpiresAt  time.Time `json:"expiresAt,omitzero"`  // zero: never
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"` // zero: never used
+	RevokedAt  time.Time `json:"revokedAt,omitzero"`  // zero: not revoked
 }
 
 // Validate reports the first problem with k, naming the field.

@@ -222,12 +222,8 @@ func (s *Server) registerAPIRoutes() {
 				s.serveOne(w, r, http.StatusOK, a, err)
 			})
 	}
-	api("GET", "/broker/keys", warden.RoleAdmin, "BrokerKeyList", "The credential broker's keys, never their secrets (501 until the server runs the broker).", paging, func(w http.ResponseWriter, r *http.Request) {
-		if s.BrokerKeys == nil {
-			s.jsonError(w, r, errNotImplemented("this server does not run the credential broker"))
-			return
-		}
-		keys, err := s.BrokerKeys.BrokerKeys(r.Context())
+	api("GET", "/broker/keys", warden.RoleAdmin, "BrokerKeyList", "The token broker's keys (docs/broker.md), never their secrets: scope, dependent, expiry, last use, revocation.", paging, func(w http.ResponseWriter, r *http.Request) {
+		keys, err := s.Store.BrokerKeys(r.Context())
 		serveList(s, w, r, keys, err)
 	})
 }

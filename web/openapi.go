@@ -37,7 +37,7 @@ var apiSchemas = map[string]reflect.Type{
 	"AlertRecord":        reflect.TypeFor[warden.AlertRecord](),
 	"AlertRecordList":    reflect.TypeFor[List[*warden.AlertRecord]](),
 	"AlertAction":        reflect.TypeFor[AlertAction](),
-	"BrokerKeyList":      reflect.TypeFor[List[BrokerKey]](),
+	"BrokerKeyList":      reflect.TypeFor[List[*warden.BrokerKey]](),
 }
 
 // SessionCookie is the name of the session cookie the OpenAPI document

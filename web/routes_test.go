@@ -266,7 +266,7 @@ func TestAPI(t *testing.T) {
 			next.ServeHTTP(w, r.WithContext(warden.WithPrincipal(r.Context(), warden.Principal{Kind: "token", Name: "ci", Role: warden.RoleAdmin})))
 		})
 	}
-	for _, q := range []request{{path: "/api/v1/broker/keys"}, {method: "POST", path: "/api/v1/users/acme/gis@acme.test/rotate"},
+	for _, q := range []request{{method: "POST", path: "/api/v1/users/acme/gis@acme.test/rotate"},
 		{method: "POST", path: "/api/v1/users/acme/gis@acme.test/check"}} {
 		resp := do(t, s2, q)
 		if b := body(t, resp); resp.StatusCode != 501 {

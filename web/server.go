@@ -53,22 +53,6 @@ type Reauthorizer interface {
 	Reauthorize(ctx context.Context, org, username string) (authURL string, err error)
 }
 
-// BrokerKey describes one key of the credential broker, never its secret.
-type BrokerKey struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Org       string    `json:"org,omitempty"`
-	Username  string    `json:"username,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	LastUsed  time.Time `json:"lastUsed,omitzero"`
-}
-
-// BrokerKeys lists the broker's keys; the broker capability provides it.
-// Nil answers /api/v1/broker/keys with 501.
-type BrokerKeys interface {
-	BrokerKeys(ctx context.Context) ([]BrokerKey, error)
-}
-
 // Activity is what Salesforce recorded about a user: its recent logins
 // and the setup changes that touched it, newest first. Nil hides the
 // login chart and the setup changes (the store keeps neither yet).
@@ -86,7 +70,7 @@ type Auditor interface {
 
 // Server is Warden's HTTP interface. Set its fields before serving and
 // leave them alone afterwards; Store and Readiness must be set, the
-// capability slots (Checker, Rotator, Reauthorizer, BrokerKeys, Activity,
+// capability slots (Checker, Rotator, Reauthorizer, Activity,
 // Login) may stay nil, which hides what they offer.
 type Server struct {
 	// Store holds everything the pages and the API show: the inventory,
@@ -98,12 +82,11 @@ type Server struct {
 	// overview charts the API requests it counts per org.
 	Gatherer prometheus.Gatherer
 
-	// Checker, Rotator and Reauthorizer act on a user; BrokerKeys lists
-	// the broker's keys; Activity reads logins and setup changes.
+	// Checker, Rotator and Reauthorizer act on a user; Activity reads
+	// logins and setup changes. (Broker keys come from Store.)
 	Checker      Checker
 	Rotator      Rotator
 	Reauthorizer Reauthorizer
-	BrokerKeys   BrokerKeys
 	Activity     Activity
 
 	// Authenticate wraps every route but the public ones and puts the
