@@ -1,7 +1,9 @@
 package salesforce
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/wardenhq/warden"
 )
@@ -90,5 +92,50 @@ func TestRedact(t *testing.T) {
 	got := redact("token 00D5g000000EmuAEAS!AQabc.def_1 and pw Secret123 here", []string{"Secret123", "x"})
 	if got != "token [redacted access token] and pw [redacted] here" {
 		t.Errorf("redact = %q", got)
+	}
+}
+
+// TestTextAndStamp covers the readers' field types, whose string fast path
+// must agree with encoding/json.
+func TestTextAndStamp(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{`"plain"`, "plain"},
+		{`""`, ""},
+		{`"tab\there"`, "tab\there"},
+		{`"quote \" and \\ slash"`, `quote " and \ slash`},
+		{`"\u00e9t\u00e9"`, "été"},
+		{`"ünïcode"`, "ünïcode"},
+		{`null`, ""},
+		{`42`, "42"},
+		{`true`, "true"},
+	}
+	for _, tt := range tests {
+		var row struct {
+			V text `json:"v"`
+		}
+		if err := json.Unmarshal([]byte(`{"v":`+tt.in+`}`), &row); err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		if string(row.V) != tt.want {
+			t.Errorf("%s: %q, want %q", tt.in, row.V, tt.want)
+		}
+	}
+	var st struct {
+		A stamp `json:"a"`
+		B stamp `json:"b"`
+		C stamp `json:"c"`
+	}
+	if err := json.Unmarshal([]byte(`{"a":"2026-12-03T10:11:12.000+0000","b":null,"c":"not a time"}`), &st); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Time(st.A).UTC(); !got.Equal(time.Date(2026, 12, 3, 10, 11, 12, 0, time.UTC)) {
+		t.Errorf("stamp: %v", got)
+	}
+	if !time.Time(st.B).IsZero() || !time.Time(st.C).IsZero() {
+		t.Errorf("null or unreadable stamps: %v %v", time.Time(st.B), time.Time(st.C))
 	}
 }

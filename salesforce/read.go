@@ -1,9 +1,12 @@
 package salesforce
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -279,61 +282,74 @@ func permissionFields(prefix string, names []string) string {
 	return b.String()
 }
 
-// permissionSetOf reads a PermissionSet from its JSON object. The fixed
-// fields decode into a struct, the asked-for system permissions into a map
-// of flags: two passes over the bytes, none over copies of them (a sweep
-// reads one of these per permission set of every user).
-func permissionSetOf(raw json.RawMessage, perms []string) (PermissionSet, error) {
-	ps := PermissionSet{Permissions: map[string]bool{}}
-	if len(raw) == 0 || string(raw) == "null" {
-		return ps, nil
+// permissionSetJSON is the fixed part of a PermissionSet's JSON object.
+type permissionSetJSON struct {
+	ID               text `json:"Id"`
+	Name             text `json:"Name"`
+	Label            text `json:"Label"`
+	Type             text `json:"Type"`
+	IsOwnedByProfile flag `json:"IsOwnedByProfile"`
+	ProfileID        text `json:"ProfileId"`
+	LicenseID        text `json:"LicenseId"`
+	Profile          *struct {
+		Name        text                 `json:"Name"`
+		UserLicense *struct{ Name text } `json:"UserLicense"`
+	} `json:"Profile"`
+}
+
+// permissionSetDecoder decodes PermissionSet objects with a given list of
+// system permissions in one pass: its struct type, built once per reader,
+// has the fixed fields and one flag per permission ("PermissionsApiEnabled").
+// A sweep decodes one of these per permission set of every user.
+type permissionSetDecoder struct {
+	perms []string
+	typ   reflect.Type // struct { permissionSetJSON; P0, P1, ... flag }
+}
+
+func newPermissionSetDecoder(perms []string) *permissionSetDecoder {
+	fields := []reflect.StructField{{Name: "PermissionSetJSON", Type: reflect.TypeFor[permissionSetJSON](), Anonymous: true}}
+	for i, n := range perms {
+		fields = append(fields, reflect.StructField{Name: "P" + strconv.Itoa(i), Type: reflect.TypeFor[flag](),
+			Tag: reflect.StructTag(`json:"Permissions` + n + `"`)})
 	}
-	var row struct {
-		ID               text `json:"Id"`
-		Name             text `json:"Name"`
-		Label            text `json:"Label"`
-		Type             text `json:"Type"`
-		IsOwnedByProfile flag `json:"IsOwnedByProfile"`
-		ProfileID        text `json:"ProfileId"`
-		LicenseID        text `json:"LicenseId"`
-		Profile          *struct {
-			Name        text                 `json:"Name"`
-			UserLicense *struct{ Name text } `json:"UserLicense"`
-		} `json:"Profile"`
-	}
-	if err := json.Unmarshal(raw, &row); err != nil {
-		return ps, err
-	}
-	ps.ID, ps.Name, ps.Label, ps.Type = string(row.ID), string(row.Name), string(row.Label), string(row.Type)
-	ps.IsOwnedByProfile, ps.ProfileID, ps.LicenseID = bool(row.IsOwnedByProfile), string(row.ProfileID), string(row.LicenseID)
+	return &permissionSetDecoder{perms: append([]string(nil), perms...), typ: reflect.StructOf(fields)}
+}
+
+// value returns a new value to decode into (a pointer to the struct).
+func (d *permissionSetDecoder) value() reflect.Value { return reflect.New(d.typ) }
+
+// set reads the decoded value v (from value) into a PermissionSet.
+func (d *permissionSetDecoder) set(v reflect.Value) PermissionSet {
+	e := v.Elem()
+	row := e.Field(0).Interface().(permissionSetJSON)
+	ps := PermissionSet{ID: string(row.ID), Name: string(row.Name), Label: string(row.Label), Type: string(row.Type),
+		IsOwnedByProfile: bool(row.IsOwnedByProfile), ProfileID: string(row.ProfileID), LicenseID: string(row.LicenseID),
+		Permissions: map[string]bool{}}
 	if p := row.Profile; p != nil {
 		ps.ProfileName = string(p.Name)
 		if p.UserLicense != nil {
 			ps.ProfileUserLicense = string(p.UserLicense.Name)
 		}
 	}
-	if len(perms) == 0 {
-		return ps, nil
-	}
-	var flags map[string]flag // flag takes any JSON value: objects and strings read as false
-	if err := json.Unmarshal(raw, &flags); err != nil {
-		return ps, err
-	}
-	for _, n := range perms {
-		if flags["Permissions"+n] {
+	for i, n := range d.perms {
+		if e.Field(i + 1).Bool() {
 			ps.Permissions[n] = true
 		}
 	}
-	return ps, nil
+	return ps
 }
 
 // PermissionSets reads PermissionSet rows with the system permissions
 // perms (names without the "Permissions" prefix).
 func PermissionSets(perms []string, clauses string) Reader[PermissionSet] {
-	perms = append([]string(nil), perms...)
+	d := newPermissionSetDecoder(perms)
 	return newReader("PermissionSet", "Id, Name, Label, Type, IsOwnedByProfile, ProfileId, Profile.Name, Profile.UserLicense.Name, LicenseId"+
 		permissionFields("", perms), clauses, func(raw json.RawMessage) (PermissionSet, error) {
-		return permissionSetOf(raw, perms)
+		v := d.value()
+		if err := json.Unmarshal(raw, v.Interface()); err != nil {
+			return PermissionSet{Permissions: map[string]bool{}}, err
+		}
+		return d.set(v), nil
 	})
 }
 
@@ -354,33 +370,36 @@ type PermissionSetAssignment struct {
 // permission set's fields and the system permissions perms (names without
 // the "Permissions" prefix).
 func PermissionSetAssignments(perms []string, clauses string) Reader[PermissionSetAssignment] {
-	perms = append([]string(nil), perms...)
+	d := newPermissionSetDecoder(perms)
+	// One pass per row: the assignment's fields and its permission set's.
+	row := reflect.StructOf([]reflect.StructField{
+		{Name: "ID", Type: reflect.TypeFor[text](), Tag: `json:"Id"`},
+		{Name: "AssigneeID", Type: reflect.TypeFor[text](), Tag: `json:"AssigneeId"`},
+		{Name: "SetID", Type: reflect.TypeFor[text](), Tag: `json:"PermissionSetId"`},
+		{Name: "GroupID", Type: reflect.TypeFor[text](), Tag: `json:"PermissionSetGroupId"`},
+		{Name: "Assignee", Type: reflect.TypeFor[*struct{ Username text }](), Tag: `json:"Assignee"`},
+		{Name: "PermissionSet", Type: reflect.PointerTo(d.typ), Tag: `json:"PermissionSet"`},
+	})
 	return newReader("PermissionSetAssignment", "Id, AssigneeId, Assignee.Username, PermissionSetId, PermissionSetGroupId, "+
 		"PermissionSet.Name, PermissionSet.Label, PermissionSet.Type, PermissionSet.IsOwnedByProfile, PermissionSet.ProfileId, "+
 		"PermissionSet.Profile.Name, PermissionSet.LicenseId"+permissionFields("PermissionSet.", perms), clauses,
 		func(raw json.RawMessage) (PermissionSetAssignment, error) {
-			var row struct {
-				ID            text                     `json:"Id"`
-				AssigneeID    text                     `json:"AssigneeId"`
-				SetID         text                     `json:"PermissionSetId"`
-				GroupID       text                     `json:"PermissionSetGroupId"`
-				Assignee      *struct{ Username text } `json:"Assignee"`
-				PermissionSet json.RawMessage          `json:"PermissionSet"`
-			}
-			if err := json.Unmarshal(raw, &row); err != nil {
+			v := reflect.New(row)
+			if err := json.Unmarshal(raw, v.Interface()); err != nil {
 				return PermissionSetAssignment{}, err
 			}
-			ps, err := permissionSetOf(row.PermissionSet, perms)
-			if err != nil {
-				return PermissionSetAssignment{}, err
+			e := v.Elem()
+			str := func(i int) string { return string(e.Field(i).Interface().(text)) }
+			ps := PermissionSet{Permissions: map[string]bool{}}
+			if set := e.Field(5); !set.IsNil() {
+				ps = d.set(set)
 			}
 			if ps.ID == "" {
-				ps.ID = string(row.SetID)
+				ps.ID = str(2)
 			}
-			a := PermissionSetAssignment{ID: string(row.ID), AssigneeID: string(row.AssigneeID), PermissionSetID: string(row.SetID),
-				PermissionSetGroupID: string(row.GroupID), PermissionSet: ps}
-			if row.Assignee != nil {
-				a.AssigneeUsername = string(row.Assignee.Username)
+			a := PermissionSetAssignment{ID: str(0), AssigneeID: str(1), PermissionSetID: str(2), PermissionSetGroupID: str(3), PermissionSet: ps}
+			if as := e.Field(4).Interface().(*struct{ Username text }); as != nil {
+				a.AssigneeUsername = string(as.Username)
 			}
 			return a, nil
 		})
@@ -595,6 +614,10 @@ type text string
 
 func (t *text) UnmarshalJSON(b []byte) error {
 	switch {
+	case len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0:
+		// The decoder has validated b: without escapes, its content is
+		// the string (a sweep reads thousands of these).
+		*t = text(b[1 : len(b)-1])
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -628,9 +651,9 @@ func (n *number) UnmarshalJSON(b []byte) error {
 type stamp time.Time
 
 func (t *stamp) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		parsed, _ := ParseTime(s)
+	var s text
+	if s.UnmarshalJSON(b) == nil && len(b) > 0 && b[0] == '"' {
+		parsed, _ := ParseTime(string(s))
 		*t = stamp(parsed)
 	}
 	return nil
