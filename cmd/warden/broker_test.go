@@ -85,14 +85,10 @@ func TestBrokerKeysAndServe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Sforce-Limit-Info") == "" {
 		t.Errorf("proxy through serve: %d, Sforce-Limit-Info %q", resp.StatusCode, resp.Header.Get("Sforce-Limit-Info"))
 	}
+	tok := viewerToken(t, func(string) string { return "" }, path) // /metrics needs a viewer
 	waitFor(t, "broker metrics", 10*time.Second, func() bool {
-		resp, err := http.Get(base + "/metrics")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		m, _ := io.ReadAll(resp.Body)
-		return strings.Contains(string(m), `warden_broker_requests_total{dependent="Analytics Loader",key="`+created.ID+`",op="token",outcome="ok"} 1`)
+		_, m := getAs(t, base+"/metrics", tok)
+		return strings.Contains(m, `warden_broker_requests_total{dependent="Analytics Loader",key="`+created.ID+`",op="token",outcome="ok"} 1`)
 	})
 	waitFor(t, "last use recorded", 10*time.Second, func() bool {
 		_, out, _ := run(t, "broker", "key", "list", "--config", path, "--json")
