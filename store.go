@@ -20,6 +20,7 @@ type Store interface {
 	HealthService
 	FindingService
 	RotationService
+	RotationJobService
 	StatusService
 	DeclaredService
 	// Prune deletes history older than the retention allows: health

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
+		{"RotationJob", rotationJobTests},
 		{"Status", statusTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
