@@ -146,6 +146,7 @@ type connectedApp struct {
 	preProfiles, preSets            map[string]bool // by id
 	expireAfter, idle               time.Duration
 	rotate                          bool
+	staged                          *stagedSecret // a consumer secret staged for rotation (rotation.go)
 	ccUser                          *user
 	org                             *org
 	created                         time.Time

@@ -200,6 +200,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSOAP(w, r)
 	case strings.HasPrefix(p, "/services/data"):
 		s.serveData(w, r)
+	case strings.HasPrefix(p, "/services/Soap/m/"):
+		s.serveMetadata(w, r)
 	case strings.HasPrefix(p, "/id/"):
 		s.serveIdentity(w, r)
 	case strings.HasPrefix(p, "/cometd/"):

@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// What credential rotation needs from the emulator (issue 9), beyond the
+// password resource (writes.go) and the security token e-mails it sends:
+//
+//   - OAuth credential staging, the Connect REST resources Salesforce
+//     offers for rotating a consumer secret without downtime:
+//     GET  /services/data/vXX.X/apps/oauth/usage lists the org's apps with
+//     their consumers; POST .../apps/oauth/credentials/{appId}/{consumerId}/staged
+//     stages a new secret (both the current and the staged one are
+//     accepted from then on); PATCH .../staged/{stagedId} rotates (the
+//     staged secret becomes the only one, the old one is revoked); DELETE
+//     .../staged/{stagedId} discards the staged secret (a rollback).
+//   - The Metadata API's updateMetadata call on /services/Soap/m/{version}
+//     for a ConnectedApp's oauthConfig.certificate: installs the
+//     certificate that JWT bearer assertions are checked against.
+//
+// Both need an administrator: Customize Application (or Modify All Data).
+
+// stagedSecret is a consumer secret staged for rotation.
+type stagedSecret struct {
+	id, secret string
+}
+
+// secretOK reports whether secret is the app's consumer secret or its
+// staged one.
+func (a *connectedApp) secretOK(secret string) bool {
+	return secretEqual(secret, a.secret) || (a.staged != nil && secretEqual(secret, a.staged.secret))
+}
+
+// canManageApps reports whether u may change connected apps.
+func (u *user) canManageApps() bool {
+	return u.hasPerm("CustomizeApplication") || u.hasPerm("ModifyAllData")
+}
+
+// oauthApps serves /services/data/vXX.X/apps/oauth/... Callers hold s.mu.
+func (s *Server) oauthApps(q *request, parts []string) {
+	if !q.u.canManageApps() {
+		restError(q.w, http.StatusForbidden, "INSUFFICIENT_ACCESS", "You don't have permission to manage OAuth credentials.")
+		return
+	}
+	switch {
+	case len(parts) == 2 && parts[0] == "oauth" && parts[1] == "usage" && q.r.Method == http.MethodGet:
+		var apps []map[string]any
+		for _, a := range q.o.apps {
+			apps = append(apps, map[string]any{"id": a.id, "name": a.name, "consumers": []map[string]any{{"id": a.id, "consumerKey": a.key}}})
+		}
+		writeJSON(q.w, http.StatusOK, map[string]any{"apps": apps})
+	case len(parts) >= 5 && parts[0] == "oauth" && parts[1] == "credentials" && parts[4] == "staged":
+		a := appByID(q.o, parts[2])
+		if a == nil || parts[3] != a.id {
+			notFound(q)
+			return
+		}
+		s.stagedCredential(q, a, parts[5:])
+	default:
+		notFound(q)
+	}
+}
+
+// stagedCredential serves .../staged and .../staged/{id}. Callers hold s.mu.
+func (s *Server) stagedCredential(q *request, a *connectedApp, rest []string) {
+	switch {
+	case len(rest) == 0 && q.r.Method == http.MethodPost:
+		a.staged = &stagedSecret{id: "0SC" + strings.ToUpper(randToken(12))[:12], secret: strings.ToUpper(randToken(24))}
+		s.audit(q.o, q.u, "connectedAppStagedCredential", "Staged new consumer secret for connected app "+a.name)
+		writeJSON(q.w, http.StatusCreated, map[string]string{"stagedCredentialId": a.staged.id, "consumerKey": a.key, "consumerSecret": a.staged.secret})
+	case len(rest) == 0 && q.r.Method == http.MethodGet:
+		if a.staged == nil {
+			writeJSON(q.w, http.StatusOK, map[string]any{"stagedCredentials": []any{}})
+			return
+		}
+		writeJSON(q.w, http.StatusOK, map[string]any{"stagedCredentials": []map[string]string{{"stagedCredentialId": a.staged.id, "consumerKey": a.key}}})
+	case len(rest) == 1 && (q.r.Method == http.MethodPatch || q.r.Method == http.MethodDelete):
+		if a.staged == nil || a.staged.id != rest[0] {
+			notFound(q)
+			return
+		}
+		if q.r.Method == http.MethodPatch {
+			a.secret = a.staged.secret
+			s.audit(q.o, q.u, "connectedAppRotatedCredential", "Rotated consumer secret for connected app "+a.name)
+		} else {
+			s.audit(q.o, q.u, "connectedAppDeletedStagedCredential", "Deleted staged consumer secret for connected app "+a.name)
+		}
+		a.staged = nil
+		q.w.WriteHeader(http.StatusNoContent)
+	default:
+		methodNotAllowed(q)
+	}
+}
+
+// appByID returns the org's connected app with the id, or nil.
+func appByID(o *org, id string) *connectedApp {
+	for _, a := range o.apps {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// metadataNS is the Metadata API's namespace.
+const metadataNS = "http://soap.sforce.com/2006/04/metadata"
+
+// serveMetadata serves the Metadata API's updateMetadata call for
+// ConnectedApp certificates on /services/Soap/m/{version}.
+func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(r.Body)
+	if r.Method != http.MethodPost || err != nil {
+		metadataFault(w, "soapenv:Client", "POST a SOAP request")
+		return
+	}
+	var env struct {
+		Header struct {
+			SessionID string `xml:"SessionHeader>sessionId"`
+		} `xml:"Header"`
+		Body struct {
+			Update *struct {
+				Metadata []struct {
+					Type     string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
+					FullName string `xml:"fullName"`
+					Cert     string `xml:"oauthConfig>certificate"`
+				} `xml:"metadata"`
+			} `xml:"updateMetadata"`
+		} `xml:"Body"`
+	}
+	if err := xml.NewDecoder(bytes.NewReader(raw)).Decode(&env); err != nil {
+		metadataFault(w, "soapenv:Client", "Unable to parse the request: malformed XML")
+		return
+	}
+	if env.Body.Update == nil {
+		metadataFault(w, "soapenv:Client", "No operation available for request")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + strings.TrimSpace(env.Header.SessionID)}}}, false)
+	if sess == nil {
+		metadataFault(w, "sf:INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session")
+		return
+	}
+	if !sess.user.canManageApps() {
+		metadataFault(w, "sf:INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS: insufficient access rights")
+		return
+	}
+	var b strings.Builder
+	for _, m := range env.Body.Update.Metadata {
+		fmt.Fprintf(&b, "<result><fullName>%s</fullName>", html.EscapeString(m.FullName))
+		a := appByName(sess.user.org, m.FullName)
+		switch {
+		case !strings.HasSuffix(m.Type, "ConnectedApp"):
+			b.WriteString("<errors><message>only ConnectedApp is supported</message><statusCode>INVALID_TYPE</statusCode></errors><success>false</success>")
+		case a == nil:
+			b.WriteString("<errors><message>no ConnectedApp named " + html.EscapeString(m.FullName) + "</message><statusCode>INVALID_CROSS_REFERENCE_KEY</statusCode></errors><success>false</success>")
+		default:
+			pub, err := parseCertificate(m.Cert)
+			if err != nil {
+				b.WriteString("<errors><message>certificate: " + html.EscapeString(err.Error()) + "</message><statusCode>FIELD_INTEGRITY_EXCEPTION</statusCode></errors><success>false</success>")
+				break
+			}
+			a.pub = pub
+			s.audit(sess.user.org, sess.user, "connectedAppCertificate", "Changed certificate of connected app "+a.name)
+			b.WriteString("<success>true</success>")
+		}
+		b.WriteString("</result>")
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="%s"><soapenv:Body><updateMetadataResponse>%s</updateMetadataResponse></soapenv:Body></soapenv:Envelope>`, metadataNS, b.String())
+}
+
+// appByName returns the org's connected app with the name, or nil.
+func appByName(o *org, name string) *connectedApp {
+	for _, a := range o.apps {
+		if a.name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// metadataFault writes a Metadata API SOAP fault.
+func metadataFault(w http.ResponseWriter, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>%s</faultcode><faultstring>%s</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+		html.EscapeString(code), html.EscapeString(msg))
+}
