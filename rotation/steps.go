@@ -49,7 +49,9 @@ func (e *Engine) step(ctx context.Context, jb *job, step string) (dep string, er
 }
 
 // secretStore returns the secret store of jb's credential.
-func (e *Engine) secretStore(jb *job) (warden.SecretStore, error) { return e.cfg.Creds.SecretStore(jb.cred) }
+func (e *Engine) secretStore(jb *job) (warden.SecretStore, error) {
+	return e.cfg.Creds.SecretStore(jb.cred)
+}
 
 // current reads the credential's current material.
 func (e *Engine) current(ctx context.Context, jb *job) (warden.Material, error) {
