@@ -13,13 +13,15 @@ const (
 	DeliveryBroker      Delivery = "broker"       // asks Warden's broker for short-lived tokens
 	DeliverySecretStore Delivery = "secret_store" // reads the secret store itself
 	DeliveryWebhook     Delivery = "webhook"      // Warden pushes new credentials to an endpoint
+	DeliveryFile        Delivery = "file"         // Warden renders its configuration file
+	DeliveryCommand     Delivery = "command"      // Warden runs its reload or deploy command
 	DeliveryManual      Delivery = "manual"       // a person copies credentials into its config
 )
 
 // Valid reports whether d is a known delivery.
 func (d Delivery) Valid() bool {
 	switch d {
-	case DeliveryBroker, DeliverySecretStore, DeliveryWebhook, DeliveryManual:
+	case DeliveryBroker, DeliverySecretStore, DeliveryWebhook, DeliveryFile, DeliveryCommand, DeliveryManual:
 		return true
 	}
 	return false
@@ -53,7 +55,11 @@ type Dependent struct {
 	Delivery Delivery `json:"delivery"`
 	// Objects is the access the application needs; health checks and
 	// policy audits verify the user still has (and has no more than) it.
-	Objects   []ObjectAccess `json:"objects,omitempty"`
+	Objects []ObjectAccess `json:"objects,omitempty"`
+	// Target is where Delivery sends credentials, and Verify how a
+	// delivery is proven (delivery.go).
+	Target    DeliveryTarget `json:"target,omitzero"`
+	Verify    Verification   `json:"verify,omitzero"`
 	CreatedAt time.Time      `json:"createdAt"`
 	UpdatedAt time.Time      `json:"updatedAt"`
 }
@@ -66,9 +72,9 @@ func (d *Dependent) Validate() error {
 	case d.Org == "" || d.Username == "":
 		return Errorf(EINVALID, "dependent %s: org and username must not be empty", d.Name)
 	case d.Delivery != "" && !d.Delivery.Valid():
-		return Errorf(EINVALID, "dependent %s: delivery %q is not one of broker, secret_store, webhook, manual", d.Name, d.Delivery)
+		return Errorf(EINVALID, "dependent %s: delivery %q is not one of broker, secret_store, webhook, file, command, manual", d.Name, d.Delivery)
 	}
-	return nil
+	return d.validateTarget()
 }
 
 // DependentFilter selects dependents; empty fields match everything.

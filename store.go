@@ -21,6 +21,7 @@ type Store interface {
 	FindingService
 	RotationService
 	RotationJobService
+	DeliveryService
 	StatusService
 	DeclaredService
 	// Prune deletes history older than the retention allows: health

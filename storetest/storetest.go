@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
 		{"RotationJob", rotationJobTests},
+		{"Delivery", deliveryTests},
 		{"Status", statusTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},

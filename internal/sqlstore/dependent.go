@@ -8,7 +8,7 @@ import (
 )
 
 // dependentColumns are the columns scanDependent reads, in order.
-const dependentColumns = `org, name, username, owner, contact, delivery, objects, created_at, updated_at`
+const dependentColumns = `org, name, username, owner, contact, delivery, objects, target, verify, created_at, updated_at`
 
 // UpsertDependent creates or replaces the dependent (d.Org, d.Name). Its
 // integration user must exist. It keeps the CreatedAt of an existing
@@ -24,20 +24,26 @@ func (s *Store) UpsertDependent(ctx context.Context, d *warden.Dependent) error 
 	if err != nil {
 		return s.wrap("UpsertDependent", err)
 	}
+	target, verify, err := encodeTarget(d)
+	if err != nil {
+		return s.wrap("UpsertDependent", err)
+	}
 	now := s.now()
 	var created timeCol
 	err = s.write.QueryRowContext(ctx, s.q(`
 		INSERT INTO dependents (`+dependentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org, name) DO UPDATE SET
 			username = excluded.username,
 			owner = excluded.owner,
 			contact = excluded.contact,
 			delivery = excluded.delivery,
 			objects = excluded.objects,
+			target = excluded.target,
+			verify = excluded.verify,
 			updated_at = excluded.updated_at
 		RETURNING created_at`),
-		d.Org, d.Name, d.Username, d.Owner, d.Contact, string(d.Delivery), objects,
+		d.Org, d.Name, d.Username, d.Owner, d.Contact, string(d.Delivery), objects, target, verify,
 		s.t(now), s.t(now),
 	).Scan(&created)
 	if s.d.IsForeignKey(err) {
@@ -117,9 +123,12 @@ func validateOwner(o *warden.Owner) error {
 // scanDependent reads one dependent in dependentColumns order.
 func scanDependent(sc scanner) (*warden.Dependent, error) {
 	var d warden.Dependent
-	var delivery, objects string
-	if err := sc.Scan(&d.Org, &d.Name, &d.Username, &d.Owner, &d.Contact, &delivery, &objects,
+	var delivery, objects, target, verify string
+	if err := sc.Scan(&d.Org, &d.Name, &d.Username, &d.Owner, &d.Contact, &delivery, &objects, &target, &verify,
 		(*timeCol)(&d.CreatedAt), (*timeCol)(&d.UpdatedAt)); err != nil {
+		return nil, err
+	}
+	if err := decodeTarget(&d, target, verify); err != nil {
 		return nil, err
 	}
 	d.Delivery = warden.Delivery(delivery)
