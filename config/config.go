@@ -40,6 +40,7 @@ type Config struct {
 	Dependents    []Dependent    `yaml:"dependents,omitempty"`
 	Notifications []Notification `yaml:"notifications,omitempty"`
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
+	Rotation      Rotation       `yaml:"rotation,omitempty"` // credential rotation (config/rotation.go)
 }
 
 // Store selects the inventory and history database.

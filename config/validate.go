@@ -142,6 +142,7 @@ func (v *validator) run() {
 	v.store()
 	v.server()
 	v.monitor()
+	v.rotation()
 	// Names first, so that references can be checked in any order.
 	for i := range c.SecretStores {
 		v.register(v.stores, fmt.Sprintf("secretStores[%d].name", i), "secret store name", c.SecretStores[i].Name, true)
