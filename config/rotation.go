@@ -17,6 +17,9 @@ type Rotation struct {
 	Grace Duration `yaml:"grace,omitempty"`
 	// TokenWait bounds the wait for a security token e-mail (default 10m).
 	TokenWait Duration `yaml:"tokenWait,omitempty"`
+	// PollInterval is how often a mailbox is polled for the token e-mail
+	// (default 5s).
+	PollInterval Duration `yaml:"pollInterval,omitempty"`
 	// Mailboxes say where the Salesforce e-mails of password credentials
 	// arrive.
 	Mailboxes []RotationMailbox `yaml:"mailboxes,omitempty"`
@@ -47,6 +50,7 @@ const (
 	DefaultRotationLease      = 2 * time.Minute
 	DefaultRotationGrace      = 24 * time.Hour
 	DefaultRotationTokenWait  = 10 * time.Minute
+	DefaultRotationPoll       = 5 * time.Second
 	DefaultRotationWarnBefore = 72 * time.Hour
 )
 

@@ -67,7 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := org.Install(ctx, st, ss, emu.URL, 2, warden.DeliveryWebhook); err != nil {
+	if err := org.Install(ctx, st, ss, emu.URL, rotationtest.Webhooks(2)); err != nil {
 		t.Fatal(err)
 	}
 	creds := credential.NewRegistry(credential.Config{Orgs: st, Credentials: st, Secrets: map[string]warden.SecretStore{"local": ss}})

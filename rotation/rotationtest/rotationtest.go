@@ -98,10 +98,26 @@ func cred(org, store, short string, kind warden.CredentialKind, username, client
 	return Cred{Credential: c, Material: m, User: &warden.IntegrationUser{Org: org, Username: username, Credential: name, Owner: "team-" + org}}
 }
 
-// Install writes the org, its credentials, users and deps dependents per
-// credential (named <credential>-app<i>, delivered by delivery) into the
-// store and the credentials' material into the secret store.
-func (o *Org) Install(ctx context.Context, s warden.Store, ss warden.SecretStore, loginURL string, deps int, delivery warden.Delivery) error {
+// DependentsFunc returns the dependents of a fixture credential.
+type DependentsFunc func(c Cred) []*warden.Dependent
+
+// Webhooks returns n webhook dependents per credential, named
+// <credential>-app<i>, without a target: for the in-memory Deliverer.
+func Webhooks(n int) DependentsFunc {
+	return func(c Cred) []*warden.Dependent {
+		var out []*warden.Dependent
+		for i := range n {
+			out = append(out, &warden.Dependent{Name: fmt.Sprintf("%s-app%d", c.Credential.Name, i), Org: c.Credential.Org,
+				Username: c.User.Username, Owner: c.User.Owner, Delivery: warden.DeliveryWebhook})
+		}
+		return out
+	}
+}
+
+// Install writes the org, its credentials, users and the dependents deps
+// returns into the store and the credentials' material into the secret
+// store.
+func (o *Org) Install(ctx context.Context, s warden.Store, ss warden.SecretStore, loginURL string, deps DependentsFunc) error {
 	if err := s.UpsertOrg(ctx, &warden.Org{Name: o.Name, LoginURL: loginURL, MonitoringCredential: o.Admin.Credential.Name}); err != nil {
 		return err
 	}
@@ -118,8 +134,7 @@ func (o *Org) Install(ctx context.Context, s warden.Store, ss warden.SecretStore
 		if c.Credential == o.Admin.Credential {
 			continue
 		}
-		for i := range deps {
-			d := &warden.Dependent{Name: fmt.Sprintf("%s-app%d", c.Credential.Name, i), Org: o.Name, Username: c.User.Username, Owner: c.User.Owner, Delivery: delivery}
+		for _, d := range deps(c) {
 			if err := s.UpsertDependent(ctx, d); err != nil {
 				return err
 			}
