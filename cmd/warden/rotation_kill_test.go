@@ -97,7 +97,7 @@ func TestRotationSurvivesSIGKILL(t *testing.T) {
 
 // killCounts are a lane's outcomes.
 type killCounts struct {
-	trials, boundary, random, unkilled      int
+	trials, boundary, random, unkilled       int
 	completed, rolledBack, resumed, problems int
 	kinds                                    map[warden.CredentialKind]int
 }
