@@ -306,3 +306,46 @@ func TestResumeAfterLostLease(t *testing.T) {
 	}
 	f.checkWorking(t, c)
 }
+
+func TestEmulatorFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		kind  warden.CredentialKind
+		fault emulator.Fault
+		want  warden.RotationState
+	}{
+		{"password 503 twice is retried", warden.CredentialPassword,
+			emulator.Fault{Path: "/services/data/*/sobjects/User/*/password", Method: "POST", Kind: "status", Status: 503, Count: 2}, warden.RotationCompleted},
+		{"dropped staging call is retried", warden.CredentialClientCredentials,
+			emulator.Fault{Path: "/services/data/*/apps/oauth/credentials/*/*/staged", Method: "POST", Kind: "drop", Count: 1}, warden.RotationCompleted},
+		// Down for the apply and its retries and the first rollback
+		// attempt: the job stays in rollback, and the next run (after the
+		// lease, as warden serve does) finishes it.
+		{"metadata API down rolls back on the next run", warden.CredentialJWT,
+			emulator.Fault{Path: "/services/Soap/m/", Kind: "status", Status: 500, Count: 5}, warden.RotationRolledBack},
+		{"staging always 503 rolls back", warden.CredentialClientCredentials,
+			emulator.Fault{Path: "/services/data/*/apps/oauth/credentials/*/*/staged", Method: "POST", Kind: "status", Status: 503}, warden.RotationRolledBack},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := t.Context()
+			c := f.cred(tt.kind)
+			f.emu.Control(t, "POST", "faults", tt.fault, nil)
+			e := f.engine(t, nil)
+			j, err := e.Start(ctx, c.Credential.Name, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, _ = e.Run(ctx, j.ID)
+			if j.State == warden.RotationRunning && j.Step == rotation.StepRollback {
+				f.checkWorking(t, c) // working while the rollback waits
+				j, _ = e.Run(ctx, j.ID)
+			}
+			if j.State != tt.want {
+				t.Fatalf("state %s (error %q), want %s", j.State, j.Error, tt.want)
+			}
+			f.checkWorking(t, c)
+		})
+	}
+}
