@@ -200,11 +200,14 @@ type state struct {
 	Promoted bool `json:"promoted,omitempty"`
 }
 
-// job is a claimed job with its decoded state, saved under mu (the lease
-// heartbeat saves too).
+// job is a claimed job with its decoded state. The steps change j and st
+// in the running goroutine; saves are under mu, which also guards saved,
+// the copy last written, which the lease heartbeat writes again to renew
+// the lease without racing the steps.
 type job struct {
-	mu   sync.Mutex
-	j    *warden.RotationJob
+	mu    sync.Mutex
+	j     *warden.RotationJob
+	saved *warden.RotationJob
 	st   state
 	cred *warden.Credential
 	org  *warden.Org
@@ -255,6 +258,11 @@ func (e *Engine) Run(ctx context.Context, id string) (*warden.RotationJob, error
 		if err == nil {
 			break
 		}
+		if warden.ErrorKind(err) == warden.EINVALID {
+			if done, gerr := e.cfg.Store.RotationJob(ctx, id); gerr == nil && done.State.Done() {
+				return done, nil // finished by another worker meanwhile
+			}
+		}
 		if warden.ErrorKind(err) != warden.ECONFLICT {
 			return nil, err
 		}
@@ -270,7 +278,8 @@ func (e *Engine) Run(ctx context.Context, id string) (*warden.RotationJob, error
 			return current, err
 		}
 	}
-	jb := &job{j: raw}
+	snapshot := *raw
+	jb := &job{j: raw, saved: &snapshot}
 	if len(raw.Data) > 0 {
 		if err := json.Unmarshal(raw.Data, &jb.st); err != nil {
 			return raw, warden.Errorf(warden.EINTERNAL, "rotation %s: unreadable state: %v", id, err)
@@ -283,6 +292,7 @@ func (e *Engine) Run(ctx context.Context, id string) (*warden.RotationJob, error
 	defer stop()
 	go e.heartbeat(hbCtx, jb)
 	err := e.run(ctx, jb)
+	stop()
 	jb.mu.Lock()
 	defer jb.mu.Unlock()
 	out := *jb.j
@@ -299,9 +309,12 @@ func (e *Engine) heartbeat(ctx context.Context, jb *job) {
 			return
 		case <-t.C:
 			jb.mu.Lock()
-			if !jb.j.State.Done() {
-				if err := e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease); err != nil && ctx.Err() == nil {
-					e.cfg.Logger.Warn("rotation lease renewal failed", "rotation", jb.j.ID, "err", err)
+			if !jb.saved.State.Done() {
+				cp := *jb.saved
+				if err := e.cfg.Store.SaveRotationJob(ctx, &cp, e.cfg.Lease); err != nil && ctx.Err() == nil {
+					e.cfg.Logger.Warn("rotation lease renewal failed", "rotation", cp.ID, "err", err)
+				} else if err == nil {
+					jb.saved = &cp
 				}
 			}
 			jb.mu.Unlock()
@@ -318,7 +331,12 @@ func (e *Engine) save(ctx context.Context, jb *job) error {
 		return err
 	}
 	jb.j.Data = data
-	return e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease)
+	if err := e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease); err != nil {
+		return err
+	}
+	cp := *jb.j
+	jb.saved = &cp
+	return nil
 }
 
 // run loads the job's inventory and runs its steps.

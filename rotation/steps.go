@@ -375,10 +375,11 @@ func (e *Engine) userID(ctx context.Context, jb *job, s *salesforce.Session) (st
 	return res.Records[0].ID(), nil
 }
 
-// collectToken finds the new security token: none is needed when a login
-// with the password alone works (a trusted IP range); otherwise it is
-// read from the e-mail Salesforce sent to the user's mailbox, which is
-// then deleted.
+// collectToken finds the new security token Salesforce e-mailed to the
+// user's mailbox, appends it to the pending password and deletes the
+// e-mail. Without a mailbox, or when no token e-mail arrives in time, a
+// login with the password alone decides: when it works (a trusted IP
+// range), no token is needed and that is recorded.
 func (e *Engine) collectToken(ctx context.Context, jb *job) error {
 	m, err := e.pending(ctx, jb)
 	if err != nil {
@@ -387,51 +388,49 @@ func (e *Engine) collectToken(ctx context.Context, jb *job) error {
 	if m.Password == "" {
 		return warden.Errorf(warden.EINTERNAL, "rotation %s: pending version has no password", jb.j.ID)
 	}
-	if jb.st.NoToken {
-		return nil
+	if jb.st.NoToken || len(m.Password) > passwordLen {
+		return nil // collected before an interruption
+	}
+	var waitErr error
+	if e.cfg.Mailbox != nil {
+		var mb warden.Mailbox
+		var opts mailbox.ParseOptions
+		if mb, opts, waitErr = e.cfg.Mailbox(ctx, jb.cred); waitErr == nil {
+			wctx, cancel := context.WithTimeout(ctx, e.cfg.TokenWait)
+			q := warden.MailQuery{Since: jb.st.MailSince.Add(-time.Second), Subject: "security token"}
+			msg, sf, err := mailbox.Await(wctx, mb, q, opts, e.cfg.PollInterval, func(sf mailbox.SalesforceMail) bool { return sf.SecurityToken != "" })
+			cancel()
+			if err == nil {
+				m.Password += sf.SecurityToken
+				if err := e.writePending(ctx, jb, m); err != nil {
+					return err
+				}
+				_ = mb.Delete(ctx, msg.ID) // a collected token does not linger in the mailbox
+				e.record(ctx, jb.j, StepCollectToken, jb.st.PendingVersion, "security token collected from the mailbox (message "+msg.ID+" deleted)")
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			waitErr = warden.Prefix("waiting for the security token e-mail", err)
+		}
+	} else {
+		waitErr = warden.Errorf(warden.EINVALID, "no mailbox is configured for %s", jb.cred.Username)
 	}
 	if !jb.st.TokenProbed {
+		// One login without a token at most (failures count toward
+		// lockout).
 		jb.st.TokenProbed = true
 		if err := e.save(ctx, jb); err != nil {
 			return err
 		}
 		if e.login(ctx, jb.cred, m) == nil {
 			jb.st.NoToken = true
-			e.record(ctx, jb.j, StepCollectToken, jb.st.PendingVersion, "no security token needed: the password alone logs in (trusted IP range)")
+			e.record(ctx, jb.j, StepCollectToken, jb.st.PendingVersion, "no security token needed: the password alone logs in (trusted IP range); "+warden.ErrorMessage(waitErr))
 			return e.save(ctx, jb)
 		}
 	}
-	if e.cfg.Mailbox == nil {
-		return warden.Errorf(warden.EINVALID, "a security token is needed and no mailbox is configured for %s", jb.cred.Username)
-	}
-	mb, opts, err := e.cfg.Mailbox(ctx, jb.cred)
-	if err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.TokenWait)
-	defer cancel()
-	q := warden.MailQuery{Since: jb.st.MailSince.Add(-time.Second), Subject: "security token"}
-	msg, sf, err := mailbox.Await(wctx, mb, q, opts, e.cfg.PollInterval, func(sf mailbox.SalesforceMail) bool { return sf.SecurityToken != "" })
-	if err != nil {
-		return warden.Prefix("waiting for the security token e-mail", err)
-	}
-	// Strip a token an earlier, interrupted run may have appended.
-	old, err := e.previous(ctx, jb)
-	if err != nil {
-		return err
-	}
-	pw := m.Password
-	if len(pw) > passwordLen {
-		pw = pw[:passwordLen]
-	}
-	m.Password = pw + sf.SecurityToken
-	_ = old
-	if err := e.writePending(ctx, jb, m); err != nil {
-		return err
-	}
-	_ = mb.Delete(ctx, msg.ID) // a collected token does not linger in the mailbox
-	e.record(ctx, jb.j, StepCollectToken, jb.st.PendingVersion, "security token collected from the mailbox (message "+msg.ID+" deleted)")
-	return nil
+	return waitErr
 }
 
 // deliver gives the pending material to every dependent not yet done.

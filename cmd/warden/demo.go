@@ -208,6 +208,14 @@ dependents:
 monitor:
   sweepInterval: {{q .Interval}}
   livenessInterval: 15m
+# Credential rotation (warden rotate): security tokens arrive in the
+# emulator's mailbox.
+rotation:
+  pollInterval: 1s
+  mailboxes:
+{{- range .Mailboxes}}
+    - {credential: {{q .}}, kind: emulator}
+{{- end}}
 `))
 
 // writeDemoConfig stores every demo credential in a local secret store
@@ -245,6 +253,7 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 		Users                               []user
 		Apps                                []app
 		Teams                               []string
+		Mailboxes                           []string // rotation: password credentials' mailboxes
 	}{Addr: addr, PublicURL: "http://" + addr, Emulator: emuURL, Interval: interval.String()}
 	for _, o := range []struct{ name, admin, key string }{
 		{"Acme Corp", "admin@acme.demo", "warden-demo-acme"}, {"Globex Corporation", "admin@globex.demo", "warden-demo-globex"}} {
@@ -275,6 +284,7 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 			m.RefreshToken = dc.Secret
 		case "password":
 			m.Password = dc.Secret
+			data.Mailboxes = append(data.Mailboxes, name) // rotation: token e-mails
 		}
 		if err := put(name, m); err != nil {
 			return err
