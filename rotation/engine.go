@@ -208,11 +208,11 @@ type job struct {
 	mu    sync.Mutex
 	j     *warden.RotationJob
 	saved *warden.RotationJob
-	st   state
-	cred *warden.Credential
-	org  *warden.Org
-	user *warden.IntegrationUser
-	deps []*warden.Dependent
+	st    state
+	cred  *warden.Credential
+	org   *warden.Org
+	user  *warden.IntegrationUser
+	deps  []*warden.Dependent
 }
 
 // Start creates a rotation job for the named credential, triggered by
