@@ -44,7 +44,11 @@ var adminPermissions = []string{"ApiEnabled", "CustomizeApplication", "ManageUse
 // Kinds, stored in secret store store under keys name/<credential>.
 // Password users have an initial password and token; JWT and client
 // credentials users have their own connected apps.
-func NewOrg(name, store string, n int) (*Org, error) {
+func NewOrg(name, store string, n int) (*Org, error) { return NewMixedOrg(name, store, n, n, n) }
+
+// NewMixedOrg is NewOrg with pw password, jwt JWT and cc client
+// credentials credentials.
+func NewMixedOrg(name, store string, pw, jwt, cc int) (*Org, error) {
 	o := &Org{Name: name}
 	o.Seed = emulator.SeedOrg{Name: name, Profiles: []emulator.SeedProfile{
 		{Name: "System Administrator", Permissions: adminPermissions},
@@ -62,33 +66,45 @@ func NewOrg(name, store string, n int) (*Org, error) {
 	o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: adminUser, Profile: "System Administrator", Password: "Admin1234pass"})
 	o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: "Warden", ConsumerKey: "warden-" + name, Certificate: adminCert})
 	o.Admin = cred(name, store, "monitor", warden.CredentialJWT, adminUser, "warden-"+name, warden.Material{PrivateKey: adminKey})
-	for i := range n {
-		pw := fmt.Sprintf("pw%02d@%s.test", i, name)
-		password, token := fmt.Sprintf("Start%04dpass", i), fmt.Sprintf("TOKEN%04dX", i)
-		o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: pw, Profile: "Integration", Password: password, SecurityToken: token})
-		o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("pw%02d", i), warden.CredentialPassword, pw, "", warden.Material{Password: password + token}))
-
-		jwtUser := fmt.Sprintf("jwt%02d@%s.test", i, name)
-		key, err := rotation.NewKey()
-		if err != nil {
-			return nil, err
+	for i := range max(pw, jwt, cc) {
+		if i < pw {
+			username := fmt.Sprintf("pw%02d@%s.test", i, name)
+			password, token := fmt.Sprintf("Start%04dpass", i), fmt.Sprintf("TOKEN%04dX", i)
+			o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: username, Profile: "Integration", Password: password, SecurityToken: token})
+			o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("pw%02d", i), warden.CredentialPassword, username, "", warden.Material{Password: password + token}))
 		}
-		cert, err := rotation.Certificate(key, jwtUser)
-		if err != nil {
-			return nil, err
+		if i < jwt {
+			if err := o.addJWT(name, store, i); err != nil {
+				return nil, err
+			}
 		}
-		jwtKey := fmt.Sprintf("jwt%02d-%s", i, name)
-		o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: jwtUser, Profile: "Integration", Password: "Unused1234pass"})
-		o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: fmt.Sprintf("JWT_App_%02d", i), ConsumerKey: jwtKey, Certificate: cert})
-		o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("jwt%02d", i), warden.CredentialJWT, jwtUser, jwtKey, warden.Material{PrivateKey: key}))
-
-		ccUser := fmt.Sprintf("cc%02d@%s.test", i, name)
-		ccKey, ccSecret := fmt.Sprintf("cc%02d-%s", i, name), fmt.Sprintf("Secret%04d%s", i, strings.ToUpper(name))
-		o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: ccUser, Profile: "Integration", Password: "Unused1234pass"})
-		o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: fmt.Sprintf("CC_App_%02d", i), ConsumerKey: ccKey, ConsumerSecret: ccSecret, ClientCredentialsUser: ccUser})
-		o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("cc%02d", i), warden.CredentialClientCredentials, ccUser, ccKey, warden.Material{ClientSecret: ccSecret}))
+		if i < cc {
+			ccUser := fmt.Sprintf("cc%02d@%s.test", i, name)
+			ccKey, ccSecret := fmt.Sprintf("cc%02d-%s", i, name), fmt.Sprintf("Secret%04d%s", i, strings.ToUpper(name))
+			o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: ccUser, Profile: "Integration", Password: "Unused1234pass"})
+			o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: fmt.Sprintf("CC_App_%02d", i), ConsumerKey: ccKey, ConsumerSecret: ccSecret, ClientCredentialsUser: ccUser})
+			o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("cc%02d", i), warden.CredentialClientCredentials, ccUser, ccKey, warden.Material{ClientSecret: ccSecret}))
+		}
 	}
 	return o, nil
+}
+
+// addJWT adds the i-th JWT user with its own connected app and key.
+func (o *Org) addJWT(name, store string, i int) error {
+	jwtUser := fmt.Sprintf("jwt%02d@%s.test", i, name)
+	key, err := rotation.NewKey()
+	if err != nil {
+		return err
+	}
+	cert, err := rotation.Certificate(key, jwtUser)
+	if err != nil {
+		return err
+	}
+	jwtKey := fmt.Sprintf("jwt%02d-%s", i, name)
+	o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: jwtUser, Profile: "Integration", Password: "Unused1234pass"})
+	o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: fmt.Sprintf("JWT_App_%02d", i), ConsumerKey: jwtKey, Certificate: cert})
+	o.Creds = append(o.Creds, cred(name, store, fmt.Sprintf("jwt%02d", i), warden.CredentialJWT, jwtUser, jwtKey, warden.Material{PrivateKey: key}))
+	return nil
 }
 
 // cred builds one fixture credential named <org>-<short>.
