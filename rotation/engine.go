@@ -331,7 +331,20 @@ func (e *Engine) save(ctx context.Context, jb *job) error {
 		return err
 	}
 	jb.j.Data = data
-	if err := e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease); err != nil {
+	err = e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease)
+	if errIs(err, warden.ECONFLICT) {
+		// The lease ran out (a stalled process, a busy machine). If no
+		// other worker claimed the job meanwhile (the attempt count moved
+		// by exactly our claim), the progress in memory is the latest:
+		// claim again and save; otherwise stop and leave it to them.
+		if re, cerr := e.cfg.Store.ClaimRotationJob(ctx, jb.j.ID, e.cfg.Owner, e.cfg.Lease); cerr == nil {
+			if re.Attempt == jb.j.Attempt+1 {
+				jb.j.Attempt, jb.j.LeaseUntil = re.Attempt, re.LeaseUntil
+				err = e.cfg.Store.SaveRotationJob(ctx, jb.j, e.cfg.Lease)
+			}
+		}
+	}
+	if err != nil {
 		return err
 	}
 	cp := *jb.j
@@ -362,6 +375,9 @@ func (e *Engine) run(ctx context.Context, jb *job) error {
 			dep, err = e.step(ctx, jb, step)
 			return err
 		})
+		if errors.Is(err, errWaiting) {
+			return nil // NotBefore is set: a later Run goes on
+		}
 		if e.cfg.OnStep != nil {
 			e.cfg.OnStep(jb.j, step, err)
 		}
@@ -562,4 +578,3 @@ func randHex(n int) string {
 // errIs reports whether err has kind.
 func errIs(err error, kind string) bool { return err != nil && warden.ErrorKind(err) == kind }
 
-var _ = errors.New

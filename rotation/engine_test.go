@@ -349,3 +349,52 @@ func TestEmulatorFaults(t *testing.T) {
 		})
 	}
 }
+
+// manualDeliverer makes manual dependents wait for confirmation.
+type manualDeliverer struct {
+	*rotationtest.Deliverer
+	mu        sync.Mutex
+	confirmed bool
+}
+
+func (m *manualDeliverer) Verify(ctx context.Context, d *warden.Dependent, c *warden.Credential, mat warden.Material, version string) error {
+	m.mu.Lock()
+	ok := m.confirmed
+	m.mu.Unlock()
+	if d.Delivery == warden.DeliveryManual && !ok {
+		return warden.Errorf(warden.EUNAVAILABLE, "waiting for the owner to confirm")
+	}
+	return m.Deliverer.Verify(ctx, d, c, mat, version)
+}
+
+func TestManualDependentWaits(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	c := f.cred(warden.CredentialClientCredentials)
+	d := &warden.Dependent{Name: "by-hand", Org: "acme", Username: c.User.Username, Delivery: warden.DeliveryManual}
+	if err := f.store.UpsertDependent(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	f.deliv.Hold(d, c.Material)
+	md := &manualDeliverer{Deliverer: f.deliv}
+	old := rotation.ManualRecheck
+	rotation.ManualRecheck = 50 * time.Millisecond
+	t.Cleanup(func() { rotation.ManualRecheck = old })
+	e := f.engine(t, func(cfg *rotation.Config) { cfg.Deliverer = md })
+	j, err := e.Start(ctx, c.Credential.Name, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err = e.Run(ctx, j.ID)
+	if err != nil || j.State != warden.RotationRunning || j.Step != rotation.StepVerify {
+		t.Fatalf("Run = %v, state %s step %s; want waiting at verify", err, j.State, j.Step)
+	}
+	f.checkWorking(t, c) // both secrets work while the owner has not confirmed
+	md.mu.Lock()
+	md.confirmed = true
+	md.mu.Unlock()
+	time.Sleep(60 * time.Millisecond)
+	if j, err = e.Run(ctx, j.ID); err != nil || j.State != warden.RotationCompleted {
+		t.Fatalf("after confirmation: %v, state %s", err, j.State)
+	}
+}

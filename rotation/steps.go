@@ -2,6 +2,7 @@ package rotation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -480,6 +481,16 @@ func (e *Engine) verify(ctx context.Context, jb *job) (string, error) {
 			continue
 		}
 		if err := e.cfg.Deliverer.Verify(ctx, d, jb.cred, m, jb.st.PendingVersion); err != nil {
+			if d.Delivery == warden.DeliveryManual && errIs(err, warden.EUNAVAILABLE) {
+				// A person must act: wait for the confirmation instead
+				// of rolling back; warden serve looks again later.
+				jb.j.NotBefore = time.Now().Add(ManualRecheck)
+				if serr := e.save(ctx, jb); serr != nil {
+					return d.Name, serr
+				}
+				e.record(ctx, jb.j, StepVerify, jb.st.PendingVersion, "waiting for the owner of "+d.Name+" to confirm the manual delivery")
+				return d.Name, errWaiting
+			}
 			return d.Name, err
 		}
 		jb.st.Verified = append(jb.st.Verified, d.Name)
@@ -490,6 +501,13 @@ func (e *Engine) verify(ctx context.Context, jb *job) (string, error) {
 	}
 	return "", nil
 }
+
+// ManualRecheck is how long a rotation waits before it checks a manual
+// dependent's confirmation again.
+var ManualRecheck = 5 * time.Minute
+
+// errWaiting says a step is waiting for a person; the job stays running.
+var errWaiting = errors.New("waiting for a person")
 
 // promote makes the pending version current (the old one previous).
 func (e *Engine) promote(ctx context.Context, jb *job) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/rotation"
@@ -126,6 +127,8 @@ func outcome(j *warden.RotationJob) string {
 	switch {
 	case j.State == warden.RotationRunning && j.Step == rotation.StepRetire:
 		return fmt.Sprintf("%s  promoted; the old credential is retired after %s by warden serve (or now: warden rotate --now)", j.ID, j.NotBefore.UTC().Format("2006-01-02 15:04Z"))
+	case j.State == warden.RotationRunning && j.NotBefore.After(time.Now()):
+		return fmt.Sprintf("%s  waiting at step %s (a manual dependent's owner must confirm); warden serve goes on", j.ID, j.Step)
 	case j.State == warden.RotationRunning:
 		return fmt.Sprintf("%s  interrupted at step %s; run the command again to resume", j.ID, j.Step)
 	case j.State == warden.RotationCompleted:

@@ -265,7 +265,7 @@ func (l *killLane) rotate(t *testing.T, cred string, boundary int, delay time.Du
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, l.bin, "rotate", cred, "--now", "--config", l.config)
-	cmd.Env = append(os.Environ(), "WARDEN_TEST_KEK="+l.kek, "WARDEN_ROTATION_LEASE=400ms", "WARDEN_CONFIG=")
+	cmd.Env = append(os.Environ(), "WARDEN_TEST_KEK="+l.kek, "WARDEN_ROTATION_LEASE=1s", "WARDEN_CONFIG=")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return false, err
