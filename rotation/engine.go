@@ -577,4 +577,3 @@ func randHex(n int) string {
 
 // errIs reports whether err has kind.
 func errIs(err error, kind string) bool { return err != nil && warden.ErrorKind(err) == kind }
-
