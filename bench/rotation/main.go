@@ -37,6 +37,8 @@ import (
 	"github.com/wardenhq/warden/rotation"
 	"github.com/wardenhq/warden/rotation/rotationtest"
 	"github.com/wardenhq/warden/secret/local"
+	"github.com/wardenhq/warden/secret/vault"
+	"github.com/wardenhq/warden/secret/vault/vaulttest"
 	"github.com/wardenhq/warden/sqlite"
 )
 
@@ -46,8 +48,9 @@ func main() {
 	parallel := flag.Int("parallel", 32, "rotations at once in the concurrent pass")
 	loaders := flag.Int("load", 8, "load generator workers")
 	sequential := flag.Int("sequential", 0, "credentials in the sequential pass (0: all)")
+	secretKind := flag.String("secrets", "vault", "secret store: vault (an in-process Vault KV v2 contract server) or local (the encrypted file)")
 	flag.Parse()
-	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential); err != nil {
+	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential, *secretKind); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -77,7 +80,7 @@ func kindIndex(k warden.CredentialKind) int {
 
 var kindNames = [3]string{"password", "jwt", "client_credentials"}
 
-func run(nOrgs, perOrg, parallel, loaders, sequential int) error {
+func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "rotation-bench-")
 	if err != nil {
@@ -113,11 +116,29 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int) error {
 		return err
 	}
 	defer st.Close()
-	ss, err := local.Open(filepath.Join(dir, "secrets.json"), local.GenerateKEK())
-	if err != nil {
-		return err
+	// The local store rewrites its whole file on every write, which
+	// dominates at a thousand credentials; Vault is what such a
+	// deployment uses.
+	var ss warden.SecretStore
+	switch secretKind {
+	case "local":
+		ls, err := local.Open(filepath.Join(dir, "secrets.json"), local.GenerateKEK())
+		if err != nil {
+			return err
+		}
+		defer ls.Close()
+		ss = ls
+	case "vault":
+		vs := httptest.NewServer(vaulttest.New(vaulttest.Options{}))
+		defer vs.Close()
+		v, err := vault.New(vault.Config{Address: vs.URL, Token: vaulttest.DefaultToken})
+		if err != nil {
+			return err
+		}
+		ss = v
+	default:
+		return fmt.Errorf("-secrets %q is not vault or local", secretKind)
 	}
-	defer ss.Close()
 	secrets := map[string]warden.SecretStore{"local": ss}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	creds := credential.NewRegistry(credential.Config{Orgs: st, Credentials: st, Secrets: secrets, HTTPClient: hc})
@@ -175,8 +196,8 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int) error {
 			}
 		}
 	}
-	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents\n",
-		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps))
+	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents; secret store %s\n",
+		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps), secretKind)
 
 	engine := rotation.New(rotation.Config{Store: st, Creds: creds, Deliverer: deliverer, HTTPClient: hc, Grace: rotation.NoGrace,
 		Lease: time.Minute, TokenWait: 30 * time.Second, PollInterval: 20 * time.Millisecond, Backoff: 50 * time.Millisecond,
