@@ -208,11 +208,14 @@ type job struct {
 	mu    sync.Mutex
 	j     *warden.RotationJob
 	saved *warden.RotationJob
-	st    state
-	cred  *warden.Credential
-	org   *warden.Org
-	user  *warden.IntegrationUser
-	deps  []*warden.Dependent
+	// released is set once the job waits with its lease let go: the
+	// heartbeat must not take it again.
+	released bool
+	st       state
+	cred     *warden.Credential
+	org      *warden.Org
+	user     *warden.IntegrationUser
+	deps     []*warden.Dependent
 }
 
 // Start creates a rotation job for the named credential, triggered by
@@ -309,7 +312,7 @@ func (e *Engine) heartbeat(ctx context.Context, jb *job) {
 			return
 		case <-t.C:
 			jb.mu.Lock()
-			if !jb.saved.State.Done() {
+			if !jb.saved.State.Done() && !jb.released {
 				cp := *jb.saved
 				if err := e.cfg.Store.SaveRotationJob(ctx, &cp, e.cfg.Lease); err != nil && ctx.Err() == nil {
 					e.cfg.Logger.Warn("rotation lease renewal failed", "rotation", cp.ID, "err", err)
@@ -366,8 +369,9 @@ func (e *Engine) run(ctx context.Context, jb *job) error {
 		if step == StepRollback {
 			return e.rollback(ctx, jb, nil)
 		}
-		if !jb.j.NotBefore.IsZero() && time.Now().Before(jb.j.NotBefore) {
-			return nil // waiting for the grace period
+		waiting := !jb.j.NotBefore.IsZero() && time.Now().Before(jb.j.NotBefore)
+		if waiting && !(step == StepRetire && e.cfg.Grace == 0) {
+			return e.release(ctx, jb) // waiting for the grace period (NoGrace retires at once)
 		}
 		var dep string
 		err := e.retry(ctx, jb, step, func() error {
@@ -376,7 +380,7 @@ func (e *Engine) run(ctx context.Context, jb *job) error {
 			return err
 		})
 		if errors.Is(err, errWaiting) {
-			return nil // NotBefore is set: a later Run goes on
+			return e.release(ctx, jb) // NotBefore is set: a later Run goes on
 		}
 		if e.cfg.OnStep != nil {
 			e.cfg.OnStep(jb.j, step, err)
@@ -411,6 +415,19 @@ func (e *Engine) run(ctx context.Context, jb *job) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// release lets the lease of a waiting job lapse at once, so that the next
+// Run (warden serve, or warden rotate --now) need not wait for it.
+func (e *Engine) release(ctx context.Context, jb *job) error {
+	jb.mu.Lock()
+	defer jb.mu.Unlock()
+	if err := e.cfg.Store.SaveRotationJob(ctx, jb.j, time.Nanosecond); err != nil {
+		return err
+	}
+	cp := *jb.j
+	jb.saved, jb.released = &cp, true
 	return nil
 }
 

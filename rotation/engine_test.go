@@ -398,3 +398,31 @@ func TestManualDependentWaits(t *testing.T) {
 		t.Fatalf("after confirmation: %v, state %s", err, j.State)
 	}
 }
+
+func TestGraceThenNow(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	c := f.cred(warden.CredentialClientCredentials)
+	e := f.engine(t, func(cfg *rotation.Config) { cfg.Grace = time.Hour })
+	j, err := e.Start(ctx, c.Credential.Name, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err = e.Run(ctx, j.ID)
+	if err != nil || j.State != warden.RotationRunning || j.Step != rotation.StepRetire {
+		t.Fatalf("Run = %v, state %s step %s; want waiting to retire", err, j.State, j.Step)
+	}
+	// During the grace period both consumer secrets work.
+	if err := rotationtest.Login(ctx, f.creds, c.Credential, c.Material); err != nil {
+		t.Errorf("old secret during the grace period: %v", err)
+	}
+	f.checkWorking(t, c)
+	// A later run with no grace (warden rotate --now) retires at once.
+	j, err = f.engine(t, nil).Run(ctx, j.ID)
+	if err != nil || j.State != warden.RotationCompleted {
+		t.Fatalf("Run --now = %v, state %s", err, j.State)
+	}
+	if err := rotationtest.Login(ctx, f.creds, c.Credential, c.Material); err == nil {
+		t.Error("old secret still works after retirement")
+	}
+}
