@@ -35,6 +35,9 @@ type RotationMailbox struct {
 	// (default: the org's login URL).
 	Kind string `yaml:"kind,omitempty"`
 	URL  string `yaml:"url,omitempty"`
+	// Account is where the mailbox account's own password is kept
+	// (warden rotate USER --mailbox rotates it); optional.
+	Account SecretRef `yaml:"account,omitempty"`
 }
 
 // RotationSchedule rotates one credential every Every; owners are warned
@@ -76,6 +79,13 @@ func (v *validator) rotation() {
 			m.Kind = "emulator"
 		}
 		v.oneOf(p+".kind", m.Kind, []string{"emulator"})
+		if (m.Account.Store == "") != (m.Account.Key == "") {
+			v.add(p+".account", "needs both store and key")
+		} else if m.Account.Store != "" {
+			if _, ok := v.stores[m.Account.Store]; !ok {
+				v.add(p+".account.store", "%q is not a declared secret store", m.Account.Store)
+			}
+		}
 	}
 	scheduled := map[string]string{}
 	for i := range r.Schedules {

@@ -142,7 +142,6 @@ func (v *validator) run() {
 	v.store()
 	v.server()
 	v.monitor()
-	v.rotation()
 	// Names first, so that references can be checked in any order.
 	for i := range c.SecretStores {
 		v.register(v.stores, fmt.Sprintf("secretStores[%d].name", i), "secret store name", c.SecretStores[i].Name, true)
@@ -185,6 +184,7 @@ func (v *validator) run() {
 	for i := range c.Notifications {
 		v.notification(fmt.Sprintf("notifications[%d]", i), &c.Notifications[i])
 	}
+	v.rotation() // after the names: it refers to secret stores
 }
 
 func (v *validator) store() {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"html"
@@ -194,4 +195,43 @@ func metadataFault(w http.ResponseWriter, code, msg string) {
 	w.WriteHeader(http.StatusInternalServerError)
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>%s</faultcode><faultstring>%s</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
 		html.EscapeString(code), html.EscapeString(msg))
+}
+
+// controlMailboxPassword serves /_emulator/mailbox/{username}/password,
+// the mail provider's side of the runbook's "the mailbox account is a
+// credential of its own": POST {"password": "..."} sets the account's
+// password (204; 400 when shorter than 8 characters); GET returns
+// {"set": bool}, never the password.
+func (s *Server) controlMailboxPassword(w http.ResponseWriter, r *http.Request, username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mailPasswords == nil {
+		s.mailPasswords = map[string]string{}
+	}
+	key := strings.ToLower(username)
+	switch r.Method {
+	case http.MethodPost:
+		var in struct {
+			Password string `json:"password"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &in); err != nil || len(in.Password) < 8 {
+			controlError(w, http.StatusBadRequest, "password: at least 8 characters required")
+			return
+		}
+		s.mailPasswords[key] = in.Password
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]bool{"set": s.mailPasswords[key] != ""})
+	default:
+		controlError(w, http.StatusMethodNotAllowed, "use GET or POST")
+	}
+}
+
+// MailboxPassword returns the password of a user's mailbox account ("" when
+// never set), for tests.
+func (s *Server) MailboxPassword(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mailPasswords[strings.ToLower(username)]
 }

@@ -67,6 +67,8 @@ type Server struct {
 	codes      map[string]*authCode
 	cursors    map[string]*cursor
 	mail       map[string][]Mail
+	// mailPasswords are the mailbox accounts' passwords (rotation.go).
+	mailPasswords map[string]string
 	faults     []*Fault
 	nfaults    atomic.Int32 // len(faults), read without the lock
 	events     *eventLog

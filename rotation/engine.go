@@ -88,6 +88,10 @@ type Config struct {
 	// Mailbox finds a password credential's mailbox (nil: tokens can only
 	// be found unnecessary, by a login without one).
 	Mailbox MailboxFunc
+	// MailboxAccount returns the mailbox account of a password
+	// credential's user, as a password changer, and where its password is
+	// kept (StartMailbox; nil: mailbox accounts are not rotated).
+	MailboxAccount func(ctx context.Context, c *warden.Credential) (warden.PasswordChanger, warden.SecretRef, error)
 	// Notify alerts owners (usually notify.Dispatcher.Dispatch); nil
 	// tells nobody.
 	Notify func(ctx context.Context, a *warden.Alert)
@@ -198,6 +202,10 @@ type state struct {
 	FailedDependent string `json:"failedDependent,omitempty"`
 	// Promoted is set once the pending version became current.
 	Promoted bool `json:"promoted,omitempty"`
+	// Mailbox marks a rotation of the user's mailbox account, whose
+	// password is kept at Account, rather than of the credential.
+	Mailbox bool             `json:"mailbox,omitempty"`
+	Account warden.SecretRef `json:"account,omitzero"`
 }
 
 // job is a claimed job with its decoded state. The steps change j and st
@@ -361,6 +369,9 @@ func (e *Engine) run(ctx context.Context, jb *job) error {
 		return e.fail(ctx, jb, jb.j.Step, "", err)
 	}
 	steps, err := Steps(jb.j.Kind)
+	if jb.st.Mailbox {
+		steps = MailboxSteps
+	}
 	if err != nil {
 		return e.fail(ctx, jb, jb.j.Step, "", err)
 	}
@@ -505,6 +516,9 @@ func describe(step, dep string, err error) string {
 
 // summary describes a completed rotation.
 func (e *Engine) summary(jb *job) string {
+	if jb.st.Mailbox {
+		return "the mailbox account of " + jb.cred.Username + " has a new password, current in " + jb.st.Account.Store + "/" + jb.st.Account.Key
+	}
 	msg := fmt.Sprintf("path %s; %d dependent(s) delivered and verified", jb.j.Path, len(jb.st.Verified))
 	if jb.j.Kind == warden.CredentialPassword {
 		if jb.st.NoToken {
@@ -584,6 +598,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// jsonState encodes a job's state.
+func jsonState(st state) ([]byte, error) { return json.Marshal(st) }
 
 // randHex returns n random bytes in hex.
 func randHex(n int) string {

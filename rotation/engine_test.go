@@ -426,3 +426,51 @@ func TestGraceThenNow(t *testing.T) {
 		t.Error("old secret still works after retirement")
 	}
 }
+
+func TestMailboxAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		broken    bool
+		wantState warden.RotationState
+	}{
+		{"salesforce password works", false, warden.RotationCompleted},
+		{"salesforce password broken", true, warden.RotationRolledBack},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := t.Context()
+			c := f.cred(warden.CredentialPassword)
+			if tt.broken {
+				if _, err := f.creds.PutMaterial(ctx, c.Credential, warden.Material{Password: "Wrong0000pass"}, warden.StageCurrent); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ref := warden.SecretRef{Store: "local", Key: "acme/pw00-mailbox"}
+			e := f.engine(t, func(cfg *rotation.Config) {
+				cfg.MailboxAccount = func(ctx context.Context, c *warden.Credential) (warden.PasswordChanger, warden.SecretRef, error) {
+					mb, err := emulatormail.New(emulatormail.Options{URL: f.emu.URL, Username: c.Username})
+					return mb, ref, err
+				}
+			})
+			j, err := e.StartMailbox(ctx, c.Credential.Name, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, _ = e.Run(ctx, j.ID)
+			if j.State != tt.wantState {
+				t.Fatalf("state %s (%q), want %s", j.State, j.Error, tt.wantState)
+			}
+			stored, err := credential.Read(ctx, f.ss, ref, warden.StageCurrent)
+			got := f.emu.MailboxPassword(c.Credential.Username)
+			if tt.broken {
+				if got != "" || err == nil {
+					t.Errorf("mailbox password changed (%v) or stored (%v) although Salesforce's does not work", got != "", err)
+				}
+				return
+			}
+			if err != nil || got == "" || stored.Password != got {
+				t.Errorf("stored mailbox password %v, matches the provider's: %v", err, stored.Password == got)
+			}
+		})
+	}
+}

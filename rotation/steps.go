@@ -18,6 +18,9 @@ import (
 // failed on one. Every step is idempotent: it checks what an interrupted
 // earlier run already did.
 func (e *Engine) step(ctx context.Context, jb *job, step string) (dep string, err error) {
+	if jb.st.Mailbox {
+		return "", e.mailboxStep(ctx, jb, step)
+	}
 	switch step {
 	case StepTestCurrent:
 		return "", e.testCurrent(ctx, jb)
@@ -569,6 +572,9 @@ func (e *Engine) rollback(ctx context.Context, jb *job, f *failure) error {
 		jb.st.FailedStep, jb.st.FailedDependent = f.step, f.dependent
 		jb.j.Error = describe(f.step, f.dependent, f.err)
 		e.record(ctx, jb.j, f.step, jb.st.PendingVersion, "failed: "+jb.j.Error)
+	}
+	if jb.st.Mailbox {
+		return e.mailboxRollback(ctx, jb, f)
 	}
 	// A password Salesforce has accepted cannot be taken back: keep it.
 	if jb.j.Kind == warden.CredentialPassword && jb.st.Applying {

@@ -214,7 +214,7 @@ rotation:
   pollInterval: 1s
   mailboxes:
 {{- range .Mailboxes}}
-    - {credential: {{q .}}, kind: emulator}
+    - {credential: {{q .}}, kind: emulator, account: {store: local, key: {{q (print . "-mailbox")}}}}
 {{- end}}
 `))
 

@@ -16,7 +16,7 @@ func init() {
 	register("rotate", "rotate a user's credential, or every credential of an org", runRotate)
 }
 
-const rotateUsage = `rotate USER [--config FILE] [--plan] [--now]
+const rotateUsage = `rotate USER [--config FILE] [--plan] [--now] [--mailbox]
        warden rotate --all --org NAME [--config FILE] [--now]
 
 Rotates the credential of USER (a username, or a credential name): tests
@@ -35,7 +35,9 @@ A rotation interrupted by a crash is resumed by running the same command
 again (or by "warden serve"). --plan prints the steps, dependents and
 downtime without changing anything. --all rotates every rotatable
 credential of --org (except its monitoring credential), with a progress
-bar on stderr.`
+bar on stderr. --mailbox rotates the password of the user's mailbox account
+(rotation.mailboxes[].account) instead: the runbook's branch where the
+Salesforce password still works.`
 
 func runRotate(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("rotate", rotateUsage)
@@ -44,6 +46,7 @@ func runRotate(ctx context.Context, m *Main, args []string) error {
 	now := fs.Bool("now", false, "retire the old credential at once instead of after the grace period")
 	all := fs.Bool("all", false, "rotate every credential of --org")
 	orgName := fs.String("org", "", "the org of --all")
+	mailboxAccount := fs.Bool("mailbox", false, "rotate the password of the user's mailbox account instead (its Salesforce password must still work)")
 	target, rest := splitPositional(args, "config", "org")
 	if err := m.parse(fs, rest); err != nil {
 		return err
@@ -92,7 +95,14 @@ func runRotate(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	j, err := startOrResume(ctx, eng, c.Name, trigger, m.Stdout)
+	var j *warden.RotationJob
+	if *mailboxAccount {
+		if j, err = eng.StartMailbox(ctx, c.Name, trigger); err == nil {
+			fmt.Fprintf(m.Stdout, "%s  rotating the mailbox account of %s\n", j.ID, c.Username)
+		}
+	} else {
+		j, err = startOrResume(ctx, eng, c.Name, trigger, m.Stdout)
+	}
 	if err != nil {
 		return err
 	}

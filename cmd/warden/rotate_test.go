@@ -72,3 +72,23 @@ func TestRotateDemo(t *testing.T) {
 		t.Errorf("rotate --plan: %d %s", code, out)
 	}
 }
+
+// TestRotateDemoMailboxAccount rotates, on the demo, the mailbox account
+// of a user whose Salesforce password still works (the runbook's "yes"
+// branch): the emulator's mail account gets the new password, and it is
+// current in the secret store.
+func TestRotateDemoMailboxAccount(t *testing.T) {
+	cfg, emu := demoConfigFor(t)
+	code, out, errOut := run(t, "rotate", "gis.legacy@acme.demo", "--mailbox", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "completed (self_service)") {
+		t.Fatalf("rotate --mailbox: %d\n%s\n%s", code, out, errOut)
+	}
+	if emu.MailboxPassword("gis.legacy@acme.demo") == "" {
+		t.Error("the mailbox account's password was not changed")
+	}
+	id := strings.Fields(out)[0]
+	code, out, _ = run(t, "rotation", "show", id, "--config", cfg)
+	if code != 0 || !strings.Contains(out, "only the mailbox account gets a new password") || !strings.Contains(out, "is current in local/gis.legacy-acme-mailbox") {
+		t.Errorf("rotation show: %d\n%s", code, out)
+	}
+}

@@ -60,31 +60,45 @@ func (m *Main) rotationEngine(e *env, o rotationOptions) (*rotation.Engine, erro
 			}
 		},
 		Mailbox: func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
-			return e.rotationMailbox(ctx, c)
+			mb, opts, _, err := e.rotationMailbox(ctx, c)
+			return mb, opts, err
+		},
+		MailboxAccount: func(ctx context.Context, c *warden.Credential) (warden.PasswordChanger, warden.SecretRef, error) {
+			mb, _, ref, err := e.rotationMailbox(ctx, c)
+			if err != nil {
+				return nil, ref, err
+			}
+			pc, ok := mb.(warden.PasswordChanger)
+			if !ok || ref.IsZero() {
+				return nil, ref, warden.Errorf(warden.EINVALID, "credential %s: its mailbox has no account to rotate (set rotation.mailboxes[].account)", c.Name)
+			}
+			return pc, ref, nil
 		},
 	}), nil
 }
 
-// rotationMailbox opens the configured mailbox of a password credential.
-func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
+// rotationMailbox opens the configured mailbox of a password credential
+// and says where its account's password is kept (zero when not given).
+func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, warden.SecretRef, error) {
 	for _, mc := range e.cfg.Rotation.Mailboxes {
 		if mc.Credential != c.Name {
 			continue
 		}
+		ref := warden.SecretRef{Store: mc.Account.Store, Key: mc.Account.Key}
 		url := mc.URL
 		if url == "" {
 			o, err := e.store.Org(ctx, c.Org)
 			if err != nil {
-				return nil, mailbox.ParseOptions{}, err
+				return nil, mailbox.ParseOptions{}, ref, err
 			}
 			url = strings.TrimSuffix(o.LoginURL, "/")
 		}
 		mb, err := emulatormail.New(emulatormail.Options{URL: url, Username: c.Username, HTTPClient: sharedHTTP})
 		if err != nil {
-			return nil, mailbox.ParseOptions{}, err
+			return nil, mailbox.ParseOptions{}, ref, err
 		}
-		return mb, mb.ParseOptions(), nil
+		return mb, mb.ParseOptions(), ref, nil
 	}
-	return nil, mailbox.ParseOptions{}, warden.Errorf(warden.EINVALID,
+	return nil, mailbox.ParseOptions{}, warden.SecretRef{}, warden.Errorf(warden.EINVALID,
 		"credential %s needs a new security token and has no mailbox (add it under rotation.mailboxes)", c.Name)
 }
