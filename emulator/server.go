@@ -67,6 +67,7 @@ type Server struct {
 	codes      map[string]*authCode
 	cursors    map[string]*cursor
 	mail       map[string][]Mail
+
 	// mailPasswords are the mailbox accounts' passwords (rotation.go).
 	mailPasswords map[string]string
 	faults        []*Fault
