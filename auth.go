@@ -41,7 +41,8 @@ func (r Role) rank() int {
 // or an API token, with its role. The authentication middleware puts it in
 // the request's context; handlers read it with PrincipalFrom.
 type Principal struct {
-	// Kind is "account", "oidc" or "token".
+	// Kind is "account", "oidc" or "token"; "cli" for a command run on
+	// the server's host (package auth's audit log records it).
 	Kind string `json:"kind"`
 	// Name is the account's username, the OIDC subject's e-mail or name,
 	// or the API token's name.

@@ -57,8 +57,9 @@ type Dependent struct {
 	// policy audits verify the user still has (and has no more than) it.
 	Objects []ObjectAccess `json:"objects,omitempty"`
 	// Target is where Delivery sends credentials, and Verify how a
-	// delivery is proven (delivery.go).
-	Target    DeliveryTarget `json:"target,omitzero"`
+	// delivery is proven (delivery.go). Target is left out of the JSON
+	// of a dependent (listings, the API): a webhook URL may hold a token.
+	Target    DeliveryTarget `json:"-"`
 	Verify    Verification   `json:"verify,omitzero"`
 	CreatedAt time.Time      `json:"createdAt"`
 	UpdatedAt time.Time      `json:"updatedAt"`

@@ -24,6 +24,8 @@ type Store interface {
 	DeliveryService
 	StatusService
 	DeclaredService
+	AccessService
+	ActivityService
 	// Prune deletes history older than the retention allows: health
 	// results checked, audit runs (with their findings) recorded and
 	// rotation records written before now minus the matching retention.

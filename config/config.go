@@ -40,6 +40,9 @@ type Config struct {
 	Dependents    []Dependent    `yaml:"dependents,omitempty"`
 	Notifications []Notification `yaml:"notifications,omitempty"`
 	Monitor       Monitor        `yaml:"monitor,omitempty"`
+	Auth          Auth           `yaml:"auth,omitempty"`
+	TLS           TLS            `yaml:"tls,omitempty"`
+	Activity      Activity       `yaml:"activity,omitempty"`
 	Rotation      Rotation       `yaml:"rotation,omitempty"` // credential rotation (config/rotation.go)
 }
 
@@ -149,9 +152,14 @@ type Dependent struct {
 	Username string `yaml:"username,omitempty"`
 	Owner    string `yaml:"owner,omitempty"`
 	Contact  string `yaml:"contact,omitempty"`
-	// Delivery is broker, secret_store, webhook or manual (default).
+	// Delivery is broker, secret_store, webhook, file, command or manual
+	// (default).
 	Delivery string         `yaml:"delivery,omitempty"`
 	Objects  []ObjectAccess `yaml:"objects,omitempty"`
+	// Target and Verify: where Delivery sends credentials and how a
+	// delivery is proven (config/delivery.go).
+	Target DeliveryTarget `yaml:"target,omitempty"`
+	Verify Verification   `yaml:"verify,omitempty"`
 }
 
 // ObjectAccess is access an application needs to one object.

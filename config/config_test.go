@@ -171,7 +171,7 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:18: dependents[0].objects[2].access: is required (some of Read, Create, Edit, Delete, ViewAll, ModifyAll)`,
 			`warden.yaml:19: dependents[0].objects[3].object: is required`,
 			`warden.yaml:20: dependents[1].name: duplicate dependent name "netsuite" in org "acme" (also dependents[0].name at line 10)`,
-			`warden.yaml:23: dependents[1].delivery: "email" is not broker, secret_store, webhook or manual`,
+			`warden.yaml:23: dependents[1].delivery: "email" is not broker, secret_store, webhook, file, command or manual`,
 			`warden.yaml:26: dependents[2].username: user "gis@globex.example" not found in users of org "acme" (it is a user of org "globex")`,
 			`warden.yaml:27: dependents[2].owner: team "gis-team" not found in owners (teams: finance)`,
 			`warden.yaml:29: dependents[3].org: org "initech" not found (orgs: acme, globex)`,
@@ -191,7 +191,7 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:3: unknown key "retension" in store (known keys: driver, path, dsn, retention; did you mean "retention"?)`,
 			`warden.yaml:8: unknown key "contact" in owners[0] (known keys: team, contacts; did you mean "contacts"?)`,
 			`warden.yaml:9: duplicate key "team" in owners[0] (first at line 6)`,
-			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, rotation; did you mean "monitor"?)`,
+			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, auth, tls, activity, rotation; did you mean "monitor"?)`,
 		}},
 		{"notifications", []string{
 			`warden.yaml:4: notifications[0].url: is required for kind slack (use ${ENV}: the URL is a secret)`,

@@ -83,6 +83,8 @@ func (c *Config) DomainDependents() []*warden.Dependent {
 			Contact:  d.Contact,
 			Delivery: warden.Delivery(d.Delivery),
 			Objects:  objects,
+			Target:   d.Target.domain(c, d.Delivery),
+			Verify:   d.Verify.domain(),
 		}
 	}
 	return out

@@ -39,6 +39,7 @@ func (c *Config) Redacted() *Config {
 		for k := range d.Objects {
 			d.Objects[k].Access = slices.Clone(d.Objects[k].Access)
 		}
+		d.Target, d.Verify = d.Target.redacted(), d.Verify.clone()
 	}
 	r.Notifications = slices.Clone(c.Notifications)
 	for i := range r.Notifications {

@@ -142,6 +142,7 @@ func (v *validator) run() {
 	v.store()
 	v.server()
 	v.monitor()
+	v.activity()
 	// Names first, so that references can be checked in any order.
 	for i := range c.SecretStores {
 		v.register(v.stores, fmt.Sprintf("secretStores[%d].name", i), "secret store name", c.SecretStores[i].Name, true)
@@ -161,6 +162,7 @@ func (v *validator) run() {
 	for i := range c.Notifications {
 		v.register(v.channels, fmt.Sprintf("notifications[%d].name", i), "notification name", c.Notifications[i].Name, true)
 	}
+	v.access() // auth and tls (config/auth.go)
 
 	for i := range c.SecretStores {
 		v.secretStore(fmt.Sprintf("secretStores[%d]", i), &c.SecretStores[i])
@@ -511,7 +513,7 @@ func (v *validator) owner(p string, o *Owner) {
 
 var deliveries = []string{
 	string(warden.DeliveryBroker), string(warden.DeliverySecretStore),
-	string(warden.DeliveryWebhook), string(warden.DeliveryManual),
+	string(warden.DeliveryWebhook), string(warden.DeliveryFile), string(warden.DeliveryCommand), string(warden.DeliveryManual),
 }
 
 // ObjectPermissions are the object access names dependents may need.
@@ -558,6 +560,7 @@ func (v *validator) dependent(p string, d *Dependent, seen map[string]string) {
 	} else {
 		v.oneOf(p+".delivery", d.Delivery, deliveries)
 	}
+	v.deliveryTarget(p, d)
 	objects := map[string]string{}
 	for k := range d.Objects {
 		v.objectAccess(fmt.Sprintf("%s.objects[%d]", p, k), &d.Objects[k], objects)

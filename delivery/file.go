@@ -35,7 +35,7 @@ func (d *Deliverer) file(j *job) (string, error) {
 	}
 	tmpl, err := ParseTemplate(t.Format, t.Template)
 	if err != nil {
-		return "", warden.Prefix("delivery to "+j.dep.Name+": ", err)
+		return "", warden.Prefix("delivery to "+j.dep.Name, err)
 	}
 	if !filepath.IsAbs(t.Path) || (t.KeyPath != "" && !filepath.IsAbs(t.KeyPath)) {
 		return "", warden.Errorf(warden.EINVALID, "delivery to %s: file paths must be absolute", j.dep.Name)
@@ -47,7 +47,7 @@ func (d *Deliverer) file(j *job) (string, error) {
 	}
 	content, err := tmpl.Render(j.values())
 	if err != nil {
-		return "", warden.Prefix("delivery to "+j.dep.Name+": "+t.Path+": ", err)
+		return "", warden.Prefix("delivery to "+j.dep.Name+": "+t.Path, err)
 	}
 	if err := d.replaceFile(j, t.Path, content, fileMode(t.Mode)); err != nil {
 		return "", err

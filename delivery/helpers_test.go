@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -64,7 +65,8 @@ func noSecrets(t *testing.T, where, text string, ms ...warden.Material) {
 	t.Helper()
 	for _, m := range ms {
 		for _, s := range m.Secrets() {
-			if strings.Contains(text, s) {
+			escaped, _ := json.Marshal(s)
+			if strings.Contains(text, s) || strings.Contains(text, string(escaped[1:len(escaped)-1])) {
 				t.Errorf("%s contains secret material: %q", where, text)
 			}
 		}

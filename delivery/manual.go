@@ -40,7 +40,7 @@ func Runbook(d *warden.Dependent, c *warden.Credential, version, action string) 
 		fmt.Fprintf(&b, "%d. %s\n", n, strings.TrimSpace(t.Instructions))
 		n++
 	}
-	fmt.Fprintf(&b, "%d. Confirm it is done: warden delivery confirm --org %s %s\n", n, d.Org, d.Name)
+	fmt.Fprintf(&b, "%d. Confirm it is done: warden delivery confirm --org %s %s\n", n, shellWord(d.Org), shellWord(d.Name))
 	return b.String()
 }
 
@@ -55,4 +55,15 @@ func materialName(k warden.CredentialKind) string {
 		return "refresh token (refreshToken)"
 	}
 	return "password with the security token appended (password)"
+}
+
+// shellWord quotes s for a POSIX shell when it has anything but letters,
+// digits and . _ - @ /.
+func shellWord(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@/", r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
 }

@@ -28,7 +28,7 @@ func (d *Deliverer) secretStore(ctx context.Context, j *job) (string, error) {
 		where += " (" + t.Field + ")"
 	}
 	fail := func(what string, err error) error {
-		return warden.Prefix(fmt.Sprintf("delivery to %s: secret %s: %s: ", j.dep.Name, where, what), err)
+		return warden.Prefix(fmt.Sprintf("delivery to %s: secret %s: %s", j.dep.Name, where, what), err)
 	}
 	ss := d.cfg.Secrets[t.Store]
 	if ss == nil {

@@ -52,7 +52,7 @@ func (d *Deliverer) Verify(ctx context.Context, dep *warden.Dependent, c *warden
 		err = d.verifyLoginHistory(ctx, j, rec.At)
 	}
 	if err != nil {
-		return warden.Prefix("verify "+dep.Name+": ", err)
+		return warden.Prefix("verify "+dep.Name, err)
 	}
 	return nil
 }
@@ -122,10 +122,16 @@ func (d *Deliverer) verifyHealth(ctx context.Context, j *job) error {
 }
 
 // verifyLogin logs in once with the delivered material: one of Warden's
-// logins as the user.
+// logins as the user. Refresh tokens are refused: the grant may rotate
+// the token the dependent was just given.
 func (d *Deliverer) verifyLogin(ctx context.Context, j *job) error {
 	if d.cfg.Sessions == nil {
 		return warden.Errorf(warden.EINTERNAL, "login verification needs Salesforce sessions")
+	}
+	if j.cred.Kind == warden.CredentialRefreshToken {
+		// A refresh grant may rotate the token, leaving the dependent with
+		// one Salesforce no longer accepts.
+		return warden.Errorf(warden.EINVALID, "a test login would spend the dependent's refresh token (connected apps may rotate it): verify it by health or login_history")
 	}
 	client, err := d.cfg.Sessions.Client(ctx, j.cred.Org)
 	if err != nil {
@@ -136,7 +142,7 @@ func (d *Deliverer) verifyLogin(ctx context.Context, j *job) error {
 		return err
 	}
 	if _, err := auth.Authenticate(ctx); err != nil {
-		return warden.Prefix(fmt.Sprintf("test login as %s with version %s: ", j.cred.Username, j.version), err)
+		return warden.Prefix(fmt.Sprintf("test login as %s with version %s", j.cred.Username, j.version), err)
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func (d *Deliverer) webhook(ctx context.Context, j *job) (string, error) {
 		return statusError("POST "+shown, resp.StatusCode, redact(strings.ReplaceAll(string(answer), signing, "[redacted]"), j.m))
 	})
 	if err != nil {
-		return "", warden.Prefix("delivery to "+j.dep.Name+": ", err)
+		return "", warden.Prefix("delivery to "+j.dep.Name, err)
 	}
 	return "POST " + shown, nil
 }
@@ -116,7 +116,7 @@ func (d *Deliverer) signingSecret(ctx context.Context, j *job, ref warden.Secret
 	}
 	s, err := ss.Get(ctx, ref.Key, warden.StageCurrent)
 	if err != nil {
-		return "", warden.Prefix(fmt.Sprintf("delivery to %s: signing secret %s/%s: ", j.dep.Name, ref.Store, ref.Key), err)
+		return "", warden.Prefix(fmt.Sprintf("delivery to %s: signing secret %s/%s", j.dep.Name, ref.Store, ref.Key), err)
 	}
 	return string(s.Value), nil
 }
@@ -192,7 +192,7 @@ func (d *Deliverer) retry(ctx context.Context, try func(ctx context.Context) err
 		cancel()
 		if err == nil || warden.ErrorKind(err) != warden.EUNAVAILABLE || attempt >= d.cfg.Retry.Attempts {
 			if err != nil && attempt > 1 {
-				err = warden.Prefix(fmt.Sprintf("after %d attempts: ", attempt), err)
+				err = warden.Prefix(fmt.Sprintf("after %d attempts", attempt), err)
 			}
 			return err
 		}

@@ -215,6 +215,8 @@ func (s *Server) controlOrg(w http.ResponseWriter, r *http.Request, o *org, part
 		}
 		s.revokeUser(u)
 		w.WriteHeader(http.StatusNoContent)
+	case len(parts) == 1 && parts[0] == "activity" && m == http.MethodPost: // activity.go
+		s.controlActivity(w, r, o)
 	case len(parts) == 1 && parts[0] == "connected-apps" && m == http.MethodPost:
 		s.controlApp(w, r, o)
 	case len(parts) == 2 && (parts[0] == "permissionsets" || parts[0] == "profiles") && m == http.MethodPatch:

@@ -327,7 +327,7 @@ func (o *org) userByID(id string) *user {
 
 func (o *org) appByName(name string) *connectedApp {
 	for _, a := range o.apps {
-		if strings.EqualFold(a.name, name) {
+		if strings.EqualFold(a.name, name) || strings.EqualFold(a.apiName(), name) {
 			return a
 		}
 	}

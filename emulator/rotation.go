@@ -22,9 +22,10 @@ import (
 //     accepted from then on); PATCH .../staged/{stagedId} rotates (the
 //     staged secret becomes the only one, the old one is revoked); DELETE
 //     .../staged/{stagedId} discards the staged secret (a rollback).
-//   - The Metadata API's updateMetadata call on /services/Soap/m/{version}
-//     for a ConnectedApp's oauthConfig.certificate: installs the
-//     certificate that JWT bearer assertions are checked against.
+//   - The Metadata API's readMetadata of a ConnectedApp, so that a client
+//     can upsert it back (migrate.go's upsertMetadata) with a new
+//     oauthConfig.certificate: the certificate JWT bearer assertions are
+//     checked against.
 //
 // Both need an administrator: Customize Application (or Modify All Data).
 
@@ -100,6 +101,18 @@ func (s *Server) stagedCredential(q *request, a *connectedApp, rest []string) {
 	}
 }
 
+// apiName is the app's API name, its fullName in the Metadata API: the
+// name with every character that is not a letter, digit or underscore
+// replaced by an underscore ("Analytics Loader" -> "Analytics_Loader").
+func (a *connectedApp) apiName() string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, a.name)
+}
+
 // appByID returns the org's connected app with the id, or nil.
 func appByID(o *org, id string) *connectedApp {
 	for _, a := range o.apps {
@@ -110,91 +123,43 @@ func appByID(o *org, id string) *connectedApp {
 	return nil
 }
 
-// metadataNS is the Metadata API's namespace.
-const metadataNS = "http://soap.sforce.com/2006/04/metadata"
-
-// serveMetadata serves the Metadata API's updateMetadata call for
-// ConnectedApp certificates on /services/Soap/m/{version}.
-func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(r.Body)
-	if r.Method != http.MethodPost || err != nil {
-		metadataFault(w, "soapenv:Client", "POST a SOAP request")
+// readMetadata answers the Metadata API's readMetadata of ConnectedApp
+// components (migrate.go's serveMetadata hands it over), so that a client
+// can change one field and upsert the whole component back: the
+// certificate a rotation installs. The certificate itself is not returned
+// (the emulator keeps only its public key). Callers hold s.mu.
+func (s *Server) readMetadata(w http.ResponseWriter, u *user, body []byte) {
+	var op struct {
+		Type      string   `xml:"type"`
+		FullNames []string `xml:"fullNames"`
+	}
+	if err := xml.NewDecoder(bytes.NewReader(body)).Decode(&op); err != nil || op.Type != "ConnectedApp" {
+		metadataFault(w, "INVALID_TYPE", "the emulator's readMetadata supports ConnectedApp only")
 		return
 	}
-	var env struct {
-		Header struct {
-			SessionID string `xml:"SessionHeader>sessionId"`
-		} `xml:"Header"`
-		Body struct {
-			Update *struct {
-				Metadata []struct {
-					Type     string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
-					FullName string `xml:"fullName"`
-					Cert     string `xml:"oauthConfig>certificate"`
-				} `xml:"metadata"`
-			} `xml:"updateMetadata"`
-		} `xml:"Body"`
-	}
-	if err := xml.NewDecoder(bytes.NewReader(raw)).Decode(&env); err != nil {
-		metadataFault(w, "soapenv:Client", "Unable to parse the request: malformed XML")
-		return
-	}
-	if env.Body.Update == nil {
-		metadataFault(w, "soapenv:Client", "No operation available for request")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess := s.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + strings.TrimSpace(env.Header.SessionID)}}}, false)
-	if sess == nil {
-		metadataFault(w, "sf:INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session")
-		return
-	}
-	if !sess.user.canManageApps() {
-		metadataFault(w, "sf:INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS: insufficient access rights")
+	if !u.canManageApps() {
+		metadataFault(w, "INSUFFICIENT_ACCESS", "insufficient access rights: Customize Application is required")
 		return
 	}
 	var b strings.Builder
-	for _, m := range env.Body.Update.Metadata {
-		fmt.Fprintf(&b, "<result><fullName>%s</fullName>", html.EscapeString(m.FullName))
-		a := appByName(sess.user.org, m.FullName)
-		switch {
-		case !strings.HasSuffix(m.Type, "ConnectedApp"):
-			b.WriteString("<errors><message>only ConnectedApp is supported</message><statusCode>INVALID_TYPE</statusCode></errors><success>false</success>")
-		case a == nil:
-			b.WriteString("<errors><message>no ConnectedApp named " + html.EscapeString(m.FullName) + "</message><statusCode>INVALID_CROSS_REFERENCE_KEY</statusCode></errors><success>false</success>")
-		default:
-			pub, err := parseCertificate(m.Cert)
-			if err != nil {
-				b.WriteString("<errors><message>certificate: " + html.EscapeString(err.Error()) + "</message><statusCode>FIELD_INTEGRITY_EXCEPTION</statusCode></errors><success>false</success>")
-				break
-			}
-			a.pub = pub
-			s.audit(sess.user.org, sess.user, "connectedAppCertificate", "Changed certificate of connected app "+a.name)
-			b.WriteString("<success>true</success>")
+	for _, name := range op.FullNames {
+		a := u.org.appByName(name)
+		if a == nil {
+			continue // Salesforce leaves unknown names out
 		}
-		b.WriteString("</result>")
+		fmt.Fprintf(&b, `<records xsi:type="ConnectedApp"><fullName>%s</fullName><label>%s</label><oauthConfig><callbackUrl>%s</callbackUrl><consumerKey>%s</consumerKey><isAdminApproved>%t</isAdminApproved></oauthConfig></records>`,
+			html.EscapeString(a.apiName()), html.EscapeString(a.name), html.EscapeString(a.callback), html.EscapeString(a.key), a.adminApproved)
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="%s"><soapenv:Body><updateMetadataResponse>%s</updateMetadataResponse></soapenv:Body></soapenv:Envelope>`, metadataNS, b.String())
-}
-
-// appByName returns the org's connected app with the name, or nil.
-func appByName(o *org, name string) *connectedApp {
-	for _, a := range o.apps {
-		if a.name == name {
-			return a
-		}
-	}
-	return nil
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="%s"><soapenv:Body><readMetadataResponse><result>%s</result></readMetadataResponse></soapenv:Body></soapenv:Envelope>`, metadataNS, b.String())
 }
 
 // metadataFault writes a Metadata API SOAP fault.
 func metadataFault(w http.ResponseWriter, code, msg string) {
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(http.StatusInternalServerError)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>%s</faultcode><faultstring>%s</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
-		html.EscapeString(code), html.EscapeString(msg))
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>sf:%s</faultcode><faultstring>%s: %s</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+		code, code, html.EscapeString(msg))
 }
 
 // controlMailboxPassword serves /_emulator/mailbox/{username}/password,

@@ -201,10 +201,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOAuth(w, r)
 	case strings.HasPrefix(p, "/services/Soap/u/") || strings.HasPrefix(p, "/services/Soap/c/"):
 		s.serveSOAP(w, r)
+	case strings.HasPrefix(p, "/services/Soap/m/"): // migrate.go
+		s.serveMetadata(w, r)
 	case strings.HasPrefix(p, "/services/data"):
 		s.serveData(w, r)
-	case strings.HasPrefix(p, "/services/Soap/m/"):
-		s.serveMetadata(w, r)
 	case strings.HasPrefix(p, "/id/"):
 		s.serveIdentity(w, r)
 	case strings.HasPrefix(p, "/cometd/"):

@@ -250,6 +250,11 @@ func (s *Server) doCreate(q *request, schema *soql.Object, body map[string]any) 
 			return "", err
 		}
 		return ps.id, nil
+	case "SetupEntityAccess": // migrate.go
+		if err := missingRequired(d, in); err != nil {
+			return "", err
+		}
+		return s.createSetupEntityAccess(q, in)
 	case "PermissionSetAssignment":
 		if !u.hasPerm("AssignPermissionSets") && !u.hasPerm("ManageUsers") {
 			return "", insufficientAccess()

@@ -248,7 +248,7 @@ func passwordOutcome(d warden.Delivery, c *CredentialInfo) (string, string) {
 		what = "refresh token, revoked on a password reset"
 	}
 	switch d {
-	case warden.DeliveryBroker, warden.DeliveryWebhook:
+	case warden.DeliveryBroker, warden.DeliveryWebhook, warden.DeliveryFile, warden.DeliveryCommand:
 		return PasswordViaWarden, fmt.Sprintf("%s; it gets credentials from Warden (%s), so it recovers once Warden's stored credential is updated", what, d)
 	}
 	return PasswordBreaks, fmt.Sprintf("%s; it holds the credential itself (%s), so its owner must put in the new one", what, d)
@@ -261,6 +261,10 @@ func how(d warden.Delivery, c *CredentialInfo) string {
 		return "asks Warden's broker for short-lived access tokens; holds no Salesforce secret"
 	case warden.DeliveryWebhook:
 		return "Warden pushes new credentials to its webhook"
+	case warden.DeliveryFile:
+		return "Warden writes new credentials into its configuration file"
+	case warden.DeliveryCommand:
+		return "Warden runs its reload command with new credentials"
 	case warden.DeliverySecretStore:
 		if c != nil && c.SecretStore != "" {
 			return fmt.Sprintf("reads the secret store itself (store %s, key %s)", c.SecretStore, c.SecretKey)

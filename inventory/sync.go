@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -448,6 +449,8 @@ func dependentFields(old, want *warden.Dependent) []string {
 	f.check("objects", !slices.EqualFunc(old.Objects, want.Objects, func(a, b warden.ObjectAccess) bool {
 		return a.Object == b.Object && slices.Equal(a.Access, b.Access)
 	}))
+	f.check("target", !reflect.DeepEqual(old.Target, want.Target))
+	f.check("verify", !reflect.DeepEqual(old.Verify, want.Verify))
 	return f
 }
 

@@ -25,6 +25,8 @@ type Observation struct {
 	Active, Frozen, Locked bool
 	ProfileName            string
 	LastPasswordChange     time.Time
+	// LastLogin is User.LastLoginDate (for the activity rules).
+	LastLogin time.Time
 	// PasswordNeverExpires is granted by the profile or a permission set.
 	PasswordNeverExpires bool
 	// PasswordExpiresDays is the org policy (0 = never).
@@ -50,6 +52,9 @@ type Observation struct {
 	// RefreshTokenExpires is when the user's refresh token stops working
 	// under its app's policy (zero when unknown or unlimited).
 	RefreshTokenExpires time.Time
+	// RefreshTokens counts the user's refresh tokens by connected app
+	// (read for refresh-token users only).
+	RefreshTokens map[string]int
 	// Changes are recent setup audit trail rows about the user.
 	Changes []warden.SetupChange
 	Now     time.Time

@@ -93,6 +93,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics, when set, is updated after every sweep.
 	Metrics *Metrics
+	// Activity, when set, is given the rows each successful sweep read
+	// for the first time (activity.go).
+	Activity Activity
 }
 
 // Monitor watches every configured org.
@@ -457,6 +460,12 @@ func (m *Monitor) sweepOrg(ctx context.Context, r *orgRun, force string) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
+	var fresh *warden.ActivitySweep
+	defer func() { // runs after release: the activity hook holds nothing
+		if fresh != nil && m.opts.Activity != nil {
+			m.opts.Activity.Observe(ctx, fresh)
+		}
+	}()
 	defer r.release()
 	org := r.reconcile()
 	if force != "" && r.users[force] == nil {
@@ -524,6 +533,9 @@ func (m *Monitor) sweepOrg(ctx context.Context, r *orgRun, force string) error {
 	}
 	r.swept.Store(true)
 	m.commit(ctx, r, now, true)
+	if m.opts.Activity != nil {
+		fresh = r.activitySweep(obs)
+	}
 	return nil
 }
 

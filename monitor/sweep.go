@@ -32,6 +32,10 @@ type orgState struct {
 	seen      map[string]time.Time      // LoginHistory id -> login time, for de-duplication
 	lastSweep time.Time
 	changes   []warden.SetupChange
+	// freshLogins and freshChanges are the rows read for the first time
+	// since the activity hook last took them.
+	freshLogins  []warden.Login
+	freshChanges []warden.SetupChange
 }
 
 func newOrgState() *orgState {
@@ -166,6 +170,7 @@ func sweep(ctx context.Context, s *salesforce.Session, org string, targets []Tar
 	for _, u := range r.users.Records {
 		st.ids[strings.ToLower(u.Username)] = u.ID
 	}
+	st.freshLogins, st.freshChanges = nil, nil // untaken rows of an earlier sweep are dropped
 	obs := buildObservations(org, targets, r, st, now, expiresDays)
 	st.lastSweep = now
 	return obs, requests, nil
@@ -199,6 +204,7 @@ func buildObservations(org string, targets []Target, r *reads, st *orgState, now
 		o.Found, o.UserID, o.Active = true, u.ID, u.IsActive
 		o.ProfileName = u.ProfileName
 		o.LastPasswordChange = u.LastPasswordChange
+		o.LastLogin = u.LastLogin
 		byID[o.UserID] = o
 	}
 	for _, l := range r.logins.Records {
@@ -284,6 +290,12 @@ func buildObservations(org string, targets []Target, r *reads, st *orgState, now
 		}
 		for _, tk := range r.tokens.Records {
 			o := byID[tk.UserID]
+			if o != nil {
+				if o.RefreshTokens == nil {
+					o.RefreshTokens = map[string]int{}
+				}
+				o.RefreshTokens[tk.AppName]++
+			}
 			if o == nil || validity[tk.AppName] == 0 {
 				continue
 			}
@@ -305,6 +317,7 @@ func (st *orgState) mergeLogins(rows []warden.Login, now time.Time) {
 		}
 		st.seen[l.ID] = l.Time
 		st.logins[l.UserID] = append(st.logins[l.UserID], l)
+		st.freshLogins = append(st.freshLogins, l)
 	}
 	cut := now.Add(-time.Hour)
 	for uid, ls := range st.logins {
@@ -331,6 +344,7 @@ func (st *orgState) mergeChanges(rows []warden.SetupChange, now time.Time) {
 	for _, c := range rows {
 		if !seen[c.Time.String()+c.Display] {
 			st.changes = append(st.changes, c)
+			st.freshChanges = append(st.freshChanges, c)
 		}
 	}
 	sort.SliceStable(st.changes, func(i, j int) bool { return st.changes[i].Time.After(st.changes[j].Time) })

@@ -1,10 +1,8 @@
 package rotation
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
-	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -77,10 +75,70 @@ func deleteStaged(ctx context.Context, s *salesforce.Session, appID, stagedID st
 	return s.Do(ctx, http.MethodDelete, "apps/oauth/credentials/"+appID+"/"+appID+"/staged/"+stagedID, nil, nil)
 }
 
+// connectedAppMetadata is the Metadata API's ConnectedApp, the fields a
+// certificate change keeps.
+type connectedAppMetadata struct {
+	FullName     string `xml:"fullName"`
+	Label        string `xml:"label"`
+	ContactEmail string `xml:"contactEmail"`
+	OAuthConfig  struct {
+		CallbackURL     string   `xml:"callbackUrl"`
+		Certificate     string   `xml:"certificate"`
+		ConsumerKey     string   `xml:"consumerKey"`
+		IsAdminApproved bool     `xml:"isAdminApproved"`
+		Scopes          []string `xml:"scopes"`
+	} `xml:"oauthConfig"`
+}
+
 // installCertificate sets the certificate JWT bearer assertions of the
-// connected app named appName are checked against, with the Metadata
-// API's updateMetadata call.
+// connected app named appName are checked against: the Metadata API's
+// readMetadata of the ConnectedApp, then upsertMetadata of it with the
+// new certificate (an upsert replaces the whole component, so every
+// field read is sent back).
 func installCertificate(ctx context.Context, hc *http.Client, s *salesforce.Session, appName, certPEM string) error {
+	var read struct {
+		Records []connectedAppMetadata `xml:"Body>readMetadataResponse>result>records"`
+	}
+	if err := metadataCall(ctx, hc, s, `<readMetadata><type>ConnectedApp</type><fullNames>`+html.EscapeString(appName)+`</fullNames></readMetadata>`, &read); err != nil {
+		return err
+	}
+	if len(read.Records) == 0 {
+		return warden.Errorf(warden.ENOTFOUND, "connected app %s not found by the Metadata API", appName)
+	}
+	app := read.Records[0]
+	app.OAuthConfig.Certificate = certPEM
+	var b strings.Builder
+	b.WriteString(`<upsertMetadata><metadata xsi:type="ConnectedApp">`)
+	if err := xml.NewEncoder(&b).Encode(struct {
+		connectedAppMetadata
+		XMLName struct{} `xml:"inner"`
+	}{connectedAppMetadata: app}); err != nil {
+		return warden.Errorf(warden.EINTERNAL, "encoding the connected app: %v", err)
+	}
+	body := strings.Replace(strings.Replace(b.String(), "<inner>", "", 1), "</inner>", "", 1) + `</metadata></upsertMetadata>`
+	var up struct {
+		Results []struct {
+			Success bool   `xml:"success"`
+			Message string `xml:"errors>message"`
+			Code    string `xml:"errors>statusCode"`
+		} `xml:"Body>upsertMetadataResponse>result"`
+	}
+	if err := metadataCall(ctx, hc, s, body, &up); err != nil {
+		return err
+	}
+	switch {
+	case len(up.Results) == 0:
+		return warden.Errorf(warden.EUNAVAILABLE, "upsertMetadata: no result")
+	case !up.Results[0].Success:
+		return warden.Errorf(warden.EINVALID, "upsertMetadata: %s: %s", up.Results[0].Code, up.Results[0].Message)
+	}
+	return nil
+}
+
+// metadataCall sends one Metadata API operation (op, the body element)
+// with s's session and decodes the SOAP answer into out; a fault is an
+// error of the matching kind.
+func metadataCall(ctx context.Context, hc *http.Client, s *salesforce.Session, op string, out any) error {
 	tok, err := s.Token(ctx)
 	if err != nil {
 		return err
@@ -88,8 +146,7 @@ func installCertificate(ctx context.Context, hc *http.Client, s *salesforce.Sess
 	body := `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://soap.sforce.com/2006/04/metadata">
 <soapenv:Header><SessionHeader><sessionId>` + html.EscapeString(tok.AccessToken) + `</sessionId></SessionHeader></soapenv:Header>
-<soapenv:Body><updateMetadata><metadata xsi:type="ConnectedApp"><fullName>` + html.EscapeString(appName) + `</fullName><label>` + html.EscapeString(appName) +
-		`</label><oauthConfig><certificate>` + html.EscapeString(certPEM) + `</certificate></oauthConfig></metadata></updateMetadata></soapenv:Body></soapenv:Envelope>`
+<soapenv:Body>` + op + `</soapenv:Body></soapenv:Envelope>`
 	url := strings.TrimSuffix(tok.InstanceURL, "/") + "/services/Soap/m/" + s.Client().APIVersion()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
@@ -99,45 +156,38 @@ func installCertificate(ctx context.Context, hc *http.Client, s *salesforce.Sess
 	req.Header.Set("SOAPAction", `""`)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: "updateMetadata", Message: "Salesforce's Metadata API did not answer", Err: err}
+		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: "metadata API", Message: "Salesforce's Metadata API did not answer", Err: err}
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var env struct {
-		Fault struct {
-			Code   string `xml:"faultcode"`
-			String string `xml:"faultstring"`
-		} `xml:"Body>Fault"`
-		Results []struct {
-			Success bool   `xml:"success"`
-			Message string `xml:"errors>message"`
-			Code    string `xml:"errors>statusCode"`
-		} `xml:"Body>updateMetadataResponse>result"`
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	var fault struct {
+		Code   string `xml:"Body>Fault>faultcode"`
+		String string `xml:"Body>Fault>faultstring"`
 	}
-	if err := xml.NewDecoder(bytes.NewReader(raw)).Decode(&env); err != nil {
+	if err := xml.Unmarshal(raw, &fault); err != nil {
 		if resp.StatusCode >= 500 {
-			return warden.Errorf(warden.EUNAVAILABLE, "updateMetadata: HTTP %d", resp.StatusCode)
+			return warden.Errorf(warden.EUNAVAILABLE, "metadata API: HTTP %d", resp.StatusCode)
 		}
-		return warden.Errorf(warden.EINTERNAL, "updateMetadata: unreadable answer (HTTP %d)", resp.StatusCode)
+		return warden.Errorf(warden.EINTERNAL, "metadata API: unreadable answer (HTTP %d)", resp.StatusCode)
 	}
-	switch {
-	case env.Fault.Code != "":
+	if fault.Code != "" {
 		kind := warden.EINVALID
 		switch {
-		case strings.Contains(env.Fault.Code, "INVALID_SESSION_ID"):
+		case strings.Contains(fault.Code, "INVALID_SESSION_ID"):
 			kind = warden.EUNAUTHORIZED
-		case strings.Contains(env.Fault.Code, "INSUFFICIENT_ACCESS"):
+		case strings.Contains(fault.Code, "INSUFFICIENT_ACCESS"):
 			kind = warden.EFORBIDDEN
-		case resp.StatusCode >= 500 && !strings.HasPrefix(env.Fault.Code, "sf:"):
+		case resp.StatusCode >= 500 && !strings.HasPrefix(fault.Code, "sf:"):
 			kind = warden.EUNAVAILABLE
 		}
-		return warden.Errorf(kind, "updateMetadata: %s", env.Fault.String)
-	case len(env.Results) == 0:
-		return warden.Errorf(warden.EUNAVAILABLE, "updateMetadata: no result (HTTP %d)", resp.StatusCode)
-	case !env.Results[0].Success:
-		return warden.Errorf(warden.EINVALID, "updateMetadata: %s: %s", env.Results[0].Code, env.Results[0].Message)
+		return warden.Errorf(kind, "metadata API: %s", fault.String)
+	}
+	if resp.StatusCode >= 500 {
+		return warden.Errorf(warden.EUNAVAILABLE, "metadata API: HTTP %d", resp.StatusCode)
+	}
+	if err := xml.Unmarshal(raw, out); err != nil {
+		return warden.Errorf(warden.EINTERNAL, "metadata API: unreadable answer")
 	}
 	return nil
 }
 
-var _ = fmt.Sprintf

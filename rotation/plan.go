@@ -21,7 +21,7 @@ func Describe(k warden.CredentialKind, step string) string {
 		case warden.CredentialPassword:
 			return "set the password in Salesforce (sobjects/User/{id}/password); the old one stops working"
 		case warden.CredentialJWT:
-			return "install the new certificate on the connected app (Metadata API updateMetadata)"
+			return "install the new certificate on the connected app (Metadata API readMetadata + upsertMetadata)"
 		case warden.CredentialClientCredentials:
 			return "nothing: the staged secret works alongside the old one"
 		}

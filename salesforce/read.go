@@ -56,6 +56,11 @@ func (r Reader[T]) collect(out *[]T) func(json.RawMessage) error {
 	}
 }
 
+// maxPrealloc bounds the rows a reader allocates room for up front from a
+// result's totalSize (which the server sends, so it is not trusted
+// further).
+const maxPrealloc = 2000
+
 // AddTo puts the query into b under the reference ref (unique within b).
 // Its rows are in the returned Rows once b.Send returns.
 func (r Reader[T]) AddTo(b *Batch, ref string) *Rows[T] {
@@ -70,7 +75,7 @@ func (r Reader[T]) AddTo(b *Batch, ref string) *Rows[T] {
 		if b.Progress != nil {
 			before = func(read, total int) { b.Progress(ref, read, total) }
 		}
-		out := []T{}
+		out := make([]T, 0, min(max(first.TotalSize, len(first.Records)), maxPrealloc))
 		total, n, err := s.follow(ctx, resp.op+"["+ref+"]", nil, &first, "", before, r.collect(&out))
 		b.requests += n
 		switch {
@@ -274,23 +279,48 @@ func permissionFields(prefix string, names []string) string {
 	return b.String()
 }
 
-// permissionSetOf reads a PermissionSet from its JSON object.
+// permissionSetOf reads a PermissionSet from its JSON object. The fixed
+// fields decode into a struct, the asked-for system permissions into a map
+// of flags: two passes over the bytes, none over copies of them (a sweep
+// reads one of these per permission set of every user).
 func permissionSetOf(raw json.RawMessage, perms []string) (PermissionSet, error) {
-	var r Record
-	if err := json.Unmarshal(raw, &r); err != nil || r == nil {
-		return PermissionSet{Permissions: map[string]bool{}}, err
+	ps := PermissionSet{Permissions: map[string]bool{}}
+	if len(raw) == 0 || string(raw) == "null" {
+		return ps, nil
 	}
-	ps := PermissionSet{ID: r.String("Id"), Name: r.String("Name"), Label: r.String("Label"), Type: r.String("Type"),
-		IsOwnedByProfile: r.Bool("IsOwnedByProfile"), ProfileID: r.String("ProfileId"), LicenseID: r.String("LicenseId"),
-		Permissions: map[string]bool{}}
-	if p := r.Raw("Profile"); p != nil {
-		var prof Record
-		if json.Unmarshal(p, &prof) == nil && prof != nil {
-			ps.ProfileName, ps.ProfileUserLicense = prof.String("Name"), prof.String("UserLicense.Name")
+	var row struct {
+		ID               text `json:"Id"`
+		Name             text `json:"Name"`
+		Label            text `json:"Label"`
+		Type             text `json:"Type"`
+		IsOwnedByProfile flag `json:"IsOwnedByProfile"`
+		ProfileID        text `json:"ProfileId"`
+		LicenseID        text `json:"LicenseId"`
+		Profile          *struct {
+			Name        text                 `json:"Name"`
+			UserLicense *struct{ Name text } `json:"UserLicense"`
+		} `json:"Profile"`
+	}
+	if err := json.Unmarshal(raw, &row); err != nil {
+		return ps, err
+	}
+	ps.ID, ps.Name, ps.Label, ps.Type = string(row.ID), string(row.Name), string(row.Label), string(row.Type)
+	ps.IsOwnedByProfile, ps.ProfileID, ps.LicenseID = bool(row.IsOwnedByProfile), string(row.ProfileID), string(row.LicenseID)
+	if p := row.Profile; p != nil {
+		ps.ProfileName = string(p.Name)
+		if p.UserLicense != nil {
+			ps.ProfileUserLicense = string(p.UserLicense.Name)
 		}
 	}
+	if len(perms) == 0 {
+		return ps, nil
+	}
+	var flags map[string]flag // flag takes any JSON value: objects and strings read as false
+	if err := json.Unmarshal(raw, &flags); err != nil {
+		return ps, err
+	}
 	for _, n := range perms {
-		if r.Bool("Permissions" + n) {
+		if flags["Permissions"+n] {
 			ps.Permissions[n] = true
 		}
 	}

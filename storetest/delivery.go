@@ -98,6 +98,9 @@ var deliveryTests = []test{
 			}
 			checkNorm(t, "ConfirmedAt", r.ConfirmedAt)
 		}
+		if still, err := s.Deliveries(ctx, warden.DeliveryFilter{Pending: true}); err != nil || len(still) != 0 {
+			t.Errorf("pending after confirmation: %v, %v", still, err)
+		}
 		// A confirmed record stays confirmed when the delivery repeats.
 		repeat := again
 		repeat.Pending = true

@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"RotationJob", rotationJobTests},
 		{"Delivery", deliveryTests},
 		{"Status", statusTests},
+		{"Access", accessTests},
+		{"Activity", activityTests},
 		{"Prune", pruneTests},
 		{"Store", storeTests},
 	}

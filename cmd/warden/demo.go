@@ -91,8 +91,16 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	wardenAddr := wln.Addr().String()
 	wln.Close()
 
+	// Rotation delivery: dependents of every delivery kind, and the
+	// loopback receiver of the webhook one (demodelivery.go).
+	dd, err := startDemoDeliveries(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer dd.Close()
+
 	cfgPath := filepath.Join(dir, "warden.yaml")
-	if err := writeDemoConfig(ctx, dir, cfgPath, emuURL, wardenAddr, *interval, key); err != nil {
+	if err := writeDemoConfigWith(ctx, dir, cfgPath, emuURL, wardenAddr, *interval, key, dd); err != nil {
 		return err
 	}
 	cfg, err := m.loadConfig(cfgPath)
@@ -106,6 +114,11 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	err = e.syncInventory(ctx, e.cfg)
+	// Access control: an admin account with a one-time password.
+	adminPassword := ""
+	if err == nil {
+		adminPassword, err = m.demoAdmin(ctx, e)
+	}
 	e.Close()
 	if err != nil {
 		return err
@@ -115,6 +128,9 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, `Warden demo
   status page:          http://%s/status
+  dashboard login:      admin / %s
+                        (a one-time password, shown only now; set your own with
+                        warden user reset-password --config %s admin)
   emulator:             %s (login URL and instance URL of both demo orgs)
   emulator control API: %s/_emulator/orgs
   configuration:        %s
@@ -126,7 +142,7 @@ Try, in another terminal:
 
 Demo credentials are public: docs/emulator.md#the-demo-seed. Press Ctrl-C to stop.
 
-`, wardenAddr, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
+`, wardenAddr, adminPassword, cfgPath, emuURL, emuURL, cfgPath, cfgPath, emuURL, *interval)
 	return m.serve(ctx, cfg, serveOptions{})
 }
 
@@ -197,7 +213,10 @@ dependents:
     username: {{q .Username}}
     owner: {{q .Owner}}
     contact: {{q (print .Owner "-oncall@example.com")}}
-    delivery: secret_store
+    delivery: {{q .Delivery}}
+{{- if .Target}}
+{{.Target}}
+{{- end}}
 {{- if .Objects}}
     objects:
 {{- range .Objects}}
@@ -221,6 +240,13 @@ rotation:
 // writeDemoConfig stores every demo credential in a local secret store
 // under dir and writes the configuration that monitors both demo orgs.
 func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interval time.Duration, key *rsa.PrivateKey) error {
+	return writeDemoConfigWith(ctx, dir, path, emuURL, addr, interval, key, nil)
+}
+
+// writeDemoConfigWith is writeDemoConfig with the dependents' deliveries
+// of dd (demodelivery.go); without dd, every dependent reads the secret
+// store.
+func writeDemoConfigWith(ctx context.Context, dir, path, emuURL, addr string, interval time.Duration, key *rsa.PrivateKey, dd *demoDeliveries) error {
 	keyFile := filepath.Join(dir, "warden.key")
 	kek, err := local.KEKFromFile(keyFile)
 	if errors.Is(err, fs.ErrNotExist) || warden.ErrorKind(err) == warden.ENOTFOUND {
@@ -234,6 +260,9 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 		return err
 	}
 	defer secrets.Close()
+	if err := dd.prepare(ctx, secrets); err != nil {
+		return err
+	}
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	put := func(name string, m warden.Material) error {
 		_, err := credential.Write(ctx, secrets, name, m, warden.StageCurrent, map[string]string{"source": "warden demo"})
@@ -243,8 +272,8 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 	type user struct{ Org, Username, Credential, Owner string }
 	type obj struct{ Object, Access string }
 	type app struct {
-		Name, Org, Username, Owner string
-		Objects                    []obj
+		Name, Org, Username, Owner, Delivery, Target string
+		Objects                                      []obj
 	}
 	data := struct {
 		Addr, PublicURL, Emulator, Interval string
@@ -296,6 +325,7 @@ func writeDemoConfig(ctx context.Context, dir, path, emuURL, addr string, interv
 				continue
 			}
 			ap := app{Name: a.app, Org: org, Username: dc.Username, Owner: a.team}
+			ap.Delivery, ap.Target = dd.of(a.app)
 			if a.objects != "" {
 				for _, part := range strings.Split(a.objects, ";") {
 					o, acc, _ := strings.Cut(part, ":")

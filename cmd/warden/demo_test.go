@@ -16,6 +16,18 @@ import (
 // statusOf runs "warden status --json" and returns the status of username.
 func statusOf(t *testing.T, cfg, username string) *warden.UserStatus {
 	t.Helper()
+	for _, s := range statusesOf(t, cfg) {
+		if s.Username == username {
+			return s
+		}
+	}
+	t.Fatalf("no %s in warden status", username)
+	return nil
+}
+
+// statusesOf runs "warden status --json" on cfg.
+func statusesOf(t *testing.T, cfg string) []*warden.UserStatus {
+	t.Helper()
 	code, out, errOut := run(t, "status", "--config", cfg, "--json")
 	if code != 0 {
 		t.Fatalf("status: %d %s", code, errOut)
@@ -24,13 +36,7 @@ func statusOf(t *testing.T, cfg, username string) *warden.UserStatus {
 	if err := json.Unmarshal([]byte(out), &statuses); err != nil {
 		t.Fatalf("status --json: %v: %s", err, out)
 	}
-	for _, s := range statuses {
-		if s.Username == username {
-			return s
-		}
-	}
-	t.Fatalf("no %s in %s", username, out)
-	return nil
+	return statuses
 }
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
@@ -49,7 +55,11 @@ func TestDemoEndToEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	emu := startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
 	cfg := filepath.Join(dir, "warden.yaml")
-	waitFor(t, "the first sweep", 20*time.Second, func() bool { return statusOf(t, cfg, "marketing.sync@acme.demo").Cause == "user_frozen" })
+	// Each org's first sweep starts at a random point of its first half interval: wait for both.
+	waitFor(t, "the first sweeps", 20*time.Second, func() bool {
+		return statusOf(t, cfg, "marketing.sync@acme.demo").Cause == "user_frozen" &&
+			statusOf(t, cfg, "support.bridge@globex.demo").Cause == "user_deactivated"
+	})
 	want := map[string]string{
 		"marketing.sync@acme.demo": "user_frozen", "support.bridge@globex.demo": "user_deactivated",
 		"etl.loader@acme.demo": "password_locked", "reporting.api@acme.demo": "api_permission_missing",

@@ -65,6 +65,8 @@ func signalNumber(s os.Signal) int {
 // Main wires Warden's subcommands to their inputs and outputs, so tests can
 // drive the CLI in-process.
 type Main struct {
+	// Stdin is where commands read a password from (warden user).
+	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
@@ -77,7 +79,7 @@ type Main struct {
 // NewMain returns a Main bound to the process's standard streams and
 // environment.
 func NewMain() *Main {
-	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
 // command is one subcommand.

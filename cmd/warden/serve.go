@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,8 +33,10 @@ recoveries, and serves the status page (/status), the user pages
 (/users/ORG/USERNAME), the JSON API (/api/status), Prometheus metrics
 (/metrics), /healthz and /readyz.
 
-The server has no TLS and no authentication yet, so it refuses to listen
-beyond loopback unless --allow-remote is given; even then other hosts get
+Every route but /login, /healthz and /readyz needs a login (warden user
+create) or an API token (warden token create); see docs/dashboard.md. The
+server refuses to listen beyond loopback without TLS (tls.certFile and
+tls.keyFile) unless --allow-remote is given; even then other hosts get
 only /healthz and /readyz, unless --allow-remote-reads lets every client
 that can reach the server read everything without authentication.`
 
@@ -67,6 +70,10 @@ type serveOptions struct {
 	// AllowRemoteReads lets every client read every route without
 	// authentication; it implies AllowRemote.
 	AllowRemoteReads bool
+	// TLS (access control): the listener serves TLS and every route but
+	// the login and the probes needs authentication, so it may listen
+	// beyond loopback.
+	TLS bool
 }
 
 // checkExposure refuses a listen address beyond loopback unless o allows
@@ -77,14 +84,16 @@ func checkExposure(addr string, o serveOptions, logger *slog.Logger) error {
 		return nil
 	}
 	switch {
+	case o.TLS && !o.AllowRemoteReads: // access control
+		logger.Info("listening beyond loopback with TLS; the dashboard and API need a login or an API token", "addr", addr)
 	case o.AllowRemoteReads:
 		logger.Warn("listening beyond loopback without TLS or authentication: every client that can reach the server reads "+
 			"the names and health of every org and integration user, and the metrics", "addr", addr)
 	case o.AllowRemote:
 		logger.Warn("listening beyond loopback without TLS or authentication: other hosts get /healthz and /readyz only", "addr", addr)
 	default:
-		return warden.Errorf(warden.EINVALID, "server.addr %s listens beyond loopback, and Warden's server has neither TLS nor "+
-			"authentication yet: listen on 127.0.0.1 (behind a reverse proxy with TLS and authentication for other hosts), "+
+		return warden.Errorf(warden.EINVALID, "server.addr %s listens beyond loopback without TLS: set tls.certFile and tls.keyFile "+
+			"(see docs/dashboard.md#tls), or listen on 127.0.0.1 behind a reverse proxy with TLS, "+
 			"or pass --allow-remote to answer other hosts with /healthz and /readyz only", addr)
 	}
 	return nil
@@ -116,6 +125,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	o.TLS = cfg.TLS.Enabled() // access control
 	if err := checkExposure(cfg.Server.Addr, o, logger); err != nil {
 		return err
 	}
@@ -138,7 +148,20 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	if err != nil {
 		return err
 	}
+	// Activity analysis: the monitor hands the rules each sweep's new rows.
+	acts := e.activityEngine(e.alerter(d))
+	e.activity = acts
 	mon, err := e.monitor(ctx, e.alerter(d), metrics)
+	if err != nil {
+		return err
+	}
+	// Access control (issue 12): logins, sessions and API tokens in front
+	// of every route, TLS on the listener when configured.
+	access, err := e.access(ctx)
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := listenerTLS(cfg)
 	if err != nil {
 		return err
 	}
@@ -147,6 +170,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 		return warden.Errorf(warden.EUNAVAILABLE, "server.addr: cannot listen on %s: %v", cfg.Server.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if tlsConfig != nil {
+		ln, base = tls.NewListener(ln, tlsConfig), "https://"+ln.Addr().String()
+	}
+	e.warnNoAccounts(ctx, access)
+	go e.pruneSessions(ctx, access, time.Hour)
 	logger.Info("warden serving", "status", base+"/status", "orgs", len(cfg.Orgs), "users", len(cfg.Users))
 	fmt.Fprintf(m.Stdout, "Warden status page: %s/status\n", base)
 	if m.Ready != nil {
@@ -156,6 +184,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	defer cancel()
 	monDone := make(chan error, 1)
 	go func() { monDone <- mon.Run(ctx) }()
+	go acts.Run(ctx) // activity alerts
 	go e.prune(ctx, time.Hour)
 	go m.reloadOnHangup(ctx, e, mon)
 	// Credential rotation: resume interrupted rotations, retire old
@@ -168,7 +197,8 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	srv.StatusService, srv.UserService, srv.HealthService, srv.DependentService = e.store, e.store, e.store, e.store
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
-	err = serve(ctx, ln, srv)
+	srv.Authenticate = access.Middleware // access control
+	err = serve(ctx, ln, withAccess(srv, access, tlsConfig != nil))
 	cancel()
 	<-monDone
 	return err

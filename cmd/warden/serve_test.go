@@ -90,6 +90,17 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	// Both orgs are swept independently: wait for the alerts of both.
 	wants := []string{`"cause":"user_frozen"`, `"cause":"user_deactivated"`, `"cause":"password_locked"`, "Marketing Connector"}
+	// Health alerts; the activity rules' alerts (X-Warden-Key activity/...)
+	// about the team's users go to the same channel.
+	healthMail := func() []smtptest.Message {
+		var msgs []smtptest.Message
+		for _, msg := range smtp.Messages() {
+			if !strings.Contains(string(msg.Data), "X-Warden-Key: activity/") {
+				msgs = append(msgs, msg)
+			}
+		}
+		return msgs
+	}
 	delivered := func() string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -102,13 +113,13 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 				return false
 			}
 		}
-		return len(smtp.Messages()) > 0
+		return len(healthMail()) > 0
 	})
 	all := delivered()
 	if strings.Contains(all, "invoice.sync@acme.demo") {
 		t.Errorf("a healthy user was announced")
 	}
-	msgs := smtp.Messages()
+	msgs := healthMail()
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), "user_frozen") || !strings.Contains(string(msgs[0].Data), "marketing.sync@acme.demo") {
 		t.Errorf("e-mail routed to the marketing team: %d messages", len(msgs))
 	}
@@ -156,5 +167,96 @@ func TestServeAlertsThroughChannels(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("%s with a foreign Host: %d, want %d", p, resp.StatusCode, want)
 		}
+	}
+}
+
+// TestServeAnswersDuringNotificationOutage runs "warden serve" with a
+// webhook that never answers: alert delivery hangs for as long as the test
+// runs. Sweeps must go on (the stored statuses keep being checked), and the
+// probes and status pages must answer in milliseconds throughout, since
+// neither waits for a sweep or for alert delivery.
+func TestServeAnswersDuringNotificationOutage(t *testing.T) {
+	seed, key, err := emulator.Demo(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := emulatortest.Start(t, seed)
+	release := make(chan struct{})
+	var calls sync.WaitGroup
+	var mu sync.Mutex
+	blocked := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		defer calls.Done()
+		mu.Lock()
+		blocked++
+		mu.Unlock()
+		<-release // the channel is down: no answer until the test ends
+	}))
+	defer func() { close(release); calls.Wait(); hook.Close() }()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "warden.yaml")
+	if err := writeDemoConfig(t.Context(), dir, path, emu.URL, "127.0.0.1:0", time.Second, key); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
+	f.WriteString("notifications:\n  - name: hook\n    kind: webhook\n    url: " + hook.URL + "/warden\n    secret: hook-secret-for-the-outage\n    minSeverity: low\n")
+	f.Close()
+	base := startServe(t, "serve", "--config", path)
+	waitFor(t, "an alert delivery to hang", 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return blocked > 0
+	})
+	checkedAt := func() time.Time {
+		var latest time.Time
+		for _, s := range statusesOf(t, path) {
+			if s.CheckedAt.After(latest) {
+				latest = s.CheckedAt
+			}
+		}
+		return latest
+	}
+	// Readiness (every org swept once) does not wait for alert delivery.
+	waitFor(t, "readiness while alert delivery hangs", 20*time.Second, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	first := checkedAt()
+	// For several sweep intervals, with delivery hanging, time every read.
+	var slowest time.Duration
+	var slowestPath string
+	deadline := time.Now().Add(4 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, p := range []string{"/readyz", "/healthz", "/status", "/api/status"} {
+			start := time.Now()
+			resp, err := http.Get(base + p)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s during the outage: %d", p, resp.StatusCode)
+			}
+			if took > slowest {
+				slowest, slowestPath = took, p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("slowest answer during the outage: %s in %v", slowestPath, slowest)
+	// Generous for a loaded 2-core CI machine; a read that waited for a
+	// sweep or a delivery would take seconds (timeouts are 10 s).
+	if slowest > 500*time.Millisecond {
+		t.Errorf("%s took %v while alert delivery hung", slowestPath, slowest)
+	}
+	if !checkedAt().After(first) {
+		t.Errorf("sweeps stopped while alert delivery hung: latest check still %v", first)
 	}
 }

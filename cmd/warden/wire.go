@@ -20,6 +20,7 @@ import (
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/monitor"
 	"github.com/wardenhq/warden/postgres"
 	"github.com/wardenhq/warden/secret/azurekv"
 	"github.com/wardenhq/warden/secret/local"
@@ -48,6 +49,8 @@ type env struct {
 	creds   *credential.Registry
 	logger  *slog.Logger
 	closers []func() error
+	// activity, when set, analyses every sweep's new rows (serve).
+	activity monitor.Activity
 }
 
 // Close releases the environment.

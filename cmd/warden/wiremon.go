@@ -29,7 +29,7 @@ func (e *env) monitor(ctx context.Context, alerter monitor.Alerter, metrics *mon
 	mc := e.cfg.Monitor
 	return monitor.New(monitor.Options{Store: e.store, Statuses: e.store, Load: inv.Load, Alerter: alerter,
 		SweepInterval: mc.SweepInterval.D(), LivenessInterval: mc.LivenessInterval.D(), DashboardURL: e.cfg.Server.PublicURL,
-		Logger: e.logger, Metrics: metrics}, orgs), nil
+		Logger: e.logger, Metrics: metrics, Activity: e.activity}, orgs), nil
 }
 
 // dispatcher builds the alert dispatcher from the notification channels.

@@ -415,7 +415,7 @@ func (m *Mailbox) Append(ctx context.Context, raw []byte, received time.Time) er
 	return m.session(ctx, "append", false, func(c *conn) error {
 		args := []arg{rawArg("APPEND"), strArg(m.opts.Folder)}
 		if !received.IsZero() {
-			args = append(args, rawArg(quote(received.Format("_2-Jan-2006 15:04:05 -0700"))))
+			args = append(args, rawArg(imapQuote(received.Format("_2-Jan-2006 15:04:05 -0700"))))
 		}
 		args = append(args, litArg(raw))
 		_, _, err := c.command(args...)

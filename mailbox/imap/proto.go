@@ -318,7 +318,8 @@ func needsLiteral(s string) bool {
 	return len(s) > 1000
 }
 
-func quote(s string) string {
+// imapQuote writes s as an IMAP quoted string (RFC 3501 §4.3).
+func imapQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
@@ -345,7 +346,7 @@ func (c *conn) command(args ...arg) ([]*response, *response, error) {
 			continue
 		case strArg:
 			if !needsLiteral(string(a)) {
-				c.w.WriteString(quote(string(a)))
+				c.w.WriteString(imapQuote(string(a)))
 				continue
 			}
 			lit = []byte(a)

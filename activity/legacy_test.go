@@ -1,0 +1,67 @@
+package activity_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/activity"
+)
+
+func TestLegacy(t *testing.T) {
+	switched := t0.Add(-time.Hour)
+	soap := func(id, ip, version string, at time.Time) warden.Login {
+		return warden.Login{ID: id, UserID: "005A", Time: at, Status: "Success", LoginType: "Other Apex API", APIType: "SOAP Partner", APIVersion: version, SourceIP: ip}
+	}
+	oauth := func(id, user, ip string, at time.Time) warden.Login {
+		return warden.Login{ID: id, UserID: user, Time: at, Status: "Success", LoginType: "Remote Access 2.0", Application: "Sync", SourceIP: ip}
+	}
+	tests := []struct {
+		name   string
+		cred   *warden.Credential
+		logins []warden.Login
+		want   []string // method, then words of the deadline and reason
+	}{
+		{"SOAP client on API 62", &warden.Credential{Name: "a-pw", Kind: warden.CredentialPassword},
+			[]warden.Login{soap("1", "198.51.100.1", "62.0", t0), soap("2", "198.51.100.1", "58.0", t0.Add(-time.Hour))},
+			[]string{"soap_login Summer '27|62.0|SOAP API logins"}},
+		{"SOAP on API 30 is past its retirement", &warden.Credential{Name: "a-pw", Kind: warden.CredentialPassword},
+			[]warden.Login{soap("1", "198.51.100.1", "30.0", t0)}, []string{"soap_login retired in Summer '25"}},
+		{"username-password flow", &warden.Credential{Name: "a-pw", Kind: warden.CredentialPassword, ClientID: "key"},
+			[]warden.Login{oauth("1", "005A", "198.51.100.2", t0)}, []string{"oauth_password username-password flow|a-pw"}},
+		{"a password credential without logins", &warden.Credential{Name: "a-pw", Kind: warden.CredentialPassword}, nil,
+			[]string{"soap_login no login was seen"}},
+		{"moved to JWT: old SOAP rows are history", &warden.Credential{Name: "a-jwt", Kind: warden.CredentialJWT, CreatedAt: switched},
+			[]warden.Login{soap("1", "198.51.100.1", "62.0", switched.Add(-time.Minute)), oauth("2", "005A", "198.51.100.1", t0)}, nil},
+		{"moved to JWT, but a source still uses SOAP", &warden.Credential{Name: "a-jwt", Kind: warden.CredentialJWT, CreatedAt: switched},
+			[]warden.Login{soap("1", "198.51.100.9", "62.0", t0), oauth("2", "005A", "198.51.100.1", t0)},
+			[]string{"soap_login a dependent still uses the old one|198.51.100.9"}},
+		{"a SOAP source that moved to OAuth", &warden.Credential{Name: "a-jwt", Kind: warden.CredentialJWT},
+			[]warden.Login{soap("1", "198.51.100.1", "62.0", t0.Add(-time.Hour)), oauth("2", "005A", "198.51.100.1", t0)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := activity.Legacy([]activity.LegacyUser{{Org: "acme", Username: "a@acme.example", Credential: tt.cred, Dependents: []string{"Sync"}}},
+				map[string]string{"acme/a@acme.example": "005A"}, tt.logins)
+			if len(got) != len(tt.want) {
+				t.Fatalf("Legacy = %+v, want %d entries", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				method, words, _ := strings.Cut(w, " ")
+				text := got[i].Deadline + " " + got[i].Reason
+				for _, c := range got[i].Clients {
+					text += " " + c.SourceIP
+				}
+				if got[i].Method != method {
+					t.Errorf("method %s, want %s", got[i].Method, method)
+				}
+				for _, word := range strings.Split(words, "|") {
+					if !strings.Contains(text+" "+got[i].APIVersion, word) {
+						t.Errorf("%q does not say %q", text, word)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/activity"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/emulator"
+	"github.com/wardenhq/warden/salesforce"
+	"github.com/wardenhq/warden/secret/local"
+)
+
+// legacyOf runs "warden legacy --json" and returns its entries by username.
+func legacyOf(t *testing.T, cfg string) map[string][]activity.LegacyUse {
+	t.Helper()
+	code, out, errOut := run(t, "legacy", "--config", cfg, "--json")
+	if code != 0 {
+		t.Fatalf("legacy: %d %s", code, errOut)
+	}
+	var uses []activity.LegacyUse
+	if err := json.Unmarshal([]byte(out), &uses); err != nil {
+		t.Fatalf("legacy --json: %v: %s", err, out)
+	}
+	by := map[string][]activity.LegacyUse{}
+	for _, u := range uses {
+		by[u.Username] = append(by[u.Username], u)
+	}
+	return by
+}
+
+func TestDemoLegacy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
+	cfg := filepath.Join(dir, "warden.yaml")
+	by := legacyOf(t, cfg)
+	for u, uses := range by {
+		for _, x := range uses {
+			t.Logf("%s %s %+v %s", u, x.Method, x.Clients, x.Reason)
+		}
+	}
+	soap := by["legacy.soap@acme.demo"]
+	if len(soap) != 1 || soap[0].Method != activity.MethodSOAPLogin || len(soap[0].Clients) == 0 || soap[0].Clients[0].SourceIP != "198.51.100.17" ||
+		soap[0].Clients[0].APIType != "SOAP Partner" || soap[0].LastSeen.IsZero() {
+		t.Errorf("legacy.soap@acme.demo: %+v, want SOAP login() from 198.51.100.17", soap)
+	}
+	for _, u := range []string{"jwt.analytics@acme.demo", "erp.sync@globex.demo", "invoice.sync@acme.demo"} {
+		if by[u] != nil {
+			t.Errorf("%s is listed: %+v", u, by[u])
+		}
+	}
+	if gis := by["gis.legacy@acme.demo"]; len(gis) != 1 || gis[0].Method != activity.MethodOAuthPassword {
+		t.Errorf("gis.legacy@acme.demo: %+v, want the username-password flow", gis)
+	}
+}
+
+// TestDemoMigrate moves the demo's SOAP-login integration to the JWT
+// bearer flow against the emulator: after --apply, its dependent logs in
+// with the new credential, and once its delivery is checked off and
+// verified the password is retired and warden legacy no longer lists it.
+func TestDemoMigrate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
+	cfg := filepath.Join(dir, "warden.yaml")
+	const user = "legacy.soap@acme.demo"
+	loaded, err := config.Load(cfg, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := salesforce.New(salesforce.Config{LoginURL: loaded.Orgs[0].LoginURL})
+	var oldSecret string
+	for _, dc := range emulator.DemoCredentials() {
+		if dc.Username == user {
+			oldSecret = dc.Secret
+		}
+	}
+	if _, _, err := c.SOAPLogin(t.Context(), user, oldSecret); err != nil {
+		t.Fatalf("the password does not log in before the migration: %v", err)
+	}
+	if by := legacyOf(t, cfg); len(by[user]) == 0 {
+		t.Fatalf("warden legacy does not list %s", user)
+	}
+	migrate := func(args ...string) *activity.MigrationPlan {
+		t.Helper()
+		code, out, errOut := run(t, append([]string{"migrate", "--config", cfg, user, "--to", "jwt", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("migrate %v: %d %s %s", args, code, errOut, out)
+		}
+		var p activity.MigrationPlan
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("migrate --json: %v: %s", err, out)
+		}
+		return &p
+	}
+	p := migrate("--plan")
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+		if s.Done {
+			t.Errorf("step %s is done before --apply", s.ID)
+		}
+	}
+	wantSteps := []string{"key_pair", "connected_app", "preauthorize", "credential", "deliver:Legacy SOAP ETL", "verify:Legacy SOAP ETL", "config", "retire_password"}
+	if !slices.Equal(ids, wantSteps) {
+		t.Fatalf("plan steps %v, want %v", ids, wantSteps)
+	}
+	if p.From != activity.MethodSOAPLogin {
+		t.Errorf("plan from %s, want %s", p.From, activity.MethodSOAPLogin)
+	}
+	p = migrate("--apply")
+	for _, id := range wantSteps[:4] {
+		if !p.Step(id).Done {
+			t.Errorf("step %s is not done after --apply", id)
+		}
+	}
+	if p.Step("verify:Legacy SOAP ETL").Done || p.Step("retire_password").Done {
+		t.Error("the dependent was verified or the password retired before the delivery was checked off")
+	}
+
+	// The dependent logs in with the new credential: the JWT bearer flow
+	// with the key in the secret store.
+	kek, err := local.KEKFromFile(filepath.Join(dir, "warden.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := local.Open(filepath.Join(dir, "secrets.json"), kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	mat, err := credential.Read(t.Context(), ss, warden.SecretRef{Store: "local", Key: p.Credential}, warden.StageCurrent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode([]byte(mat.PrivateKey))
+	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.JWTBearer(t.Context(), salesforce.JWTGrant{ClientID: p.ConsumerKey, Username: user, Key: key}); err != nil {
+		t.Fatalf("the dependent cannot log in with the new credential: %v", err)
+	}
+	// Check off the delivery and apply again: verified, then retired.
+	migrate("--done", "deliver:Legacy SOAP ETL")
+	if p = migrate("--apply"); !p.Step("verify:Legacy SOAP ETL").Done || p.Step("retire_password").Done {
+		t.Error("after the delivery, --apply did not verify the dependent, or retired the password before the configuration was updated")
+	}
+	migrate("--done", "config")
+	p = migrate("--apply")
+	for _, id := range wantSteps {
+		if !p.Step(id).Done {
+			t.Errorf("step %s is not done after the delivery and the second --apply", id)
+		}
+	}
+	if by := legacyOf(t, cfg); len(by[user]) != 0 {
+		t.Errorf("warden legacy still lists %s: %+v", user, by[user])
+	}
+	// The old password and security token no longer log in.
+	if _, _, err := c.SOAPLogin(t.Context(), user, oldSecret); err == nil {
+		t.Error("the retired password still logs in with SOAP login()")
+	}
+	// The user's own credential check now uses the JWT credential.
+	if code, out, errOut := run(t, "check", "--config", cfg, user); code != 0 {
+		t.Errorf("check after the migration: %d %s %s", code, out, errOut)
+	}
+}
