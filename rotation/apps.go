@@ -190,4 +190,3 @@ func metadataCall(ctx context.Context, hc *http.Client, s *salesforce.Session, o
 	}
 	return nil
 }
-
