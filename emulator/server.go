@@ -67,15 +67,15 @@ type Server struct {
 	codes      map[string]*authCode
 	cursors    map[string]*cursor
 	mail       map[string][]Mail
+	faults     []*Fault
+	nfaults    atomic.Int32 // len(faults), read without the lock
+	events     *eventLog
+	queryCache map[string]*soql.Query
+	pageCache  map[string][]byte // single-page query answers, see query
+	txn        *txn              // the all-or-none request in progress, see beginTxn
 
 	// mailPasswords are the mailbox accounts' passwords (rotation.go).
 	mailPasswords map[string]string
-	faults        []*Fault
-	nfaults       atomic.Int32 // len(faults), read without the lock
-	events        *eventLog
-	queryCache    map[string]*soql.Query
-	pageCache     map[string][]byte // single-page query answers, see query
-	txn           *txn              // the all-or-none request in progress, see beginTxn
 }
 
 // session is an access token.
