@@ -20,6 +20,7 @@ type Store interface {
 	HealthService
 	FindingService
 	RotationService
+	RotationJobService
 	DeliveryService
 	AlertService
 	StatusService

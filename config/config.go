@@ -44,6 +44,7 @@ type Config struct {
 	TLS           TLS            `yaml:"tls,omitempty"`
 	Activity      Activity       `yaml:"activity,omitempty"`
 	Broker        Broker         `yaml:"broker,omitempty"` // token broker (config/broker.go)
+	Rotation      Rotation       `yaml:"rotation,omitempty"` // credential rotation (config/rotation.go)
 }
 
 // Store selects the inventory and history database.

@@ -193,7 +193,7 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:3: unknown key "retension" in store (known keys: driver, path, dsn, retention; did you mean "retention"?)`,
 			`warden.yaml:8: unknown key "contact" in owners[0] (known keys: team, contacts; did you mean "contacts"?)`,
 			`warden.yaml:9: duplicate key "team" in owners[0] (first at line 6)`,
-			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, auth, tls, activity, broker; did you mean "monitor"?)`,
+			`warden.yaml:10: unknown key "monitors" at the top level (known keys: store, server, secretStores, orgs, credentials, users, owners, dependents, notifications, monitor, auth, tls, activity, broker, rotation; did you mean "monitor"?)`,
 		}},
 		{"notifications", []string{
 			`warden.yaml:4: notifications[0].url: is required for kind slack (use ${ENV}: the URL is a secret)`,

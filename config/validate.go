@@ -187,6 +187,7 @@ func (v *validator) run() {
 	for i := range c.Notifications {
 		v.notification(fmt.Sprintf("notifications[%d]", i), &c.Notifications[i])
 	}
+	v.rotation() // after the names: it refers to secret stores
 }
 
 func (v *validator) store() {

@@ -102,6 +102,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case route == "faults":
 		s.controlFaults(w, r, parts[1:])
 		return
+	case route == "mailbox" && len(parts) == 3 && parts[2] == "password":
+		s.controlMailboxPassword(w, r, parts[1]) // rotation.go
+		return
 	case route == "mailbox" && len(parts) == 2 && r.Method == http.MethodGet:
 		s.mu.Lock()
 		defer s.mu.Unlock()

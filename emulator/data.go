@@ -157,6 +157,8 @@ func (s *Server) route(q *request, tail string) {
 		s.sobjects(q, parts[1:])
 	case parts[0] == "composite":
 		s.composite(q, parts[1:])
+	case parts[0] == "apps":
+		s.oauthApps(q, parts[1:])
 	default:
 		notFound(q)
 	}

@@ -137,6 +137,10 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session")
 		return
 	}
+	if op.XMLName.Local == "readMetadata" {
+		s.readMetadata(w, sess.user, env.Body.Inner) // rotation.go
+		return
+	}
 	if op.XMLName.Local != "upsertMetadata" {
 		fault("INVALID_OPERATION", "the emulator's Metadata API supports upsertMetadata only, not "+op.XMLName.Local)
 		return

@@ -146,6 +146,7 @@ type connectedApp struct {
 	preProfiles, preSets            map[string]bool // by id
 	expireAfter, idle               time.Duration
 	rotate                          bool
+	staged                          *stagedSecret // a consumer secret staged for rotation (rotation.go)
 	ccUser                          *user
 	org                             *org
 	created                         time.Time
@@ -326,7 +327,7 @@ func (o *org) userByID(id string) *user {
 
 func (o *org) appByName(name string) *connectedApp {
 	for _, a := range o.apps {
-		if strings.EqualFold(a.name, name) {
+		if strings.EqualFold(a.name, name) || strings.EqualFold(a.apiName(), name) {
 			return a
 		}
 	}

@@ -114,7 +114,7 @@ func (s *Server) clientApp(w http.ResponseWriter, r *http.Request, needSecret bo
 		oauthError(w, 400, "invalid_client_id", "client identifier invalid")
 		return nil
 	}
-	if (secret != "" || needSecret) && !secretEqual(secret, a.secret) {
+	if (secret != "" || needSecret) && !a.secretOK(secret) {
 		oauthError(w, 400, "invalid_client", "invalid client credentials")
 		return nil
 	}
@@ -168,7 +168,7 @@ func (s *Server) grantRefresh(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, 400, "invalid_grant", "expired access/refresh token")
 		return
 	}
-	if secret != "" && !secretEqual(secret, t.app.secret) {
+	if secret != "" && !t.app.secretOK(secret) {
 		oauthError(w, 400, "invalid_client", "invalid client credentials")
 		return
 	}

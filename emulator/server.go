@@ -73,6 +73,9 @@ type Server struct {
 	queryCache map[string]*soql.Query
 	pageCache  map[string][]byte // single-page query answers, see query
 	txn        *txn              // the all-or-none request in progress, see beginTxn
+
+	// mailPasswords are the mailbox accounts' passwords (rotation.go).
+	mailPasswords map[string]string
 }
 
 // session is an access token.

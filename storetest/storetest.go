@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) warden.Store) {
 		{"Health", healthTests},
 		{"Finding", findingTests},
 		{"Rotation", rotationTests},
+		{"RotationJob", rotationJobTests},
 		{"Delivery", deliveryTests},
 		{"Alert", alertTests},
 		{"Status", statusTests},

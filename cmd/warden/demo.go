@@ -227,6 +227,14 @@ dependents:
 monitor:
   sweepInterval: {{q .Interval}}
   livenessInterval: 15m
+# Credential rotation (warden rotate): security tokens arrive in the
+# emulator's mailbox.
+rotation:
+  pollInterval: 1s
+  mailboxes:
+{{- range .Mailboxes}}
+    - {credential: {{q .}}, kind: emulator, account: {store: local, key: {{q (print . "-mailbox")}}}}
+{{- end}}
 `))
 
 // writeDemoConfig stores every demo credential in a local secret store
@@ -274,6 +282,7 @@ func writeDemoConfigWith(ctx context.Context, dir, path, emuURL, addr string, in
 		Users                               []user
 		Apps                                []app
 		Teams                               []string
+		Mailboxes                           []string // rotation: password credentials' mailboxes
 	}{Addr: addr, PublicURL: "http://" + addr, Emulator: emuURL, Interval: interval.String()}
 	for _, o := range []struct{ name, admin, key string }{
 		{"Acme Corp", "admin@acme.demo", "warden-demo-acme"}, {"Globex Corporation", "admin@globex.demo", "warden-demo-globex"}} {
@@ -304,6 +313,7 @@ func writeDemoConfigWith(ctx context.Context, dir, path, emuURL, addr string, in
 			m.RefreshToken = dc.Secret
 		case "password":
 			m.Password = dc.Secret
+			data.Mailboxes = append(data.Mailboxes, name) // rotation: token e-mails
 		}
 		if err := put(name, m); err != nil {
 			return err

@@ -188,6 +188,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	go acts.Run(ctx) // activity alerts
 	go e.prune(ctx, time.Hour)
 	go m.reloadOnHangup(ctx, e, mon)
+	// Credential rotation: resume interrupted rotations, retire old
+	// credentials after their grace period, run schedules (serverotation.go).
+	go m.runRotations(ctx, e)
 	audits := e.policyScheduler(policy.Baseline(), 24*time.Hour)
 	audits.OnReport = func(ctx context.Context, r *policy.Report) { e.alertNewFindings(ctx, d, r) }
 	go audits.Run(ctx)

@@ -170,3 +170,31 @@ func (m *Mailbox) Delete(ctx context.Context, msgID string) error {
 	m.deleted[msgID] = true
 	return nil
 }
+
+var _ warden.PasswordChanger = (*Mailbox)(nil)
+
+// ChangePassword implements [warden.PasswordChanger]: it sets the mailbox
+// account's password on the emulator's control API
+// (POST /_emulator/mailbox/{username}/password).
+func (m *Mailbox) ChangePassword(ctx context.Context, password string) error {
+	endpoint := m.opts.URL + "/_emulator/mailbox/" + url.PathEscape(m.opts.Username) + "/password"
+	body, _ := json.Marshal(map[string]string{"password": password})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(string(body)))
+	if err != nil {
+		return warden.Errorf(warden.EUNAVAILABLE, "emulator mailbox: cannot build the request")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := m.opts.HTTPClient.Do(req)
+	if err != nil {
+		return &warden.Error{Kind: warden.EUNAVAILABLE, Op: "emulator mailbox", Message: "cannot reach the emulator", Err: err}
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	switch {
+	case resp.StatusCode == http.StatusNoContent:
+		return nil
+	case resp.StatusCode == http.StatusBadRequest:
+		return warden.Errorf(warden.EINVALID, "emulator mailbox: the new password was refused")
+	}
+	return warden.Errorf(warden.EUNAVAILABLE, "emulator mailbox: the emulator answered %d", resp.StatusCode)
+}

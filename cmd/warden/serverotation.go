@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/config"
+	"github.com/wardenhq/warden/rotation"
+)
+
+// rotationTick is how often warden serve resumes rotations and checks the
+// schedules.
+const rotationTick = 30 * time.Second
+
+// runRotations is warden serve's rotation loop until ctx ends: it resumes
+// every rotation a crashed or stopped process left running, retires old
+// credentials whose grace period is over, warns owners ahead of scheduled
+// rotations and starts the ones that are due.
+func (m *Main) runRotations(ctx context.Context, e *env) {
+	eng, err := m.rotationEngine(e, rotationOptions{})
+	if err != nil {
+		e.logger.Warn("rotations are not run", "err", warden.ErrorMessage(err))
+		return
+	}
+	notify := func(ctx context.Context, a *warden.Alert) {
+		d, err := e.dispatcher()
+		if err == nil {
+			err = d.Dispatch(ctx, a).Err()
+		}
+		if err != nil {
+			e.logger.Warn("rotation warning not delivered", "key", a.Key, "err", warden.ErrorMessage(err))
+		}
+	}
+	t := time.NewTicker(rotationTick)
+	defer t.Stop()
+	for {
+		if _, err := eng.Resume(ctx); err != nil && ctx.Err() == nil {
+			e.logger.Warn("resuming rotations failed", "err", warden.ErrorMessage(err))
+		}
+		for _, s := range e.cfg.Rotation.Schedules {
+			if err := e.schedule(ctx, eng, s, time.Now(), notify); err != nil && ctx.Err() == nil {
+				e.logger.Warn("scheduled rotation failed", "credential", s.Credential, "err", warden.ErrorMessage(err))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// schedule acts on one rotation schedule at now: a rotation is due Every
+// after the credential was last rotated (or created); owners are warned
+// once, WarnBefore ahead; a due rotation is started and run.
+func (e *env) schedule(ctx context.Context, eng *rotation.Engine, s config.RotationSchedule, now time.Time, notify func(context.Context, *warden.Alert)) error {
+	c, err := e.store.Credential(ctx, s.Credential)
+	if err != nil {
+		return err
+	}
+	if active, err := eng.Active(ctx, c.Name); err != nil || active != nil {
+		return err // Resume runs it
+	}
+	last := c.RotatedAt
+	if last.IsZero() {
+		last = c.CreatedAt
+	}
+	due := last.Add(s.Every.D())
+	warnAt := due.Add(-s.WarnBefore.OrDefault(config.DefaultRotationWarnBefore))
+	if now.Before(warnAt) {
+		return nil
+	}
+	if now.Before(due) {
+		return e.warnOnce(ctx, c, due, notify)
+	}
+	j, err := eng.Start(ctx, c.Name, fmt.Sprintf("schedule (every %s)", s.Every))
+	if err != nil {
+		return err
+	}
+	_, err = eng.Run(ctx, j.ID)
+	return err
+}
+
+// warnOnce tells the owners of c that it is rotated at due, unless a
+// record says they were told already.
+func (e *env) warnOnce(ctx context.Context, c *warden.Credential, due time.Time, notify func(context.Context, *warden.Alert)) error {
+	id := "schedule-" + c.Name + "-" + due.UTC().Format("20060102T1504")
+	recs, err := e.store.Rotations(ctx, c.Name, 50)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.RotationID == id {
+			return nil
+		}
+	}
+	a := &warden.Alert{Key: "rotation/" + c.Name + "/scheduled", Org: c.Org, Username: c.Username, State: warden.StateOK, Previous: warden.StateOK,
+		Severity: warden.SeverityInfo, Evidence: fmt.Sprintf("credential %s is rotated at %s (schedule); its dependents receive the new credential then",
+			c.Name, due.UTC().Format("2006-01-02 15:04Z")), At: time.Now().UTC()}
+	if u, err := e.store.User(ctx, c.Org, c.Username); err == nil {
+		a.Owner = u.Owner
+	}
+	notify(ctx, a)
+	return e.store.AppendRotation(ctx, &warden.RotationRecord{RotationID: id, Credential: c.Name, Step: "warned",
+		Detail: "owners told of the rotation scheduled at " + due.UTC().Format(time.RFC3339)})
+}
