@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +94,47 @@ func TestRotateDemoMailboxAccount(t *testing.T) {
 	code, out, _ = run(t, "rotation", "show", id, "--config", cfg)
 	if code != 0 || !strings.Contains(out, "only the mailbox account gets a new password") || !strings.Contains(out, "is current in local/gis.legacy-acme-mailbox") {
 		t.Errorf("rotation show: %d\n%s", code, out)
+	}
+}
+
+// TestRotateFromDashboard rotates a demo user through the dashboard's API
+// (POST /api/v1/users/{org}/{username}/rotate, operator role) on a running
+// warden serve: the answer carries the rotation's id at once, and the
+// rotation runs in the background, triggered by the token's name, up to
+// the promotion (retiring the old secret waits for the grace period).
+func TestRotateFromDashboard(t *testing.T) {
+	cfg, _ := demoConfigFor(t)
+	var out, errb bytes.Buffer
+	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if code := m.Run(t.Context(), []string{"token", "create", "--config", cfg, "--name", "ops", "--role", "operator"}); code != 0 {
+		t.Fatalf("token create: %d %s", code, errb.String())
+	}
+	tok := regexp.MustCompile(`wat_[A-Za-z0-9_-]+`).FindString(out.String())
+	base := startServe(t, "serve", "--config", cfg)
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/users/globex/erp.sync@globex.demo/rotate", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var res struct {
+		RotationID string `json:"rotationId"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &res) != nil || res.RotationID == "" {
+		t.Fatalf("rotate through the API: %d %s", resp.StatusCode, body)
+	}
+	var shown string
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		_, shown, _ = run(t, "rotation", "show", res.RotationID, "--config", cfg)
+		if strings.Contains(shown, "version 2 is current") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(shown, "version 2 is current") || !strings.Contains(shown, "Triggered: dashboard: token:ops") {
+		t.Errorf("rotation started from the dashboard:\n%s", shown)
 	}
 }

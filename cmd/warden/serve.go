@@ -198,6 +198,9 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	// Dashboard: the store behind every page and the API, and the
 	// monitor's check-now behind the user page's action.
 	srv.Store, srv.Checker = e.store, mon
+	if eng, err := m.rotationEngine(e, rotationOptions{}); err == nil {
+		srv.Rotator = &dashboardRotator{ctx: ctx, e: e, eng: eng, logger: logger} // the user page's rotate action
+	}
 	srv.Login, srv.Auditor = access.Handler(), access // dashboard: the route table's login routes, audited actions
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)

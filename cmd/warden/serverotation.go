@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -105,4 +106,40 @@ func (e *env) warnOnce(ctx context.Context, c *warden.Credential, due time.Time,
 	notify(ctx, a)
 	return e.store.AppendRotation(ctx, &warden.RotationRecord{RotationID: id, Credential: c.Name, Step: "warned",
 		Detail: "owners told of the rotation scheduled at " + due.UTC().Format(time.RFC3339)})
+}
+
+// dashboardRotator is the dashboard's rotate action: it starts a rotation
+// of the user's credential and runs it in the background (the job is
+// durable: warden serve resumes it if the process stops), returning the
+// rotation's id at once.
+type dashboardRotator struct {
+	ctx    context.Context // serve's: the run outlives the request
+	e      *env
+	eng    *rotation.Engine
+	logger *slog.Logger
+}
+
+// Rotate starts rotating the credential of org/username.
+func (r *dashboardRotator) Rotate(ctx context.Context, org, username string) (string, error) {
+	u, err := r.e.store.User(ctx, org, username)
+	if err != nil {
+		return "", err
+	}
+	if u.Credential == "" {
+		return "", warden.Errorf(warden.EINVALID, "user %s/%s has no credential in the inventory to rotate", org, username)
+	}
+	trigger := "dashboard"
+	if p, ok := warden.PrincipalFrom(ctx); ok {
+		trigger = "dashboard: " + p.Kind + ":" + p.Name
+	}
+	j, err := r.eng.Start(ctx, u.Credential, trigger)
+	if err != nil {
+		return "", err
+	}
+	go func() {
+		if _, err := r.eng.Run(r.ctx, j.ID); err != nil && r.ctx.Err() == nil {
+			r.logger.Warn("rotation from the dashboard failed", "rotation", j.ID, "credential", u.Credential, "err", warden.ErrorMessage(err))
+		}
+	}()
+	return j.ID, nil
 }
