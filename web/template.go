@@ -24,7 +24,15 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"userPath":  userPath,
+	"userPath": userPath,
+	// clip shortens a long text for a list (activity and policy alerts
+	// have no state or cause, only their evidence).
+	"clip": func(s string) string {
+		if r := []rune(s); len(r) > 160 {
+			return string(r[:160]) + "…"
+		}
+		return s
+	},
 	"principal": func() *warden.Principal { return nil },
 	"can":       func(role string) bool { return false },
 	"back":      func() string { return "/" },
