@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -275,10 +276,9 @@ func (l *killLane) rotate(t *testing.T, cred string, boundary int, delay time.Du
 	if err := cmd.Start(); err != nil {
 		return false, err
 	}
-	killed := false
+	var killed atomic.Bool // set by the timer's goroutine too
 	kill := func() {
-		if !killed {
-			killed = true
+		if killed.CompareAndSwap(false, true) {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 		}
 	}
@@ -303,19 +303,19 @@ func (l *killLane) rotate(t *testing.T, cred string, boundary int, delay time.Du
 		}
 	}
 	if timer != nil && !timer.Stop() {
-		killed = true // the timer fired (or is firing)
+		killed.Store(true) // the timer fired (or is firing)
 	}
 	err = cmd.Wait()
-	if killed {
+	if killed.Load() {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			return true, nil
 		}
-		killed = false // it finished before the signal
+		// it finished before the signal
 	}
 	if err != nil && !strings.Contains(strings.Join(lines, "\n"), "rolled back") {
-		return killed, fmt.Errorf("warden rotate: %v\nstdout:\n%s\nstderr:\n%s", err, strings.Join(lines, "\n"), stderr.String())
+		return false, fmt.Errorf("warden rotate: %v\nstdout:\n%s\nstderr:\n%s", err, strings.Join(lines, "\n"), stderr.String())
 	}
-	return killed, nil
+	return false, nil // not killed, or it finished before the signal
 }
 
 // check proves the lane's state after a trial: no rotation of cred is
