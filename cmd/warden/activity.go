@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -69,9 +68,7 @@ func runActivity(ctx context.Context, m *Main, args []string) error {
 		if events == nil {
 			events = []*warden.ActivityEvent{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(events)
+		return writeJSON(m.Stdout, events)
 	}
 	if len(events) == 0 {
 		fmt.Fprintln(m.Stdout, "No activity findings in that period.")

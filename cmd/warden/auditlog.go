@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -71,9 +70,7 @@ func runAuditLogList(ctx context.Context, m *Main, args []string) error {
 		if entries == nil {
 			entries = []*warden.AuditEntry{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		return writeJSON(m.Stdout, entries)
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(m.Stdout, "The audit log has no entries here.")
@@ -109,9 +106,7 @@ func runAuditLogVerify(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
+		if err := writeJSON(m.Stdout, struct {
 			OK bool `json:"ok"`
 			*auth.AuditReport
 		}{r.OK(), r}); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strings"
@@ -99,9 +98,7 @@ func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 		if recs == nil {
 			recs = []*warden.DeliveryRecord{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(recs)
+		return writeJSON(m.Stdout, recs)
 	}
 	if len(recs) == 0 {
 		fmt.Fprintln(m.Stdout, "No deliveries.")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -163,9 +162,7 @@ func fixFailedOrgs(r *policy.Report) []*policy.OrgReport {
 }
 
 func fixJSON(m *Main, v any) error {
-	enc := json.NewEncoder(m.Stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := writeJSON(m.Stdout, v); err != nil {
 		return warden.Errorf(warden.EINTERNAL, "cannot encode JSON: %v", err)
 	}
 	return nil

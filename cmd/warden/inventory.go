@@ -568,6 +568,7 @@ func breaks(n int) string {
 	return fmt.Sprintf("%d dependents break", n)
 }
 
+// writeJSON writes v as indented JSON: the encoding of every --json output.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

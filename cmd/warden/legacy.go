@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -57,9 +56,7 @@ func runLegacy(ctx context.Context, m *Main, args []string) error {
 		if uses == nil {
 			uses = []activity.LegacyUse{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(uses)
+		return writeJSON(m.Stdout, uses)
 	}
 	if len(uses) == 0 {
 		fmt.Fprintln(m.Stdout, "No integration is on SOAP login() or the username-password flow.")

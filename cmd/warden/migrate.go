@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -76,9 +75,7 @@ func runMigrate(ctx context.Context, m *Main, args []string) error {
 		err = mig.Done(ctx, p, *done)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(p); jerr != nil {
+		if jerr := writeJSON(m.Stdout, p); jerr != nil {
 			return jerr
 		}
 		return err

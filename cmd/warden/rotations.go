@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"text/tabwriter"
@@ -53,9 +52,7 @@ func runRotations(ctx context.Context, m *Main, args []string) error {
 		for _, j := range jobs {
 			j.Data = nil // internal step state
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(jobs)
+		return writeJSON(m.Stdout, jobs)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREDENTIAL\tKIND\tSTATE\tSTEP\tPATH\tTRIGGER\tSTARTED\tUPDATED")
@@ -119,9 +116,7 @@ func runRotation(ctx context.Context, m *Main, args []string) error {
 	slices.Reverse(steps) // oldest first
 	if *asJSON {
 		j.Data = nil
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(m.Stdout, struct {
 			*warden.RotationJob
 			Steps []*warden.RotationRecord `json:"steps"`
 		}{j, steps})

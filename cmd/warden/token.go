@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -122,9 +121,7 @@ func runTokenList(ctx context.Context, m *Main, args []string) error {
 		if tokens == nil {
 			tokens = []*warden.APIToken{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(tokens)
+		return writeJSON(m.Stdout, tokens)
 	}
 	if len(tokens) == 0 {
 		fmt.Fprintln(m.Stdout, "No API tokens. Create one with: warden token create --name NAME --role viewer")

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -225,9 +224,7 @@ func runUserList(ctx context.Context, m *Main, args []string) error {
 		if accounts == nil {
 			accounts = []*warden.Account{}
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(accounts)
+		return writeJSON(m.Stdout, accounts)
 	}
 	if len(accounts) == 0 {
 		fmt.Fprintln(m.Stdout, "No accounts. Create one with: warden user create --role admin USERNAME")
