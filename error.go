@@ -130,3 +130,25 @@ func ExitCode(err error) int {
 	}
 	return 1
 }
+
+// HTTPStatus maps an error kind to an HTTP status: 400 invalid, 404 not
+// found, 409 conflict, 401 unauthorized, 403 forbidden, 503 unavailable,
+// 500 anything else. Every server of Warden's (web, auth, broker) answers
+// through it.
+func HTTPStatus(err error) int {
+	switch ErrorKind(err) {
+	case EINVALID:
+		return 400
+	case ENOTFOUND:
+		return 404
+	case ECONFLICT:
+		return 409
+	case EUNAUTHORIZED:
+		return 401
+	case EFORBIDDEN:
+		return 403
+	case EUNAVAILABLE:
+		return 503
+	}
+	return 500
+}

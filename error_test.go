@@ -62,3 +62,21 @@ func TestErrorKindAndExitCode(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPStatus(t *testing.T) {
+	tests := []struct {
+		kind string
+		want int
+	}{
+		{warden.EINVALID, 400}, {warden.ENOTFOUND, 404}, {warden.ECONFLICT, 409}, {warden.EUNAUTHORIZED, 401},
+		{warden.EFORBIDDEN, 403}, {warden.EUNAVAILABLE, 503}, {warden.EINTERNAL, 500},
+	}
+	for _, tt := range tests {
+		if got := warden.HTTPStatus(fmt.Errorf("wrapped: %w", warden.Errorf(tt.kind, "x"))); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.kind, got, tt.want)
+		}
+	}
+	if got := warden.HTTPStatus(errors.New("plain")); got != 500 {
+		t.Errorf("a plain error: %d", got)
+	}
+}

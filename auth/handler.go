@@ -104,7 +104,7 @@ func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		_, err = s.startSession(r.Context(), w, p)
 	}
 	if err != nil {
-		status := errorStatus(err)
+		status := warden.HTTPStatus(err)
 		msg := warden.ErrorMessage(err)
 		switch {
 		case err == errTooMany:

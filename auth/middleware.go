@@ -168,26 +168,6 @@ func safeNext(next string) bool {
 		!strings.HasPrefix(next, "/login") && !strings.ContainsAny(next, "\r\n")
 }
 
-// errorStatus maps an error kind to its HTTP status, as the web package
-// does.
-func errorStatus(err error) int {
-	switch warden.ErrorKind(err) {
-	case warden.EINVALID:
-		return http.StatusBadRequest
-	case warden.ENOTFOUND:
-		return http.StatusNotFound
-	case warden.ECONFLICT:
-		return http.StatusConflict
-	case warden.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case warden.EFORBIDDEN:
-		return http.StatusForbidden
-	case warden.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // wantsJSON reports whether r's failures should be answered in JSON: an
 // API route, an API client (a bearer token) or a client that asks for it.
 func wantsJSON(r *http.Request) bool {
@@ -216,7 +196,7 @@ func writeJSONError(w http.ResponseWriter, _ *http.Request, err error) {
 	body.Error.Code, body.Error.Message = warden.ErrorKind(err), warden.ErrorMessage(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(errorStatus(err))
+	w.WriteHeader(warden.HTTPStatus(err))
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(body)
@@ -230,7 +210,7 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 
 // writeHTMLError writes err as a short HTML page.
 func writeHTMLError(w http.ResponseWriter, err error) {
-	status := errorStatus(err)
+	status := warden.HTTPStatus(err)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

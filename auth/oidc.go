@@ -122,7 +122,7 @@ func (s *Service) oidcLogin(w http.ResponseWriter, r *http.Request) {
 func (s *Service) ssoFailed(w http.ResponseWriter, r *http.Request, err error, detail string) {
 	s.o.Logger.Warn("auth: single sign-on failed", "reason", detail, "err", err)
 	s.audit(r.Context(), "login", "oidc", err)
-	s.renderLogin(w, errorStatus(err), loginData{Error: warden.ErrorMessage(err), Next: "/"})
+	s.renderLogin(w, warden.HTTPStatus(err), loginData{Error: warden.ErrorMessage(err), Next: "/"})
 }
 
 func (s *Service) oidcCallback(w http.ResponseWriter, r *http.Request) {

@@ -110,21 +110,7 @@ func statusOf(err error) int {
 		}
 		return http.StatusBadGateway
 	}
-	switch warden.ErrorKind(err) {
-	case warden.EINVALID:
-		return http.StatusBadRequest
-	case warden.ENOTFOUND:
-		return http.StatusNotFound
-	case warden.ECONFLICT:
-		return http.StatusConflict
-	case warden.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case warden.EFORBIDDEN:
-		return http.StatusForbidden
-	case warden.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
+	return warden.HTTPStatus(err)
 }
 
 // errorBody is the broker's JSON error.

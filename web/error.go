@@ -8,18 +8,6 @@ import (
 	"github.com/wardenhq/warden"
 )
 
-// errorStatuses maps each of Warden's error kinds to its HTTP status: the
-// one mapping every route's failures go through.
-var errorStatuses = map[string]int{
-	warden.EINVALID:      http.StatusBadRequest,
-	warden.ENOTFOUND:     http.StatusNotFound,
-	warden.ECONFLICT:     http.StatusConflict,
-	warden.EUNAUTHORIZED: http.StatusUnauthorized,
-	warden.EFORBIDDEN:    http.StatusForbidden,
-	warden.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	warden.EINTERNAL:     http.StatusInternalServerError,
-}
-
 // codeNotImplemented is the machine code of a capability this server does
 // not have (the broker, rotation): HTTP 501. It is the web's own code
 // beside Warden's error kinds.
@@ -33,16 +21,14 @@ func (e *notImplementedError) Error() string { return e.msg }
 // errNotImplemented returns the error of a missing capability.
 func errNotImplemented(msg string) error { return &notImplementedError{msg} }
 
-// errorStatus returns the HTTP status of err's kind.
+// errorStatus returns the HTTP status of err's kind (warden.HTTPStatus),
+// or 501 for a capability the server lacks.
 func errorStatus(err error) int {
 	var ni *notImplementedError
 	if errors.As(err, &ni) {
 		return http.StatusNotImplemented
 	}
-	if status, ok := errorStatuses[warden.ErrorKind(err)]; ok {
-		return status
-	}
-	return http.StatusInternalServerError
+	return warden.HTTPStatus(err)
 }
 
 // errorRenderer writes err with an HTTP status, as a JSON document or an
