@@ -45,56 +45,87 @@ type ReauthOptions struct {
 // monitor checks the new version at once), and makes the registry forget
 // the old session. It returns the credential's name.
 func Reauthorize(ctx context.Context, o ReauthOptions) (string, error) {
-	u, err := findUser(ctx, o.Users, o.Org, o.Username)
+	t, err := reauthTarget(ctx, o.Registry, o.Users, o.Credentials, o.Org, o.Username)
 	if err != nil {
 		return "", err
 	}
-	if u.Credential == "" {
-		return "", warden.Errorf(warden.EINVALID, "user %s has no credential to re-authorize", u.Username)
-	}
-	c, err := o.Credentials.Credential(ctx, u.Credential)
-	if err != nil {
-		return "", err
-	}
-	if c.Kind != warden.CredentialRefreshToken {
-		return "", warden.Errorf(warden.EINVALID, "credential %s of %s is a %s credential: only refresh-token credentials are re-authorized in a browser", c.Name, u.Username, c.Kind)
-	}
-	m, err := o.Registry.Material(ctx, c)
-	if err != nil && warden.ErrorKind(err) != warden.EINVALID {
-		return "", err // a material lacking the refresh token is what we fix
-	}
-	client, err := o.Registry.Client(ctx, c.Org)
-	if err != nil {
-		return "", err
-	}
-	if warn := approvalsBefore(ctx, o, u, c); warn != "" && o.Out != nil {
+	if warn := approvalsBefore(ctx, o, t.user, t.cred); warn != "" && o.Out != nil {
 		fmt.Fprintf(o.Out, "Warning: %s.\n\n", warn)
 	}
 	scope := o.Scope
 	if scope == "" {
 		scope = "api refresh_token"
 	}
-	tok, err := credential.WebLogin(ctx, credential.WebLoginOptions{Client: client, ClientID: c.ClientID, ClientSecret: m.ClientSecret,
+	tok, err := credential.WebLogin(ctx, credential.WebLoginOptions{Client: t.client, ClientID: t.cred.ClientID, ClientSecret: t.material.ClientSecret,
 		Callback: o.Callback, Scope: scope, Timeout: o.Timeout, Out: o.Out, OnAuthorize: o.OnAuthorize, Logger: o.Logger})
 	if err != nil {
 		return "", err
 	}
+	if err := t.store(ctx, o.Registry, o.Credentials, tok); err != nil {
+		return "", err
+	}
+	return t.cred.Name, nil
+}
+
+// reauth is the user and refresh-token credential a re-authorization
+// replaces the token of, with the credential's material and org client.
+type reauth struct {
+	user     *warden.IntegrationUser
+	cred     *warden.Credential
+	material warden.Material
+	client   *salesforce.Client
+}
+
+// reauthTarget finds the user's refresh-token credential, its material
+// (which may lack the refresh token) and its org's client.
+func reauthTarget(ctx context.Context, reg *credential.Registry, users warden.UserService, creds warden.CredentialService, org, username string) (*reauth, error) {
+	u, err := findUser(ctx, users, org, username)
+	if err != nil {
+		return nil, err
+	}
+	if u.Credential == "" {
+		return nil, warden.Errorf(warden.EINVALID, "user %s has no credential to re-authorize", u.Username)
+	}
+	c, err := creds.Credential(ctx, u.Credential)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != warden.CredentialRefreshToken {
+		return nil, warden.Errorf(warden.EINVALID, "credential %s of %s is a %s credential: only refresh-token credentials are re-authorized in a browser", c.Name, u.Username, c.Kind)
+	}
+	m, err := reg.Material(ctx, c)
+	if err != nil && warden.ErrorKind(err) != warden.EINVALID {
+		return nil, err // a material lacking the refresh token is what we fix
+	}
+	client, err := reg.Client(ctx, c.Org)
+	if err != nil {
+		return nil, err
+	}
+	return &reauth{user: u, cred: c, material: m, client: client}, nil
+}
+
+// store checks that tok is the user's, stores its refresh token as the
+// credential's current secret version (keeping the consumer secret),
+// marks the credential rotated and makes the registry forget the old
+// session. A token of another user is revoked.
+func (t *reauth) store(ctx context.Context, reg *credential.Registry, creds warden.CredentialService, tok *salesforce.Token) error {
+	u, c, m := t.user, t.cred, t.material
 	if u.UserID != "" && tok.UserID != "" && !sameID(u.UserID, tok.UserID) {
-		client.Revoke(ctx, tok.RefreshToken)
-		return "", warden.Errorf(warden.EINVALID, "the browser logged in as user %s, not %s (%s): the new token was revoked; log in as %s", tok.UserID, u.Username, u.UserID, u.Username)
+		t.client.Revoke(ctx, tok.RefreshToken)
+		return warden.Errorf(warden.EINVALID, "the browser logged in as user %s, not %s (%s): the new token was revoked; log in as %s", tok.UserID, u.Username, u.UserID, u.Username)
 	}
 	m.RefreshToken = tok.RefreshToken
-	if _, err := o.Registry.PutMaterial(ctx, c, m, warden.StageCurrent); err != nil {
-		return "", err
+	if _, err := reg.PutMaterial(ctx, c, m, warden.StageCurrent); err != nil {
+		return err
 	}
 	// A new version of the credential: the monitor checks it again at
 	// once instead of holding the rejection of the old one.
 	c.RotatedAt = time.Now()
-	if err := o.Credentials.UpsertCredential(ctx, c); err != nil {
-		return "", err
+	if err := creds.UpsertCredential(ctx, c); err != nil {
+		return err
 	}
-	o.Registry.Forget(c.Name)
-	return c.Name, nil
+	reg.Forget(c.Name)
+	return nil
 }
 
 // sameID compares Salesforce ids, 15 or 18 characters.

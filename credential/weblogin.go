@@ -90,10 +90,8 @@ func WebLogin(ctx context.Context, o WebLoginOptions) (*salesforce.Token, error)
 	if err != nil {
 		return nil, warden.Errorf(warden.EUNAVAILABLE, "--callback: cannot listen on %s: %v", u.Host, err)
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	state := hex.EncodeToString(b)
-	authURL, verifier := o.Client.AuthCodeURL(o.ClientID, o.Callback, state, o.Scope)
+	a := StartWebLogin(o.Client, o.ClientID, o.Callback, o.Scope)
+	state, authURL := a.State, a.URL
 
 	type result struct {
 		code string
@@ -110,14 +108,13 @@ func WebLogin(ctx context.Context, o WebLoginOptions) (*salesforce.Token, error)
 			return
 		}
 		var res result
-		if e := q.Get("error"); e != "" {
-			res.err = warden.Errorf(warden.EUNAUTHORIZED, "the authorization was refused: %s: %s", safeText(e), safeText(q.Get("error_description")))
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, "<!doctype html><title>Warden</title><p>Authorization refused: %s</p>", html.EscapeString(safeText(q.Get("error_description"))))
-		} else if res.code = q.Get("code"); res.code == "" {
+		if res.code, res.err = CallbackCode(q); res.err != nil && warden.ErrorKind(res.err) == warden.EINVALID {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>No authorization code in the callback.</p>")
 			return
+		} else if res.err != nil {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, "<!doctype html><title>Warden</title><p>Authorization refused: %s</p>", html.EscapeString(safeText(q.Get("error_description"))))
 		} else {
 			fmt.Fprint(w, "<!doctype html><title>Warden</title><p>Warden received the authorization. You can close this window.</p>")
 		}
@@ -152,15 +149,57 @@ func WebLogin(ctx context.Context, o WebLoginOptions) (*salesforce.Token, error)
 	if res.err != nil {
 		return nil, res.err
 	}
-	tok, err := o.Client.ExchangeCode(ctx, o.ClientID, o.ClientSecret, o.Callback, res.code, verifier)
+	tok, err := CompleteWebLogin(ctx, o.Client, o.ClientID, o.ClientSecret, o.Callback, res.code, a.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(out, "Authorization received.")
+	return tok, nil
+}
+
+// WebAuthorization is the first half of a web login: the authorization
+// URL to send the browser to, the state its callback must carry, and the
+// PKCE verifier that trades the callback's code for tokens.
+type WebAuthorization struct {
+	URL, State, Verifier string
+}
+
+// StartWebLogin creates a random state and a PKCE verifier and returns
+// the authorization URL of the connected app clientID whose redirect_uri
+// is callback. The caller keeps State and Verifier until the callback.
+func StartWebLogin(client *salesforce.Client, clientID, callback, scope string) WebAuthorization {
+	b := make([]byte, 16)
+	rand.Read(b)
+	state := hex.EncodeToString(b)
+	authURL, verifier := client.AuthCodeURL(clientID, callback, state, scope)
+	return WebAuthorization{URL: authURL, State: state, Verifier: verifier}
+}
+
+// CallbackCode returns the authorization code of a callback's query
+// (whose state the caller has checked): an EUNAUTHORIZED error when the
+// person refused, EINVALID when the query holds no code.
+func CallbackCode(q url.Values) (string, error) {
+	if e := q.Get("error"); e != "" {
+		return "", warden.Errorf(warden.EUNAUTHORIZED, "the authorization was refused: %s: %s", safeText(e), safeText(q.Get("error_description")))
+	}
+	if code := q.Get("code"); code != "" {
+		return code, nil
+	}
+	return "", warden.Errorf(warden.EINVALID, "no authorization code in the callback")
+}
+
+// CompleteWebLogin is the second half of a web login: it trades the
+// callback's code and the PKCE verifier for tokens. The token must carry a
+// refresh token; a token without one is revoked.
+func CompleteWebLogin(ctx context.Context, client *salesforce.Client, clientID, clientSecret, callback, code, verifier string) (*salesforce.Token, error) {
+	tok, err := client.ExchangeCode(ctx, clientID, clientSecret, callback, code, verifier)
 	if err != nil {
 		return nil, &warden.Error{Kind: warden.ErrorKind(err), Message: "exchanging the authorization code failed: " + warden.ErrorMessage(err), Err: err}
 	}
 	if tok.RefreshToken == "" {
-		o.Client.Revoke(ctx, tok.AccessToken)
+		client.Revoke(ctx, tok.AccessToken)
 		return nil, warden.Errorf(warden.EINVALID, "the connected app issued no refresh token: give it the refresh_token (Perform requests at any time) scope, and keep refresh_token in --scope")
 	}
-	fmt.Fprintln(out, "Authorization received.")
 	return tok, nil
 }
 
