@@ -162,12 +162,8 @@ func (s *Server) registerAPIRoutes() {
 		id, err := s.Rotator.Rotate(r.Context(), r.PathValue("org"), r.PathValue("username"))
 		s.serveOne(w, r, http.StatusOK, ActionResult{RotationID: id}, err)
 	})
-	api("POST", "/users/{org}/{username}/reauthorize", op, "ActionResult", "Start a browser re-authorization of the user's OAuth credential (501 until available).", nil, func(w http.ResponseWriter, r *http.Request) {
-		if s.Reauthorizer == nil {
-			s.jsonError(w, r, errNotImplemented("this server does not re-authorize credentials"))
-			return
-		}
-		u, err := s.Reauthorizer.Reauthorize(r.Context(), r.PathValue("org"), r.PathValue("username"))
+	api("POST", "/users/{org}/{username}/reauthorize", op, "ActionResult", "Start a browser re-authorization of the user's refresh-token credential; returns the authorization URL (501 when the server does not re-authorize).", nil, func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.reauthorize(r, r.PathValue("org"), r.PathValue("username"))
 		s.serveOne(w, r, http.StatusOK, ActionResult{URL: u}, err)
 	})
 	api("GET", "/dependents", v, "ImpactReportList", "Every user with dependents and what breaks if it is frozen; org and owner filter.", append([]string{"org", "owner"}, paging...), func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,8 @@ func (s *Server) registerUserRoutes() {
 		Summary: "One integration user: state, cause, fix, evidence, permissions, dependents, credential, history, activity and actions."}, s.handleUserPage)
 	s.handle(Route{Method: "POST", Pattern: "/users/{org}/{username}/check", Role: warden.RoleOperator,
 		Summary: "Check the user now (form); redirects back to the user page."}, s.handleCheckForm)
+	s.handle(Route{Method: "POST", Pattern: "/users/{org}/{username}/reauthorize", Role: warden.RoleOperator,
+		Summary: "Start a browser re-authorization of the user's refresh token (form); redirects to Salesforce's authorization page."}, s.handleReauthorizeForm)
 }
 
 // handleUserPage shows one user.
@@ -36,9 +38,10 @@ func (s *Server) handleUserPage(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	data := map[string]any{
 		"Title": d.User.Username, "Detail": d, "User": d.User, "Status": d.Status, "Now": now,
-		"HealthChart": healthChart(history, now), "CanCheck": s.Checker != nil, "CanRotate": s.Rotator != nil, "CanReauthorize": s.Reauthorizer != nil,
+		"HealthChart": healthChart(history, now), "CanCheck": s.Checker != nil, "CanRotate": s.Rotator != nil, "CanReauthorize": s.Reauthorizer != nil && d.Impact != nil && d.Impact.Credential != nil && d.Impact.Credential.Kind == warden.CredentialRefreshToken,
 	}
 	data["History"], data["Page"] = paginate(r, history)
+	data["Reauthorized"] = r.URL.Query().Get("reauthorized") == "1" // the re-authorization callback's redirect
 	if s.Activity != nil {
 		since := now.Add(-24 * time.Hour)
 		logins, err := s.Activity.Logins(ctx, d.User.Org, d.User.Username, since)
@@ -73,6 +76,28 @@ func (s *Server) handleCheckForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, userPath(org, username)+"?checked=1", http.StatusSeeOther)
+}
+
+// handleReauthorizeForm starts a re-authorization and sends the browser to
+// the authorization page; its callback comes back to the user page.
+func (s *Server) handleReauthorizeForm(w http.ResponseWriter, r *http.Request) {
+	u, err := s.reauthorize(r, r.PathValue("org"), r.PathValue("username"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// reauthorize starts the Reauthorizer's re-authorization of a user and
+// returns the URL to send the person to.
+func (s *Server) reauthorize(r *http.Request, org, username string) (string, error) {
+	if s.Reauthorizer == nil {
+		return "", errNotImplemented("this server does not re-authorize credentials")
+	}
+	u, err := s.Reauthorizer.Reauthorize(r.Context(), org, username)
+	s.audit(r, "user.reauthorize.start", org+"/"+username, err)
+	return u, err
 }
 
 // check runs the Checker on a user of the inventory.

@@ -205,8 +205,12 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
 	srv.Authenticate = access.Middleware // access control
+	// Re-authorization from the dashboard: the user page's action, completed
+	// on this listener's /oauth/callback (servereauth.go).
+	reauth := e.webReauthorizer(base, access, logger)
+	srv.Reauthorizer = reauth
 	// Token broker (docs/broker.md): under /broker/v1/ here, or on broker.addr.
-	h, brokerDone, err := m.startBroker(ctx, e, reg, d, withAccess(srv, access, tlsConfig != nil))
+	h, brokerDone, err := m.startBroker(ctx, e, reg, d, withAccess(withReauthCallback(srv, reauth), access, tlsConfig != nil))
 	if err != nil {
 		ln.Close()
 		cancel()
