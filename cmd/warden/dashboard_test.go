@@ -96,10 +96,17 @@ func TestSendAlertRecordsAndSuppresses(t *testing.T) {
 // read the dashboard's routes, which all need a principal.
 func viewerToken(t *testing.T, getenv func(string) string, cfg string) string {
 	t.Helper()
+	return apiToken(t, getenv, cfg, "viewer")
+}
+
+// apiToken creates an API token of role with warden token create and
+// returns it.
+func apiToken(t *testing.T, getenv func(string) string, cfg, role string) string {
+	t.Helper()
 	var out, errb bytes.Buffer
 	m := &Main{Stdout: &out, Stderr: &errb, Getenv: getenv}
-	name := "test-viewer-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if code := m.Run(t.Context(), []string{"token", "create", "--config", cfg, "--name", name, "--role", "viewer"}); code != 0 {
+	name := "test-" + role + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if code := m.Run(t.Context(), []string{"token", "create", "--config", cfg, "--name", name, "--role", role}); code != 0 {
 		t.Fatalf("token create: %d %s", code, errb.String())
 	}
 	tok := regexp.MustCompile(`wat_[A-Za-z0-9_-]+`).FindString(out.String())

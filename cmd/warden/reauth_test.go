@@ -146,10 +146,26 @@ func TestRevokedRefreshTokenAlertReauthAndResume(t *testing.T) {
 // authorizeInBrowser completes the emulator's authorize page as username
 // (whose demo password it knows) and follows the redirect to the callback.
 func authorizeInBrowser(t *testing.T, emu *emulatortest.Emulator, authURL, username string) {
-	u, err := url.Parse(authURL)
+	cb := approveInEmulator(t, emu, authURL, username)
+	if cb == "" {
+		return
+	}
+	resp, err := http.Get(cb)
 	if err != nil {
 		t.Error(err)
 		return
+	}
+	resp.Body.Close()
+}
+
+// approveInEmulator completes the emulator's authorize page as username
+// and returns the callback URL it redirects to ("" after reporting an
+// error).
+func approveInEmulator(t *testing.T, emu *emulatortest.Emulator, authURL, username string) string {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Error(err)
+		return ""
 	}
 	form := u.Query()
 	form.Set("username", username)
@@ -157,16 +173,12 @@ func authorizeInBrowser(t *testing.T, emu *emulatortest.Emulator, authURL, usern
 	resp, err := emu.HTTP.PostForm(emu.URL+u.Path, form)
 	if err != nil {
 		t.Error(err)
-		return
+		return ""
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
 		t.Errorf("authorize: %d", resp.StatusCode)
-		return
+		return ""
 	}
-	if resp, err = http.Get(resp.Header.Get("Location")); err != nil {
-		t.Error(err)
-		return
-	}
-	resp.Body.Close()
+	return resp.Header.Get("Location")
 }
