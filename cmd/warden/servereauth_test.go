@@ -143,6 +143,21 @@ func TestDashboardReauthOnServeCallback(t *testing.T) {
 	if _, after := storedRefreshToken(t, path, user); after == before || after == "" {
 		t.Errorf("the stored refresh token did not change")
 	}
+	e := openTestInventory(t, path)
+	entries, err := e.store.AuditEntries(t.Context(), 0, 0)
+	e.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var audited []string
+	for _, a := range entries {
+		if strings.HasPrefix(a.Action, "user.reauthorize") {
+			audited = append(audited, a.Action+" "+a.Actor.Kind+" "+a.Result)
+		}
+	}
+	if want := []string{"user.reauthorize.start token ok", "user.reauthorize token ok"}; !slices.Equal(audited, want) {
+		t.Errorf("audited %q, want %q (as the operator's token)", audited, want)
+	}
 	waitFor(t, "the application's call to work again", 20*time.Second, func() bool { return call() == http.StatusOK })
 }
 
@@ -150,11 +165,7 @@ func TestDashboardReauthOnServeCallback(t *testing.T) {
 // credential as the store of the configuration at path holds them.
 func storedRefreshToken(t *testing.T, path, user string) (org, token string) {
 	t.Helper()
-	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	e, err := m.openInventory(t.Context(), path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openTestInventory(t, path)
 	defer e.Close()
 	users, err := e.store.Users(t.Context(), warden.UserFilter{})
 	if err != nil {
@@ -176,4 +187,16 @@ func storedRefreshToken(t *testing.T, path, user string) (org, token string) {
 	}
 	t.Fatalf("no user %s in the store", user)
 	return "", ""
+}
+
+// openTestInventory opens the store and credentials of the configuration
+// at path, as a CLI command does; the caller closes it.
+func openTestInventory(t *testing.T, path string) *env {
+	t.Helper()
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	e, err := m.openInventory(t.Context(), path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
