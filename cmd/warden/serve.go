@@ -34,7 +34,8 @@ alerts, dependents, findings and legacy auth; docs/dashboard.md), the
 JSON API (/api/v1, with /api/status as an alias; docs/api.md),
 Prometheus metrics (/metrics), /healthz and /readyz.
 
-Every route but /login, /healthz and /readyz needs a login (warden user
+Every route but /login, /healthz, /readyz and the state-bound
+/oauth/callback of a re-authorization needs a login (warden user
 create) or an API token (warden token create); see docs/dashboard.md. The
 server refuses to listen beyond loopback without TLS (tls.certFile and
 tls.keyFile) unless --allow-remote is given; even then other hosts get

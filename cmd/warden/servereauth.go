@@ -2,7 +2,9 @@ package main
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/wardenhq/warden/broker"
@@ -19,6 +21,11 @@ const reauthCallbackPath = "/oauth/callback"
 func (e *env) webReauthorizer(base string, auditor broker.Auditor, logger *slog.Logger) *broker.WebReauthorizer {
 	if p := strings.TrimRight(e.cfg.Server.PublicURL, "/"); p != "" {
 		base = p
+	} else if u, err := url.Parse(base); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+			logger.Warn("server.publicUrl is not set and server.addr names no host: the dashboard's re-authorizations "+
+				"send Salesforce the callback "+base+reauthCallbackPath+", which no browser reaches; set server.publicUrl", "addr", u.Host)
+		}
 	}
 	return &broker.WebReauthorizer{Registry: e.creds, Users: e.store, Credentials: e.store,
 		Callback: base + reauthCallbackPath, Auditor: auditor, Logger: logger}
