@@ -53,12 +53,38 @@ type Reauthorizer interface {
 	Reauthorize(ctx context.Context, org, username string) (authURL string, err error)
 }
 
-// Activity is what Salesforce recorded about a user: its recent logins
-// and the setup changes that touched it, newest first. Nil hides the
-// login chart and the setup changes (the store keeps neither yet).
+// Activity is what the monitor's sweeps read about a user: its logins
+// counted per hour, its latest logins and the setup changes that touched
+// it, newest first. Nil hides the login chart and the setup changes.
 type Activity interface {
-	Logins(ctx context.Context, org, username string, since time.Time) ([]warden.Login, error)
+	Logins(ctx context.Context, org, username string, since time.Time) (LoginActivity, error)
 	SetupChanges(ctx context.Context, org, username string, since time.Time) ([]warden.SetupChange, error)
+}
+
+// LoginActivity is a user's logins since a time: counted per hour (every
+// login, however many), and the latest ones in full (a bounded number).
+type LoginActivity struct {
+	// Hours are the hours that had logins, oldest first.
+	Hours []LoginHour `json:"hours"`
+	// Recent are the latest logins, newest first.
+	Recent []warden.Login `json:"recent"`
+}
+
+// LoginHour counts a user's logins in the hour that begins at Start:
+// those that succeeded, and those that failed by Salesforce's status.
+type LoginHour struct {
+	Start     time.Time      `json:"start"`
+	Successes int            `json:"successes"`
+	Failures  map[string]int `json:"failures,omitempty"`
+}
+
+// Total is how many logins the hour had.
+func (h LoginHour) Total() int {
+	n := h.Successes
+	for _, f := range h.Failures {
+		n += f
+	}
+	return n
 }
 
 // Auditor records what a principal did (access control's audit log
