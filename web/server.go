@@ -87,6 +87,25 @@ func (h LoginHour) Total() int {
 	return n
 }
 
+// Schedule lists the rotations the configuration schedules (the rotation
+// capability). Nil leaves them off the overview, which still lists the
+// running rotations.
+type Schedule interface {
+	ScheduledRotations(ctx context.Context) ([]ScheduledRotation, error)
+}
+
+// ScheduledRotation is the next scheduled rotation of a credential: when
+// it is due, when its owners are warned, and whether they were.
+type ScheduledRotation struct {
+	Credential string    `json:"credential"`
+	Org        string    `json:"org"`
+	Username   string    `json:"username"`
+	Every      string    `json:"every"`
+	Due        time.Time `json:"due"`
+	WarnAt     time.Time `json:"warnAt"`
+	Warned     bool      `json:"warned"`
+}
+
 // Auditor records what a principal did (access control's audit log
 // satisfies it): action, target and result, with who and from where
 // taken from ctx.
@@ -96,7 +115,7 @@ type Auditor interface {
 
 // Server is Warden's HTTP interface. Set its fields before serving and
 // leave them alone afterwards; Store and Readiness must be set, the
-// capability slots (Checker, Rotator, Reauthorizer, Activity,
+// capability slots (Checker, Rotator, Reauthorizer, Activity, Schedule,
 // Login) may stay nil, which hides what they offer.
 type Server struct {
 	// Store holds everything the pages and the API show: the inventory,
@@ -109,11 +128,13 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 
 	// Checker, Rotator and Reauthorizer act on a user; Activity reads
-	// logins and setup changes. (Broker keys come from Store.)
+	// logins and setup changes; Schedule lists scheduled rotations.
+	// (Broker keys and running rotations come from Store.)
 	Checker      Checker
 	Rotator      Rotator
 	Reauthorizer Reauthorizer
 	Activity     Activity
+	Schedule     Schedule
 
 	// Authenticate wraps every route but the public ones and puts the
 	// request's warden.Principal in its context when it has one. Nil
