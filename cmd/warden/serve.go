@@ -203,7 +203,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	if eng, err := m.rotationEngine(e, rotationOptions{}); err == nil {
 		srv.Rotator = &dashboardRotator{ctx: ctx, e: e, eng: eng, logger: logger} // the user page's rotate action
 	}
-	srv.Schedule = dashboardSchedule{e} // rotation schedules on the overview (serverotation.go)
+	srv.Schedule = dashboardSchedule{e}               // rotation schedules on the overview (serverotation.go)
 	srv.Login, srv.Auditor = access.Handler(), access // dashboard: the route table's login routes, audited actions
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)
