@@ -54,6 +54,8 @@ func (s *Server) handleUserPage(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
+		first := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour) // the chart's first hour
+		logins.Hours = slices.DeleteFunc(slices.Clone(logins.Hours), func(h LoginHour) bool { return h.Start.Before(first) })
 		if len(logins.Hours) > 0 {
 			total, failures := 0, map[string]int{}
 			for _, h := range logins.Hours {
