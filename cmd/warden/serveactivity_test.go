@@ -145,7 +145,7 @@ func TestDashboardLoginActivityAndRotations(t *testing.T) {
 	var page string
 	waitFor(t, "the login chart of etl.loader", 60*time.Second, func() bool {
 		_, page = getAs(t, base+"/users/acme/etl.loader@acme.demo", tok)
-		return strings.Contains(page, "Password Lockout")
+		return count.MatchString(page) && strings.Contains(page, "Password Lockout: 3.") // the status evidence names it too
 	})
 	m := count.FindStringSubmatch(page)
 	if m == nil {
