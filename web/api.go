@@ -89,10 +89,12 @@ type AlertAction struct {
 
 // UserActivity is what /api/v1/users/{org}/{username}/activity returns:
 // the user's health history and, when the server reads them, its logins
-// and the setup changes that touched it (last 24 hours).
+// of the last 24 hours counted per hour, the latest of them in full, and
+// the setup changes that touched it.
 type UserActivity struct {
 	Health       []*warden.HealthResult `json:"health"`
 	LoginsRead   bool                   `json:"loginsRead"`
+	LoginHours   []LoginHour            `json:"loginHours"`
 	Logins       []warden.Login         `json:"logins"`
 	SetupChanges []warden.SetupChange   `json:"setupChanges"`
 }
@@ -239,7 +241,7 @@ func (s *Server) handleActivityAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := UserActivity{Logins: []warden.Login{}, SetupChanges: []warden.SetupChange{}}
+	a := UserActivity{LoginHours: []LoginHour{}, Logins: []warden.Login{}, SetupChanges: []warden.SetupChange{}}
 	if a.Health, err = s.Store.HealthHistory(ctx, warden.HealthFilter{Org: u.Org, Username: u.Username, Limit: limit}); err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -248,14 +250,15 @@ func (s *Server) handleActivityAPI(w http.ResponseWriter, r *http.Request) {
 	if s.Activity != nil {
 		since := s.Now().Add(-24 * time.Hour)
 		a.LoginsRead = true
-		if a.Logins, err = s.Activity.Logins(ctx, u.Org, u.Username, since); err == nil {
+		var la LoginActivity
+		if la, err = s.Activity.Logins(ctx, u.Org, u.Username, since); err == nil {
 			a.SetupChanges, err = s.Activity.SetupChanges(ctx, u.Org, u.Username, since)
 		}
 		if err != nil {
 			s.jsonError(w, r, err)
 			return
 		}
-		a.Logins, a.SetupChanges = nonNil(a.Logins), nonNil(a.SetupChanges)
+		a.LoginHours, a.Logins, a.SetupChanges = nonNil(la.Hours), nonNil(la.Recent), nonNil(a.SetupChanges)
 	}
 	writeJSON(w, http.StatusOK, a)
 }

@@ -11,12 +11,16 @@ import (
 // registerPageRoutes registers the overview, org, dependents, findings
 // and legacy-auth migration pages.
 func (s *Server) registerPageRoutes() {
-	s.handle(Route{Method: "GET", Pattern: "/{$}", Role: warden.RoleViewer, Summary: "The overview: orgs, users in error, recent alerts, API budget, password expiries."}, s.handleOverview)
+	s.handle(Route{Method: "GET", Pattern: "/{$}", Role: warden.RoleViewer, Summary: "The overview: orgs, users in error, recent alerts, API budget, upcoming rotations and password expiries."}, s.handleOverview)
 	s.handle(Route{Method: "GET", Pattern: "/orgs/{org}", Role: warden.RoleViewer, Summary: "One org: its users by state, with causes and fixes."}, s.handleOrgPage)
 	s.handle(Route{Method: "GET", Pattern: "/dependents", Role: warden.RoleViewer, Summary: "What breaks if each user is frozen: dependents with owners and delivery."}, s.handleDependentsPage)
 	s.handle(Route{Method: "GET", Pattern: "/findings", Role: warden.RoleViewer, Summary: "Policy findings of the latest audit, filtered and paginated."}, s.handleFindingsPage)
 	s.handle(Route{Method: "GET", Pattern: "/legacy-auth", Role: warden.RoleViewer, Summary: "Users still on password + security token login, and what moving them off it takes."}, s.handleLegacyPage)
 }
+
+// overviewRotations is how many running and how many scheduled
+// rotations the overview lists (the soonest).
+const overviewRotations = 20
 
 // handleOverview shows the overview.
 func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +41,19 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	running, err := s.Store.RotationJobs(ctx, warden.RotationJobFilter{Active: true}, overviewRotations)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var scheduled []ScheduledRotation
+	if s.Schedule != nil {
+		if scheduled, err = s.Schedule.ScheduledRotations(ctx); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		scheduled = scheduled[:min(len(scheduled), overviewRotations)]
+	}
 	budget := Chart{Title: "Salesforce API requests Warden made per org since it started", Unit: "requests"}
 	requests := Series{Name: "API requests", Values: []float64{}}
 	for _, o := range orgs {
@@ -46,7 +63,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	budget.Series = []Series{requests}
 	s.render(w, r, http.StatusOK, "overview.html", map[string]any{
 		"Title": "Overview", "Refresh": true, "Orgs": orgs, "Problems": problems, "Alerts": alerts, "Budget": budget,
-		"Expiries": passwordExpiries(st), "Users": len(st), "Now": s.Now(),
+		"Expiries": passwordExpiries(st), "Users": len(st), "Now": s.Now(), "Scheduled": scheduled, "Running": running,
 	})
 }
 

@@ -53,12 +53,57 @@ type Reauthorizer interface {
 	Reauthorize(ctx context.Context, org, username string) (authURL string, err error)
 }
 
-// Activity is what Salesforce recorded about a user: its recent logins
-// and the setup changes that touched it, newest first. Nil hides the
-// login chart and the setup changes (the store keeps neither yet).
+// Activity is what the monitor's sweeps read about a user: its logins
+// counted per hour, its latest logins and the setup changes that touched
+// it, newest first. Nil hides the login chart and the setup changes.
 type Activity interface {
-	Logins(ctx context.Context, org, username string, since time.Time) ([]warden.Login, error)
+	Logins(ctx context.Context, org, username string, since time.Time) (LoginActivity, error)
 	SetupChanges(ctx context.Context, org, username string, since time.Time) ([]warden.SetupChange, error)
+}
+
+// LoginActivity is a user's logins since a time: counted per hour (every
+// login, however many), and the latest ones in full (a bounded number).
+type LoginActivity struct {
+	// Hours are the hours that had logins, oldest first.
+	Hours []LoginHour `json:"hours"`
+	// Recent are the latest logins, newest first.
+	Recent []warden.Login `json:"recent"`
+}
+
+// LoginHour counts a user's logins in the hour that begins at Start:
+// those that succeeded, and those that failed by Salesforce's status.
+type LoginHour struct {
+	Start     time.Time      `json:"start"`
+	Successes int            `json:"successes"`
+	Failures  map[string]int `json:"failures,omitempty"`
+}
+
+// Total is how many logins the hour had.
+func (h LoginHour) Total() int {
+	n := h.Successes
+	for _, f := range h.Failures {
+		n += f
+	}
+	return n
+}
+
+// Schedule lists the rotations the configuration schedules (the rotation
+// capability). Nil leaves them off the overview, which still lists the
+// running rotations.
+type Schedule interface {
+	ScheduledRotations(ctx context.Context) ([]ScheduledRotation, error)
+}
+
+// ScheduledRotation is the next scheduled rotation of a credential: when
+// it is due, when its owners are warned, and whether they were.
+type ScheduledRotation struct {
+	Credential string    `json:"credential"`
+	Org        string    `json:"org"`
+	Username   string    `json:"username"`
+	Every      string    `json:"every"`
+	Due        time.Time `json:"due"`
+	WarnAt     time.Time `json:"warnAt"`
+	Warned     bool      `json:"warned"`
 }
 
 // Auditor records what a principal did (access control's audit log
@@ -70,7 +115,7 @@ type Auditor interface {
 
 // Server is Warden's HTTP interface. Set its fields before serving and
 // leave them alone afterwards; Store and Readiness must be set, the
-// capability slots (Checker, Rotator, Reauthorizer, Activity,
+// capability slots (Checker, Rotator, Reauthorizer, Activity, Schedule,
 // Login) may stay nil, which hides what they offer.
 type Server struct {
 	// Store holds everything the pages and the API show: the inventory,
@@ -83,11 +128,13 @@ type Server struct {
 	Gatherer prometheus.Gatherer
 
 	// Checker, Rotator and Reauthorizer act on a user; Activity reads
-	// logins and setup changes. (Broker keys come from Store.)
+	// logins and setup changes; Schedule lists scheduled rotations.
+	// (Broker keys and running rotations come from Store.)
 	Checker      Checker
 	Rotator      Rotator
 	Reauthorizer Reauthorizer
 	Activity     Activity
+	Schedule     Schedule
 
 	// Authenticate wraps every route but the public ones and puts the
 	// request's warden.Principal in its context when it has one. Nil

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -54,14 +57,18 @@ func (s *Server) handleUserPage(w http.ResponseWriter, r *http.Request) {
 			s.pageError(w, r, err)
 			return
 		}
-		if len(logins) > 0 {
-			failures := map[string]int{}
-			for _, l := range logins {
-				if !l.Succeeded() {
-					failures[l.Status]++
+		first := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour) // the chart's first hour
+		logins.Hours = slices.DeleteFunc(slices.Clone(logins.Hours), func(h LoginHour) bool { return h.Start.Before(first) })
+		if len(logins.Hours) > 0 {
+			total, failures := 0, map[string]int{}
+			for _, h := range logins.Hours {
+				total += h.Total()
+				for st, n := range h.Failures {
+					failures[st] += n
 				}
 			}
-			data["LoginChart"], data["Logins"], data["LoginFailures"] = loginChart(logins, now), len(logins), failures
+			data["LoginChart"], data["Logins"], data["LoginFailures"] = loginChart(logins.Hours, now), total, failures
+			data["RecentLogins"] = logins.Recent
 		}
 		data["SetupChanges"] = changes
 	}
@@ -148,25 +155,41 @@ func healthChart(history []*warden.HealthResult, now time.Time) Chart {
 const loginLimit = 3600
 
 // loginChart charts logins of the last 24 hours per hour: successes,
-// failures, and the hourly limit.
-func loginChart(logins []warden.Login, now time.Time) Chart {
+// failures by status (the most frequent first), and the hourly limit.
+func loginChart(hours []LoginHour, now time.Time) Chart {
 	c := Chart{Title: "Logins per hour, last 24 hours (limit 3,600 per hour)", Unit: "logins", Limit: loginLimit, LimitLabel: "3,600 / hour"}
 	start := now.UTC().Truncate(time.Hour).Add(-23 * time.Hour)
-	ok, failed := make([]float64, 24), make([]float64, 24)
 	for h := range 24 {
 		c.Labels = append(c.Labels, start.Add(time.Duration(h)*time.Hour).Format("15h"))
 	}
-	for _, l := range logins {
-		h := int(l.Time.Sub(start) / time.Hour)
-		if h < 0 || h >= 24 {
+	ok := make([]float64, 24)
+	failed := map[string][]float64{}
+	totals := map[string]int{}
+	for _, lh := range hours {
+		h := int(lh.Start.Sub(start) / time.Hour)
+		if lh.Start.Before(start) || h >= 24 {
 			continue
 		}
-		if l.Succeeded() {
-			ok[h]++
-		} else {
-			failed[h]++
+		ok[h] += float64(lh.Successes)
+		for st, n := range lh.Failures {
+			if failed[st] == nil {
+				failed[st] = make([]float64, 24)
+			}
+			failed[st][h] += float64(n)
+			totals[st] += n
 		}
 	}
-	c.Series = []Series{{Name: "successes", Class: "ok", Values: ok}, {Name: "failures", Class: "error", Values: failed}}
+	c.Series = []Series{{Name: "successes", Class: "ok", Values: ok}}
+	statuses := slices.Collect(maps.Keys(failed))
+	slices.SortFunc(statuses, func(a, b string) int {
+		if d := totals[b] - totals[a]; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	classes := []string{"error", "degraded", "unknown"}
+	for i, st := range statuses {
+		c.Series = append(c.Series, Series{Name: st, Class: classes[min(i, len(classes)-1)], Values: failed[st]})
+	}
 	return c
 }

@@ -152,7 +152,8 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	}
 	// Activity analysis: the monitor hands the rules each sweep's new rows.
 	acts := e.activityEngine(e.alerter(d))
-	e.activity = acts
+	logins := newLoginLog() // dashboard login activity: the user page's chart (serveactivity.go)
+	e.activity = activities{logins, acts}
 	mon, err := e.monitor(ctx, e.alerter(d), metrics)
 	if err != nil {
 		return err
@@ -199,9 +200,11 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	// Dashboard: the store behind every page and the API, and the
 	// monitor's check-now behind the user page's action.
 	srv.Store, srv.Checker = e.store, mon
+	srv.Activity = logins // dashboard login activity, from the sweeps
 	if eng, err := m.rotationEngine(e, rotationOptions{}); err == nil {
 		srv.Rotator = &dashboardRotator{ctx: ctx, e: e, eng: eng, logger: logger} // the user page's rotate action
 	}
+	srv.Schedule = dashboardSchedule{e}               // rotation schedules on the overview (serverotation.go)
 	srv.Login, srv.Auditor = access.Handler(), access // dashboard: the route table's login routes, audited actions
 	srv.Readiness, srv.Gatherer, srv.Logger = mon, reg, logger
 	srv.RemoteReads, srv.Hosts = o.AllowRemoteReads, serverHosts(cfg.Server)

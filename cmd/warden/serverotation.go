@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/rotation"
+	"github.com/wardenhq/warden/web"
 )
 
 // rotationTick is how often warden serve resumes rotations and checks the
@@ -64,12 +66,7 @@ func (e *env) schedule(ctx context.Context, eng *rotation.Engine, s config.Rotat
 	if active, err := eng.Active(ctx, c.Name); err != nil || active != nil {
 		return err // Resume runs it
 	}
-	last := c.RotatedAt
-	if last.IsZero() {
-		last = c.CreatedAt
-	}
-	due := last.Add(s.Every.D())
-	warnAt := due.Add(-s.WarnBefore.OrDefault(config.DefaultRotationWarnBefore))
+	due, warnAt := rotationDue(c, s)
 	if now.Before(warnAt) {
 		return nil
 	}
@@ -84,19 +81,47 @@ func (e *env) schedule(ctx context.Context, eng *rotation.Engine, s config.Rotat
 	return err
 }
 
+// rotationDue returns when schedule s next rotates c: Every after it was
+// last rotated (or created); and when its owners are warned, WarnBefore
+// ahead.
+func rotationDue(c *warden.Credential, s config.RotationSchedule) (due, warnAt time.Time) {
+	last := c.RotatedAt
+	if last.IsZero() {
+		last = c.CreatedAt
+	}
+	due = last.Add(s.Every.D())
+	return due, due.Add(-s.WarnBefore.OrDefault(config.DefaultRotationWarnBefore))
+}
+
+// warnID is the id of the record that says the owners of c were warned
+// of its rotation at due.
+func warnID(c *warden.Credential, due time.Time) string {
+	return "schedule-" + c.Name + "-" + due.UTC().Format("20060102T1504")
+}
+
+// warned reports whether a record says the owners of c were warned of
+// its rotation at due.
+func (e *env) warned(ctx context.Context, c *warden.Credential, due time.Time) (bool, error) {
+	recs, err := e.store.Rotations(ctx, c.Name, 50)
+	if err != nil {
+		return false, err
+	}
+	id := warnID(c, due)
+	for _, r := range recs {
+		if r.RotationID == id {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // warnOnce tells the owners of c that it is rotated at due, unless a
 // record says they were told already.
 func (e *env) warnOnce(ctx context.Context, c *warden.Credential, due time.Time, notify func(context.Context, *warden.Alert)) error {
-	id := "schedule-" + c.Name + "-" + due.UTC().Format("20060102T1504")
-	recs, err := e.store.Rotations(ctx, c.Name, 50)
-	if err != nil {
+	if done, err := e.warned(ctx, c, due); err != nil || done {
 		return err
 	}
-	for _, r := range recs {
-		if r.RotationID == id {
-			return nil
-		}
-	}
+	id := warnID(c, due)
 	a := &warden.Alert{Key: "rotation/" + c.Name + "/scheduled", Org: c.Org, Username: c.Username, State: warden.StateOK, Previous: warden.StateOK,
 		Severity: warden.SeverityInfo, Evidence: fmt.Sprintf("credential %s is rotated at %s (schedule); its dependents receive the new credential then",
 			c.Name, due.UTC().Format("2006-01-02 15:04Z")), At: time.Now().UTC()}
@@ -142,4 +167,29 @@ func (r *dashboardRotator) Rotate(ctx context.Context, org, username string) (st
 		}
 	}()
 	return j.ID, nil
+}
+
+// dashboardSchedule lists the configuration's rotation schedules for the
+// dashboard's overview, with the due dates runRotations acts on.
+type dashboardSchedule struct{ e *env }
+
+// ScheduledRotations returns the next rotation of every scheduled
+// credential, soonest first.
+func (d dashboardSchedule) ScheduledRotations(ctx context.Context) ([]web.ScheduledRotation, error) {
+	var out []web.ScheduledRotation
+	for _, s := range d.e.cfg.Rotation.Schedules {
+		c, err := d.e.store.Credential(ctx, s.Credential)
+		if err != nil {
+			return nil, err
+		}
+		due, warnAt := rotationDue(c, s)
+		warned, err := d.e.warned(ctx, c, due)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, web.ScheduledRotation{Credential: c.Name, Org: c.Org, Username: c.Username, Every: s.Every.D().String(),
+			Due: due, WarnAt: warnAt, Warned: warned})
+	}
+	slices.SortFunc(out, func(a, b web.ScheduledRotation) int { return a.Due.Compare(b.Due) })
+	return out, nil
 }
