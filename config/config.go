@@ -43,7 +43,7 @@ type Config struct {
 	Auth          Auth           `yaml:"auth,omitempty"`
 	TLS           TLS            `yaml:"tls,omitempty"`
 	Activity      Activity       `yaml:"activity,omitempty"`
-	Broker        Broker         `yaml:"broker,omitempty"` // token broker (config/broker.go)
+	Broker        Broker         `yaml:"broker,omitempty"`   // token broker (config/broker.go)
 	Rotation      Rotation       `yaml:"rotation,omitempty"` // credential rotation (config/rotation.go)
 }
 
