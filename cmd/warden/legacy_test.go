@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/activity"
@@ -39,10 +40,29 @@ func TestDemoLegacy(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
 	cfg := filepath.Join(dir, "warden.yaml")
-	by := legacyOf(t, cfg)
+	// Wait for the monitor's credential checks to be in the login history
+	// and in the activity rules' record of Warden's own logins.
+	var by map[string][]activity.LegacyUse
+	checks := func() bool {
+		soap := by["legacy.soap@acme.demo"]
+		return len(soap) == 1 && len(soap[0].WardenChecks) > 0 && soap[0].WardenChecks[0].SourceIP == "127.0.0.1"
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		if by = legacyOf(t, cfg); checks() || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !checks() {
+		t.Errorf("legacy.soap@acme.demo does not list Warden's own SOAP checks from 127.0.0.1 apart: %+v", by["legacy.soap@acme.demo"])
+	}
 	for u, uses := range by {
 		for _, x := range uses {
-			t.Logf("%s %s %+v %s", u, x.Method, x.Clients, x.Reason)
+			t.Logf("%s %s %+v checks %+v %s", u, x.Method, x.Clients, x.WardenChecks, x.Reason)
+			for _, c := range x.Clients {
+				if c.SourceIP == "127.0.0.1" {
+					t.Errorf("%s: Warden's own logins (%+v) are listed as a source of the integration", u, c)
+				}
+			}
 		}
 	}
 	soap := by["legacy.soap@acme.demo"]
