@@ -27,6 +27,10 @@ type LegacyUser struct {
 	Credential *warden.Credential
 	// Dependents are the applications that use it.
 	Dependents []string
+	// Deliveries are the declared deliveries of the dependents recorded
+	// in the inventory, by name (a dependent without one is delivered by
+	// hand and checked off with warden migrate --done).
+	Deliveries map[string]warden.Delivery
 	// Own tells Warden's own logins as the user (its credential checks)
 	// from the client's (see OwnLogins); nil takes every login for the
 	// client's.

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type MigrationStore interface {
 	warden.CredentialService
 	warden.UserService
 	warden.ActivityService
+	warden.DependentService
 }
 
 // Migrator executes the Salesforce-side and Warden-side steps of
@@ -44,6 +46,10 @@ type Migrator struct {
 	Secrets warden.SecretStore
 	// Prove logs in once with a credential.
 	Prove func(ctx context.Context, c *warden.Credential) error
+	// Deliverer delivers the new credential to each dependent of the
+	// inventory by its declared delivery and verifies it (package
+	// delivery).
+	Deliverer warden.Deliverer
 	// HTTP sends Metadata API requests (default http.DefaultClient).
 	HTTP *http.Client
 	Now  func() time.Time
@@ -95,9 +101,14 @@ func (m *Migrator) now() time.Time {
 
 // Apply runs the plan's automatic steps that are not done, in order: the
 // key pair, the connected app, the pre-authorization and the credential;
-// then the verification of each dependent whose delivery is checked off,
-// and the retirement of the password once every dependent is verified. It
-// stops at the first step that fails.
+// once the configuration step (if any) is checked off, the delivery of
+// the new credential to each dependent of the inventory by its declared
+// delivery (Deliverer.Deliver; a manual one completes when its owner
+// confirms it with warden delivery confirm) and its verification
+// (Deliverer.Verify, then the user's login history: see moved); and the
+// retirement of the password once every dependent is verified. A
+// dependent not in the inventory is delivered by hand and checked off
+// with Done. It stops at the first step that fails.
 func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 	if p.To != warden.CredentialJWT {
 		return warden.Errorf(warden.EINVALID, "--apply supports --to jwt; follow the plan by hand for %s", p.To)
@@ -133,32 +144,41 @@ func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 			return err
 		}
 	}
-	switched := p.Step("credential").DoneAt
-	all := true
+	// The deliveries wait for the configuration to declare the new
+	// credential (and the dependents' targets to fit it).
+	if c := p.Step("config"); c != nil && !c.Done {
+		return nil
+	}
+	var nc *nextCredential
 	for i := range p.Steps {
 		s := &p.Steps[i]
-		if s.Kind != StepVerify || s.Done {
-			all = all && (s.Kind != StepVerify || s.Done)
-			continue
+		if s.Dependent == "" || s.Done || s.Delivery == "" && s.Kind != StepVerify {
+			continue // done, or not a dependent's, or delivered by hand (--done)
 		}
-		if d := p.Step("deliver:" + s.Dependent); d == nil || !d.Done {
-			all = false
-			continue
+		if nc == nil {
+			var err error
+			if nc, err = m.next(ctx, p); err != nil {
+				return fmt.Errorf("step %s: %w", s.ID, err)
+			}
 		}
-		moved, err := m.moved(ctx, p, switched)
+		ok, err := m.dependent(ctx, p, s, nc)
 		if err != nil {
 			return fmt.Errorf("step %s: %w", s.ID, err)
 		}
-		if !moved {
-			all = false
+		if !ok {
 			continue
 		}
+		// The verify step follows its deliver step in the plan: a
+		// dependent is verified right after its delivery.
 		if err := m.Done(ctx, p, s.ID); err != nil {
 			return err
 		}
 	}
-	if c := p.Step("config"); c != nil && !c.Done {
-		all = false
+	all := true
+	for i := range p.Steps {
+		if s := &p.Steps[i]; s.Kind == StepVerify && !s.Done {
+			all = false
+		}
 	}
 	if r := p.Step("retire_password"); all && !r.Done {
 		if err := m.retire(ctx, p); err != nil {
@@ -167,6 +187,87 @@ func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 		return m.Done(ctx, p, "retire_password")
 	}
 	return nil
+}
+
+// nextCredential is the plan's new credential with its current material
+// and secret version, as the deliveries hand it over.
+type nextCredential struct {
+	cred    *warden.Credential
+	mat     warden.Material
+	version string
+}
+
+// next reads the plan's new credential and its material.
+func (m *Migrator) next(ctx context.Context, p *MigrationPlan) (*nextCredential, error) {
+	c, err := m.Store.Credential(ctx, p.Credential)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.Secrets.Get(ctx, c.Secret.Key, warden.StageCurrent)
+	if err != nil {
+		return nil, err
+	}
+	mat, err := credential.Decode(s.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &nextCredential{cred: c, mat: mat, version: s.Version}, nil
+}
+
+// dependent runs a deliver or verify step of a dependent and reports
+// whether it is complete. A delivery goes by the dependent's declared
+// kind; a manual one is complete once its owner confirmed it (warden
+// delivery confirm). A verification needs the delivery done, the
+// dependent's own verification to pass, and the user's logins since the
+// delivery to have moved (see moved); until then it is not complete, and
+// not an error.
+func (m *Migrator) dependent(ctx context.Context, p *MigrationPlan, s *MigrationStep, nc *nextCredential) (bool, error) {
+	d := p.Step("deliver:" + s.Dependent)
+	if s.Kind == StepVerify && (d == nil || !d.Done) {
+		return false, nil
+	}
+	if s.Kind == StepVerify && d.Delivery == "" {
+		// Delivered by hand: its logins since the switch tell.
+		return m.moved(ctx, p, p.Step("credential").DoneAt)
+	}
+	deps, err := m.Store.Dependents(ctx, warden.DependentFilter{Org: p.Org, Username: p.Username})
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(deps, func(d *warden.Dependent) bool { return d.Name == s.Dependent })
+	if i < 0 {
+		return false, warden.Errorf(warden.ENOTFOUND, "dependent %s of %s is no longer in the inventory", s.Dependent, p.Username)
+	}
+	dep := deps[i]
+	if m.Deliverer == nil {
+		return false, warden.Errorf(warden.EINTERNAL, "no deliverer is configured")
+	}
+	if s.Kind != StepVerify {
+		r, err := m.Deliverer.Deliver(ctx, dep, nc.cred, nc.mat, nc.version)
+		if err != nil {
+			if warden.ErrorKind(err) == warden.EINVALID {
+				return false, warden.Errorf(warden.EINVALID, "%s: give the dependent's target the new credential's fields (%s) in the configuration and run warden inventory sync",
+					warden.ErrorMessage(err), newFields(p.To))
+			}
+			return false, err
+		}
+		if !r.Pending {
+			return true, nil
+		}
+		// A manual delivery is done once its owner confirmed it.
+		err = m.Deliverer.Verify(ctx, dep, nc.cred, nc.mat, nc.version)
+		if warden.ErrorKind(err) == warden.EUNAVAILABLE {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	if err := m.Deliverer.Verify(ctx, dep, nc.cred, nc.mat, nc.version); err != nil {
+		if warden.ErrorKind(err) == warden.EUNAVAILABLE {
+			return false, nil
+		}
+		return false, err
+	}
+	return m.moved(ctx, p, d.DoneAt)
 }
 
 // keyPair returns the plan's private key, generating and storing it the
@@ -303,13 +404,19 @@ func (m *Migrator) credential(ctx context.Context, p *MigrationPlan) error {
 	return m.Store.UpsertUser(ctx, u)
 }
 
-// moved reports whether the user's logins since the switch went through
-// the new connected app and none used the legacy method.
+// moved reports whether the user's logins since the delivery went
+// through the new connected app and none used SOAP login(), Warden's own
+// logins aside (its credential checks, as the monitor recorded them).
 func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time) (bool, error) {
 	userID, err := m.id(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(p.Username))
 	if err != nil || userID == "" {
 		return false, err
 	}
+	st, err := m.Store.ActivityState(ctx, p.Org)
+	if err != nil {
+		return false, err
+	}
+	own := OwnLogins(st, p.Username)
 	logins, err := salesforce.LoginHistory("WHERE UserId = "+salesforce.Quote(userID)+" AND LoginTime >= "+salesforce.DateTime(since.Add(-time.Minute))+
 		" ORDER BY LoginTime DESC").Read(ctx, m.Session)
 	if err != nil {
@@ -321,7 +428,7 @@ func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time)
 		if l.Time.Before(since) {
 			continue
 		}
-		if IsSOAPLogin(l) {
+		if IsSOAPLogin(l) && (own == nil || !own(l)) {
 			return false, nil
 		}
 		if l.Succeeded() && strings.EqualFold(l.Application, p.App) {

@@ -4,8 +4,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,9 +83,11 @@ func TestDemoLegacy(t *testing.T) {
 }
 
 // TestDemoMigrate moves the demo's SOAP-login integration to the JWT
-// bearer flow against the emulator: after --apply, its dependent logs in
-// with the new credential, and once its delivery is checked off and
-// verified the password is retired and warden legacy no longer lists it.
+// bearer flow against the emulator: after --apply, the new credential
+// logs in; once the configuration declares it (and the dependent's file
+// template takes its fields), --apply delivers it to the dependent by its
+// declared file delivery, verifies it, retires the password, and warden
+// legacy no longer lists the user.
 func TestDemoMigrate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
@@ -126,7 +130,7 @@ func TestDemoMigrate(t *testing.T) {
 			t.Errorf("step %s is done before --apply", s.ID)
 		}
 	}
-	wantSteps := []string{"key_pair", "connected_app", "preauthorize", "credential", "deliver:Legacy SOAP ETL", "verify:Legacy SOAP ETL", "config", "retire_password"}
+	wantSteps := []string{"key_pair", "connected_app", "preauthorize", "credential", "config", "deliver:Legacy SOAP ETL", "verify:Legacy SOAP ETL", "retire_password"}
 	if !slices.Equal(ids, wantSteps) {
 		t.Fatalf("plan steps %v, want %v", ids, wantSteps)
 	}
@@ -139,8 +143,14 @@ func TestDemoMigrate(t *testing.T) {
 			t.Errorf("step %s is not done after --apply", id)
 		}
 	}
-	if p.Step("verify:Legacy SOAP ETL").Done || p.Step("retire_password").Done {
-		t.Error("the dependent was verified or the password retired before the delivery was checked off")
+	if p.Step("deliver:Legacy SOAP ETL").Done || p.Step("verify:Legacy SOAP ETL").Done || p.Step("retire_password").Done {
+		t.Error("the dependent was delivered or verified, or the password retired, before the configuration was updated")
+	}
+	if d := p.Step("deliver:Legacy SOAP ETL"); d.Delivery != warden.DeliveryFile || d.Kind != activity.StepWarden {
+		t.Errorf("deliver step %+v, want the dependent's file delivery run by Warden", d)
+	}
+	if code, _, _ := run(t, "migrate", "--config", cfg, user, "--to", "jwt", "--done", "deliver:Legacy SOAP ETL"); code == 0 {
+		t.Error("--done checked off a delivery Warden runs itself")
 	}
 
 	// The dependent logs in with the new credential: the JWT bearer flow
@@ -166,17 +176,50 @@ func TestDemoMigrate(t *testing.T) {
 	if _, err := c.JWTBearer(t.Context(), salesforce.JWTGrant{ClientID: p.ConsumerKey, Username: user, Key: key}); err != nil {
 		t.Fatalf("the dependent cannot log in with the new credential: %v", err)
 	}
-	// Check off the delivery and apply again: verified, then retired.
-	migrate("--done", "deliver:Legacy SOAP ETL")
-	if p = migrate("--apply"); !p.Step("verify:Legacy SOAP ETL").Done || p.Step("retire_password").Done {
-		t.Error("after the delivery, --apply did not verify the dependent, or retired the password before the configuration was updated")
+	// The owner updates the configuration: the new credential, the user
+	// pointed at it, and the dependent's template taking its fields.
+	yml, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := filepath.Join(dir, "apps", "legacy-soap-etl.key")
+	text := string(yml)
+	for _, r := range []struct{ old, new string }{
+		{"credentials:\n", "credentials:\n  - name: " + yamlQuote(p.Credential) + "\n    org: " + yamlQuote(p.Org) + "\n    kind: jwt\n    username: " + yamlQuote(user) +
+			"\n    clientId: " + yamlQuote(p.ConsumerKey) + "\n    secret: {store: local, key: " + yamlQuote(p.Credential) + "}\n"},
+		{"username: " + yamlQuote(user) + "\n    credential: " + yamlQuote(p.OldCredential), "username: " + yamlQuote(user) + "\n    credential: " + yamlQuote(p.Credential)},
+		{"SF_PASSWORD={{password}}", "SF_CLIENT_ID={{clientId}}\n        SF_PRIVATE_KEY_PATH={{privateKeyPath}}"},
+		{"legacy-soap-etl.env\"\n", "legacy-soap-etl.env\"\n      keyPath: " + yamlQuote(keyPath) + "\n"},
+	} {
+		if !strings.Contains(text, r.old) {
+			t.Fatalf("the demo configuration has no %q", r.old)
+		}
+		text = strings.Replace(text, r.old, r.new, 1)
+	}
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, "inventory", "sync", "--config", cfg); code != 0 {
+		t.Fatalf("inventory sync: %d %s %s", code, out, errOut)
 	}
 	migrate("--done", "config")
 	p = migrate("--apply")
 	for _, id := range wantSteps {
 		if !p.Step(id).Done {
-			t.Errorf("step %s is not done after the delivery and the second --apply", id)
+			t.Errorf("step %s is not done after the configuration update and the second --apply", id)
 		}
+	}
+	// The dependent received the JWT credential through its file delivery.
+	env, err := os.ReadFile(filepath.Join(dir, "apps", "legacy-soap-etl.env"))
+	if err != nil || !strings.Contains(string(env), "SF_CLIENT_ID='"+p.ConsumerKey+"'") || !strings.Contains(string(env), "SF_PRIVATE_KEY_PATH='"+keyPath+"'") ||
+		strings.Contains(string(env), "SF_PASSWORD") {
+		t.Errorf("the Legacy SOAP ETL file after the migration: %s %v", env, err)
+	}
+	if k, err := os.ReadFile(keyPath); err != nil || string(k) != mat.PrivateKey {
+		t.Errorf("the Legacy SOAP ETL key file does not hold the new private key: %v", err)
+	}
+	if code, out, _ := run(t, "delivery", "list", "--config", cfg, "--dependent", "Legacy SOAP ETL"); code != 0 || !strings.Contains(out, p.Credential) {
+		t.Errorf("delivery list does not show the delivery of %s: %s", p.Credential, out)
 	}
 	if by := legacyOf(t, cfg); len(by[user]) != 0 {
 		t.Errorf("warden legacy still lists %s: %+v", user, by[user])
