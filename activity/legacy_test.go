@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,42 @@ func TestLegacy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOwnLogins feeds a sweep with one of Warden's own credential checks
+// through the rules: the stored state then tells Warden's logins from the
+// same source apart from the client's, across a restart (a new state read).
+func TestOwnLogins(t *testing.T) {
+	db := openStore(t, filepath.Join(t.TempDir(), "warden.db"))
+	e := activity.New(activity.Options{Store: db})
+	check := warden.Login{ID: "w1", UserID: "005A", Time: t0, Status: "Success", LoginType: "Other Apex API", APIType: "SOAP Partner", SourceIP: "127.0.0.1",
+		Application: "(Other Apex API)"}
+	client := warden.Login{ID: "c1", UserID: "005A", Time: t0, Status: "Success", LoginType: "Partner Product", APIType: "SOAP Partner", SourceIP: "198.51.100.1"}
+	s := &warden.ActivitySweep{Org: "acme", At: t0, Users: []warden.ActivityUser{{Username: "A@acme.example", UserID: "005A", Active: true}},
+		Logins: []warden.Login{client}, Own: []warden.Login{check}}
+	if _, err := e.Analyze(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.ActivityState(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if activity.OwnLogins(st, "b@acme.example") != nil {
+		t.Error("another user has Warden's logins")
+	}
+	own := activity.OwnLogins(st, "a@acme.example")
+	if own == nil {
+		t.Fatal("no own logins recorded")
+	}
+	later := check
+	later.ID, later.Time = "w2", t0.Add(time.Hour)
+	for _, tt := range []struct {
+		l    warden.Login
+		want bool
+	}{{check, true}, {later, true}, {client, false}} {
+		if got := own(&tt.l); got != tt.want {
+			t.Errorf("own(%s from %s) = %v, want %v", tt.l.LoginType, tt.l.SourceIP, got, tt.want)
+		}
 	}
 }
