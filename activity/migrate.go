@@ -2,6 +2,7 @@ package activity
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -110,28 +111,34 @@ func (m *Migrator) now() time.Time {
 // dependent not in the inventory is delivered by hand and checked off
 // with Done. It stops at the first step that fails.
 func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
-	if p.To != warden.CredentialJWT {
-		return warden.Errorf(warden.EINVALID, "--apply supports --to jwt; follow the plan by hand for %s", p.To)
-	}
 	if err := m.Load(ctx, p); err != nil {
 		return err
 	}
 	var key *rsa.PrivateKey
+	var secret string
 	for _, id := range []string{"key_pair", "connected_app", "preauthorize", "credential"} {
-		if key == nil && id != "credential" {
-			k, err := m.keyPair(ctx, p)
-			if err != nil {
-				return fmt.Errorf("step key_pair: %w", err)
-			}
-			key = k
+		step := p.Step(id)
+		if step == nil {
+			continue // not a step of this kind of plan
 		}
-		if p.Step(id).Done {
+		if key == nil && secret == "" && id != "credential" {
+			var err error
+			if p.To == warden.CredentialJWT {
+				key, err = m.keyPair(ctx, p)
+			} else {
+				secret, err = m.consumerSecret(ctx, p)
+			}
+			if err != nil {
+				return fmt.Errorf("step %s: %w", cmp.Or(p.Step("key_pair"), step).ID, err)
+			}
+		}
+		if step.Done {
 			continue
 		}
 		var err error
 		switch id {
 		case "connected_app":
-			err = m.connectedApp(ctx, p, key)
+			err = m.connectedApp(ctx, p, key, secret)
 		case "preauthorize":
 			err = m.preauthorize(ctx, p)
 		case "credential":
@@ -304,12 +311,43 @@ func (m *Migrator) keyPair(ctx context.Context, p *MigrationPlan) (*rsa.PrivateK
 	return key, nil
 }
 
-// connectedApp upserts the plan's connected app with the key's
-// certificate through the Metadata API.
-func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.PrivateKey) error {
-	cert, err := certificate(key, p.App, m.now())
+// consumerSecret returns the plan's consumer secret (client
+// credentials), generating and storing it the first time.
+func (m *Migrator) consumerSecret(ctx context.Context, p *MigrationPlan) (string, error) {
+	if s, err := m.Secrets.Get(ctx, p.Credential, warden.StageCurrent); err == nil {
+		if mat, err := credential.Decode(s.Value); err == nil && mat.ClientSecret != "" {
+			return mat.ClientSecret, nil
+		}
+		return "", warden.Errorf(warden.EINVALID, "secret %s/%s holds no consumer secret", p.SecretStore, p.Credential)
+	} else if warden.ErrorKind(err) != warden.ENOTFOUND {
+		return "", err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	secret := fmt.Sprintf("%X", b)
+	v, err := credential.Encode(warden.Material{ClientSecret: secret})
 	if err != nil {
-		return err
+		return "", err
+	}
+	if _, err := m.Secrets.Put(ctx, p.Credential, v, warden.StageCurrent, map[string]string{"source": "warden migrate", "user": p.Username}); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// connectedApp upserts the plan's connected app through the Metadata
+// API: with the key's certificate for JWT bearer, or with the consumer
+// secret, the client credentials flow and the user as its run-as user.
+func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.PrivateKey, secret string) error {
+	var flow string
+	if key != nil {
+		cert, err := certificate(key, p.App, m.now())
+		if err != nil {
+			return err
+		}
+		flow = `<met:certificate>` + xmlEscape(cert) + `</met:certificate>`
 	}
 	tok, err := m.Session.Token(ctx)
 	if err != nil {
@@ -319,8 +357,8 @@ func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.
 		`<soapenv:Header><met:SessionHeader><met:sessionId>` + xmlEscape(tok.AccessToken) + `</met:sessionId></met:SessionHeader></soapenv:Header>` +
 		`<soapenv:Body><met:upsertMetadata><met:metadata xsi:type="met:ConnectedApp"><met:fullName>` + xmlEscape(p.App) + `</met:fullName>` +
 		`<met:contactEmail>warden@localhost</met:contactEmail><met:label>` + xmlEscape(strings.ReplaceAll(p.App, "_", " ")) + `</met:label>` +
-		`<met:oauthConfig><met:callbackUrl>https://login.salesforce.com/services/oauth2/success</met:callbackUrl><met:certificate>` + xmlEscape(cert) + `</met:certificate>` +
-		`<met:consumerKey>` + xmlEscape(p.ConsumerKey) + `</met:consumerKey><met:isAdminApproved>true</met:isAdminApproved><met:scopes>Api</met:scopes></met:oauthConfig>` +
+		`<met:oauthConfig><met:callbackUrl>https://login.salesforce.com/services/oauth2/success</met:callbackUrl>` + flow +
+		`<met:consumerKey>` + xmlEscape(p.ConsumerKey) + `</met:consumerKey>` + ccSecret(secret) + `<met:isAdminApproved>true</met:isAdminApproved>` + ccFlow(p, secret) + `<met:scopes>Api</met:scopes></met:oauthConfig>` +
 		`</met:metadata></met:upsertMetadata></soapenv:Body></soapenv:Envelope>`
 	url := strings.TrimSuffix(tok.InstanceURL, "/") + "/services/Soap/m/" + m.Session.Client().APIVersion()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
@@ -343,6 +381,23 @@ func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.
 		return warden.Errorf(warden.EINVALID, "the Metadata API refused connected app %s: %s", p.App, metadataMessage(out))
 	}
 	return nil
+}
+
+// ccSecret and ccFlow are the client credentials parts of the connected
+// app's oauthConfig, in the schema's element order ("" without a consumer
+// secret).
+func ccSecret(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return `<met:consumerSecret>` + xmlEscape(secret) + `</met:consumerSecret>`
+}
+
+func ccFlow(p *MigrationPlan, secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return `<met:isClientCredentialEnabled>true</met:isClientCredentialEnabled><met:oauthClientCredentialUser>` + xmlEscape(p.Username) + `</met:oauthClientCredentialUser>`
 }
 
 // preauthorize creates the plan's permission set, gives it the connected
@@ -388,7 +443,7 @@ func (m *Migrator) preauthorize(ctx context.Context, p *MigrationPlan) error {
 // credential records the new credential, points the user at it and
 // proves it.
 func (m *Migrator) credential(ctx context.Context, p *MigrationPlan) error {
-	c := &warden.Credential{Name: p.Credential, Org: p.Org, Kind: warden.CredentialJWT, Username: p.Username, ClientID: p.ConsumerKey,
+	c := &warden.Credential{Name: p.Credential, Org: p.Org, Kind: p.To, Username: p.Username, ClientID: p.ConsumerKey,
 		Secret: warden.SecretRef{Store: p.SecretStore, Key: p.Credential}}
 	if err := m.Store.UpsertCredential(ctx, c); err != nil {
 		return err

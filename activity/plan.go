@@ -116,7 +116,9 @@ func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store strin
 			fmt.Sprintf("Create permission set %s, give it access to connected app %s (SetupEntityAccess) and assign it to %s, so that the JWT bearer flow needs no interactive approval.", api, api, u.Username), "")
 	} else {
 		add("connected_app", StepSalesforce, "Create or reuse the connected app",
-			fmt.Sprintf("Upsert connected app %s with the client credentials flow enabled and %s as its run-as user; keep its consumer secret in secret store %s as %s.", api, u.Username, store, p.Credential), "")
+			fmt.Sprintf("Generate a consumer secret into secret store %s as %s, and upsert connected app %s (Metadata API upsertMetadata ConnectedApp): consumer key %s, the consumer secret, the client credentials flow enabled (isClientCredentialEnabled) with %s as its run-as user (oauthClientCredentialUser), scope api, admin-approved users only.", store, p.Credential, api, p.ConsumerKey, u.Username), "")
+		add("preauthorize", StepSalesforce, "Pre-authorize the user",
+			fmt.Sprintf("Create permission set %s, give it access to connected app %s (SetupEntityAccess) and assign it to the run-as user %s: an admin-approved app issues tokens only to pre-authorized users.", api, api, u.Username), "")
 	}
 	add("credential", StepWarden, "Record the new credential and prove it",
 		fmt.Sprintf("Record credential %s (%s, consumer key %s) in the inventory, point %s at it so that Warden's own checks use it, and prove it with one login. The old credential %s keeps working meanwhile.", p.Credential, to, p.ConsumerKey, u.Username, orUnknown(p.OldCredential)), "")
@@ -149,7 +151,7 @@ func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store strin
 			p.Steps[len(p.Steps)-1].Delivery = kind
 		}
 		add("verify:"+d, StepVerify, "Verify "+d+" has moved",
-			fmt.Sprintf("Warden verifies %s by its declared verification (health, a test login or its own logins) and checks LoginHistory: after the delivery, %s's logins switch from %s to %s through connected app %s, with no %s (Warden's own checks aside).", d, u.Username, methodText(p.From), grantName(to), api, methodText(p.From)), d)
+			fmt.Sprintf("Warden verifies %s by its declared verification (health, a test login or its own logins) and checks LoginHistory: after the delivery, %s's logins switch from %s to %s through connected app %s, and none by SOAP login() is left (Warden's own checks aside).", d, u.Username, methodText(p.From), grantName(to), api), d)
 	}
 	add("retire_password", StepSalesforce, "Retire the password",
 		fmt.Sprintf("Once every dependent has moved: set a random password on %s that nobody holds, so that the old password and security token (credential %s, kept as history) no longer log in.", u.Username, orUnknown(p.OldCredential)), "")

@@ -233,3 +233,123 @@ func TestDemoMigrate(t *testing.T) {
 		t.Errorf("check after the migration: %d %s %s", code, out, errOut)
 	}
 }
+
+// declareMigrated edits the demo configuration as the owner of user
+// would after a migration's credential step: it declares the plan's new
+// credential and points the user at it, applies the further replacements
+// (old, new), and syncs the inventory.
+func declareMigrated(t *testing.T, cfg string, p *activity.MigrationPlan, more ...string) {
+	t.Helper()
+	yml, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(yml)
+	repl := []string{
+		"credentials:\n", "credentials:\n  - name: " + yamlQuote(p.Credential) + "\n    org: " + yamlQuote(p.Org) + "\n    kind: " + string(p.To) +
+			"\n    username: " + yamlQuote(p.Username) + "\n    clientId: " + yamlQuote(p.ConsumerKey) + "\n    secret: {store: local, key: " + yamlQuote(p.Credential) + "}\n",
+		"username: " + yamlQuote(p.Username) + "\n    credential: " + yamlQuote(p.OldCredential), "username: " + yamlQuote(p.Username) + "\n    credential: " + yamlQuote(p.Credential),
+	}
+	repl = append(repl, more...)
+	for i := 0; i+1 < len(repl); i += 2 {
+		if !strings.Contains(text, repl[i]) {
+			t.Fatalf("the demo configuration has no %q", repl[i])
+		}
+		text = strings.Replace(text, repl[i], repl[i+1], 1)
+	}
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, "inventory", "sync", "--config", cfg); code != 0 {
+		t.Fatalf("inventory sync: %d %s %s", code, out, errOut)
+	}
+}
+
+// TestDemoMigrateClientCredentials moves the demo's username-password
+// integration gis.legacy@acme.demo to the client credentials flow: --apply
+// upserts the connected app with a consumer secret (kept in the secret
+// store) and the user as its run-as user, records and proves the
+// credential; after the configuration update it delivers to the
+// dependent, verifies it once the dependent logs in through the new app,
+// and retires the password.
+func TestDemoMigrateClientCredentials(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	startServe(t, "demo", "--emulator-addr", "127.0.0.1:0", "--addr", "127.0.0.1:0", "--data", dir, "--sweep-interval", "1s")
+	cfg := filepath.Join(dir, "warden.yaml")
+	const user = "gis.legacy@acme.demo"
+	migrate := func(args ...string) *activity.MigrationPlan {
+		t.Helper()
+		code, out, errOut := run(t, append([]string{"migrate", "--config", cfg, user, "--to", "client_credentials", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("migrate %v: %d %s %s", args, code, errOut, out)
+		}
+		var p activity.MigrationPlan
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("migrate --json: %v: %s", err, out)
+		}
+		return &p
+	}
+	p := migrate("--apply")
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+	}
+	wantSteps := []string{"connected_app", "preauthorize", "credential", "config", "deliver:GIS Sync", "verify:GIS Sync", "retire_password"}
+	if !slices.Equal(ids, wantSteps) {
+		t.Fatalf("plan steps %v, want %v", ids, wantSteps)
+	}
+	for i, id := range wantSteps {
+		if p.Step(id).Done != (i < 3) {
+			t.Errorf("step %s done %v after the first --apply", id, p.Step(id).Done)
+		}
+	}
+	// The consumer secret is in the secret store, and the client
+	// credentials grant logs in as the user with it.
+	kek, err := local.KEKFromFile(filepath.Join(dir, "warden.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := local.Open(filepath.Join(dir, "secrets.json"), kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	mat, err := credential.Read(t.Context(), ss, warden.SecretRef{Store: "local", Key: p.Credential}, warden.StageCurrent)
+	if err != nil || mat.ClientSecret == "" {
+		t.Fatalf("the consumer secret is not in the secret store: %v", err)
+	}
+	loaded, err := config.Load(cfg, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := salesforce.New(salesforce.Config{LoginURL: loaded.Orgs[0].LoginURL})
+	login := func() {
+		t.Helper()
+		if _, err := c.ClientCredentials(t.Context(), p.ConsumerKey, mat.ClientSecret); err != nil {
+			t.Fatalf("the client credentials grant fails: %v", err)
+		}
+	}
+	login()
+	declareMigrated(t, cfg, p)
+	migrate("--done", "config")
+	// Delivered (the dependent reads the secret store), but not verified
+	// until the dependent logs in through the new app.
+	if p = migrate("--apply"); !p.Step("deliver:GIS Sync").Done || p.Step("retire_password").Done {
+		t.Errorf("after the configuration update: deliver done %v, password retired %v", p.Step("deliver:GIS Sync").Done, p.Step("retire_password").Done)
+	}
+	if !p.Step("verify:GIS Sync").Done {
+		login()
+		p = migrate("--apply")
+	}
+	for _, id := range wantSteps {
+		if !p.Step(id).Done {
+			t.Errorf("step %s is not done after the dependent moved", id)
+		}
+	}
+	if by := legacyOf(t, cfg); len(by[user]) != 0 {
+		t.Errorf("warden legacy still lists %s: %+v", user, by[user])
+	}
+	if code, out, errOut := run(t, "check", "--config", cfg, user); code != 0 {
+		t.Errorf("check after the migration: %d %s %s", code, out, errOut)
+	}
+}

@@ -25,7 +25,7 @@ delivery to each dependent, the verification that each dependent has
 moved (its logins switch login type), and the password's retirement.
 
 --plan prints the plan with each step's state. --apply runs the steps
-Warden can run (against the org and its own inventory; jwt only) and
+Warden can run (against the org and its own inventory) and
 stops at the manual ones. Once the configuration step is checked off
 (--done config), --apply delivers the new credential to each dependent
 by its declared delivery (file, secret store, webhook, command; a manual
