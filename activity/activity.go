@@ -318,6 +318,7 @@ func (a *analysis) run() {
 			st.Cursor = l.Time
 		}
 	}
+	a.own()
 	changes := make([]warden.SetupChange, 0, len(a.s.Changes))
 	for _, c := range a.s.Changes {
 		if !a.seen(a.r.audit, c.ID, c.Time, st.AuditCursor) {
@@ -367,4 +368,63 @@ func (a *analysis) seen(ids map[string]time.Time, id string, at, cursor time.Tim
 	}
 	_, ok := ids[id]
 	return ok && id != ""
+}
+
+// ownKept is how long the source of one of Warden's own logins is
+// remembered after its last use.
+const ownKept = 90 * 24 * time.Hour
+
+// own records the sources of the sweep's own logins (Warden's credential
+// checks) in their users' state, and forgets those unused for ownKept.
+func (a *analysis) own() {
+	for i := range a.s.Own {
+		l := &a.s.Own[i]
+		u := a.byID[l.UserID]
+		if u == nil {
+			continue
+		}
+		st := a.user(u, l.Time)
+		if st.Own == nil {
+			st.Own = map[string]time.Time{}
+		}
+		key := OwnSource(l)
+		if l.Time.After(st.Own[key]) {
+			st.Own[key] = l.Time
+		}
+		for k, at := range st.Own {
+			if at.Before(l.Time.Add(-ownKept)) {
+				delete(st.Own, k)
+			}
+		}
+	}
+}
+
+// OwnSource identifies where a login came from and how: its source
+// address, login type, API type and application. Warden's own logins
+// as a user share one; a client's logins with the same are taken for
+// Warden's.
+func OwnSource(l *warden.Login) string {
+	return l.SourceIP + "|" + l.LoginType + "|" + l.APIType + "|" + l.Application
+}
+
+// OwnLogins returns the test that tells Warden's own logins as username
+// from the client's, from the org's stored rule state st: a login is
+// Warden's when its OwnSource is one the monitor matched to Warden's
+// credential checks. It returns nil when none is known.
+func OwnLogins(st *warden.ActivityState, username string) func(*warden.Login) bool {
+	if st == nil {
+		return nil
+	}
+	raw, ok := st.Users[strings.ToLower(username)]
+	if !ok {
+		return nil
+	}
+	var u userState
+	if json.Unmarshal(raw, &u) != nil || len(u.Own) == 0 {
+		return nil
+	}
+	return func(l *warden.Login) bool {
+		_, own := u.Own[OwnSource(l)]
+		return own
+	}
 }

@@ -27,6 +27,14 @@ type LegacyUser struct {
 	Credential *warden.Credential
 	// Dependents are the applications that use it.
 	Dependents []string
+	// Deliveries are the declared deliveries of the dependents recorded
+	// in the inventory, by name (a dependent without one is delivered by
+	// hand and checked off with warden migrate --done).
+	Deliveries map[string]warden.Delivery
+	// Own tells Warden's own logins as the user (its credential checks)
+	// from the client's (see OwnLogins); nil takes every login for the
+	// client's.
+	Own func(*warden.Login) bool
 }
 
 // LegacyUse is one integration user still on legacy authentication: SOAP
@@ -42,6 +50,9 @@ type LegacyUse struct {
 	Kind       warden.CredentialKind `json:"kind,omitempty"`
 	// Clients are the sources still logging in that way, by address.
 	Clients []LegacyClient `json:"clients,omitempty"`
+	// WardenChecks are Warden's own logins as the user (its credential
+	// checks), by address: listed apart, never counted as a client.
+	WardenChecks []LegacyClient `json:"wardenChecks,omitempty"`
 	// LastSeen is the latest legacy login (zero when none was seen).
 	LastSeen time.Time `json:"lastSeen,omitzero"`
 	// APIVersion is the highest API version a client used.
@@ -83,6 +94,9 @@ func IsSOAPLogin(l *warden.Login) bool {
 //     the credential was created or rotated means a dependent still uses
 //     the old password; earlier ones are history and not listed.
 //
+// Warden's own logins (those u.Own tells) are never a client's: they are
+// listed in WardenChecks of the user's entries.
+//
 // logins must hold each user's rows with UserID set to its id; ids maps
 // lower-case org/username to the user id.
 func Legacy(users []LegacyUser, ids map[string]string, logins []warden.Login) []LegacyUse {
@@ -105,9 +119,25 @@ func Legacy(users []LegacyUser, ids map[string]string, logins []warden.Login) []
 		}
 		latest := map[string]*warden.Login{} // source -> latest login
 		counts := map[string]int{}
+		var checks []LegacyClient
+		checkAt := map[string]int{} // OwnSource -> index in checks
 		rows := byUser[ids[strings.ToLower(u.Org+"/"+u.Username)]]
 		for i := range rows {
 			l := &rows[i]
+			if u.Own != nil && u.Own(l) {
+				k, ok := checkAt[OwnSource(l)]
+				if !ok {
+					k = len(checks)
+					checkAt[OwnSource(l)] = k
+					checks = append(checks, LegacyClient{SourceIP: l.SourceIP, Application: appName(l), LoginType: l.LoginType,
+						APIType: strings.TrimPrefix(l.APIType, "N/A"), APIVersion: strings.TrimPrefix(l.APIVersion, "N/A")})
+				}
+				checks[k].Logins++
+				if l.Time.After(checks[k].LastSeen) {
+					checks[k].LastSeen = l.Time
+				}
+				continue
+			}
 			counts[l.SourceIP]++
 			if p := latest[l.SourceIP]; p == nil || l.Time.After(p.Time) {
 				latest[l.SourceIP] = l
@@ -156,10 +186,14 @@ func Legacy(users []LegacyUser, ids map[string]string, logins []warden.Login) []
 			}
 			use(method)
 		}
+		slices.SortFunc(checks, func(a, b LegacyClient) int { return b.LastSeen.Compare(a.LastSeen) })
 		for _, lu := range uses {
+			lu.WardenChecks = checks
 			slices.SortFunc(lu.Clients, func(a, b LegacyClient) int { return b.LastSeen.Compare(a.LastSeen) })
 			lu.Deadline = deadline(lu.Method, lu.APIVersion)
 			switch {
+			case len(lu.Clients) == 0 && len(checks) > 0:
+				lu.Reason = fmt.Sprintf("credential %s is a password credential; no login by a client was seen in the period, only Warden's own checks", lu.Credential)
 			case len(lu.Clients) == 0:
 				lu.Reason = fmt.Sprintf("credential %s is a password credential; no login was seen in the period", lu.Credential)
 			case !password:

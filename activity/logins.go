@@ -43,6 +43,11 @@ type userState struct {
 	StormHour time.Time `json:"stormHour,omitzero"`
 	// Apps counts the logins of the current episode by application.
 	Apps map[string]int `json:"apps,omitempty"`
+	// Own are the sources of Warden's own logins as the user (its
+	// credential checks, which the monitor tells from the client's), by
+	// OwnSource, with when each was last seen: warden legacy does not
+	// count them as the integration's.
+	Own map[string]time.Time `json:"own,omitempty"`
 	// Dormant is the last successful login a dormancy alert was raised for.
 	Dormant time.Time `json:"dormant,omitzero"`
 }

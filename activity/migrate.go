@@ -2,6 +2,7 @@ package activity
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -14,6 +15,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +33,7 @@ type MigrationStore interface {
 	warden.CredentialService
 	warden.UserService
 	warden.ActivityService
+	warden.DependentService
 }
 
 // Migrator executes the Salesforce-side and Warden-side steps of
@@ -44,6 +47,10 @@ type Migrator struct {
 	Secrets warden.SecretStore
 	// Prove logs in once with a credential.
 	Prove func(ctx context.Context, c *warden.Credential) error
+	// Deliverer delivers the new credential to each dependent of the
+	// inventory by its declared delivery and verifies it (package
+	// delivery).
+	Deliverer warden.Deliverer
 	// HTTP sends Metadata API requests (default http.DefaultClient).
 	HTTP *http.Client
 	Now  func() time.Time
@@ -95,32 +102,43 @@ func (m *Migrator) now() time.Time {
 
 // Apply runs the plan's automatic steps that are not done, in order: the
 // key pair, the connected app, the pre-authorization and the credential;
-// then the verification of each dependent whose delivery is checked off,
-// and the retirement of the password once every dependent is verified. It
-// stops at the first step that fails.
+// once the configuration step (if any) is checked off, the delivery of
+// the new credential to each dependent of the inventory by its declared
+// delivery (Deliverer.Deliver; a manual one completes when its owner
+// confirms it with warden delivery confirm) and its verification
+// (Deliverer.Verify, then the user's login history: see moved); and the
+// retirement of the password once every dependent is verified. A
+// dependent not in the inventory is delivered by hand and checked off
+// with Done. It stops at the first step that fails.
 func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
-	if p.To != warden.CredentialJWT {
-		return warden.Errorf(warden.EINVALID, "--apply supports --to jwt; follow the plan by hand for %s", p.To)
-	}
 	if err := m.Load(ctx, p); err != nil {
 		return err
 	}
 	var key *rsa.PrivateKey
+	var secret string
 	for _, id := range []string{"key_pair", "connected_app", "preauthorize", "credential"} {
-		if key == nil && id != "credential" {
-			k, err := m.keyPair(ctx, p)
-			if err != nil {
-				return fmt.Errorf("step key_pair: %w", err)
-			}
-			key = k
+		step := p.Step(id)
+		if step == nil {
+			continue // not a step of this kind of plan
 		}
-		if p.Step(id).Done {
+		if key == nil && secret == "" && id != "credential" {
+			var err error
+			if p.To == warden.CredentialJWT {
+				key, err = m.keyPair(ctx, p)
+			} else {
+				secret, err = m.consumerSecret(ctx, p)
+			}
+			if err != nil {
+				return fmt.Errorf("step %s: %w", cmp.Or(p.Step("key_pair"), step).ID, err)
+			}
+		}
+		if step.Done {
 			continue
 		}
 		var err error
 		switch id {
 		case "connected_app":
-			err = m.connectedApp(ctx, p, key)
+			err = m.connectedApp(ctx, p, key, secret)
 		case "preauthorize":
 			err = m.preauthorize(ctx, p)
 		case "credential":
@@ -133,32 +151,41 @@ func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 			return err
 		}
 	}
-	switched := p.Step("credential").DoneAt
-	all := true
+	// The deliveries wait for the configuration to declare the new
+	// credential (and the dependents' targets to fit it).
+	if c := p.Step("config"); c != nil && !c.Done {
+		return nil
+	}
+	var nc *nextCredential
 	for i := range p.Steps {
 		s := &p.Steps[i]
-		if s.Kind != StepVerify || s.Done {
-			all = all && (s.Kind != StepVerify || s.Done)
-			continue
+		if s.Dependent == "" || s.Done || s.Delivery == "" && s.Kind != StepVerify {
+			continue // done, or not a dependent's, or delivered by hand (--done)
 		}
-		if d := p.Step("deliver:" + s.Dependent); d == nil || !d.Done {
-			all = false
-			continue
+		if nc == nil {
+			var err error
+			if nc, err = m.next(ctx, p); err != nil {
+				return fmt.Errorf("step %s: %w", s.ID, err)
+			}
 		}
-		moved, err := m.moved(ctx, p, switched)
+		ok, err := m.dependent(ctx, p, s, nc)
 		if err != nil {
 			return fmt.Errorf("step %s: %w", s.ID, err)
 		}
-		if !moved {
-			all = false
+		if !ok {
 			continue
 		}
+		// The verify step follows its deliver step in the plan: a
+		// dependent is verified right after its delivery.
 		if err := m.Done(ctx, p, s.ID); err != nil {
 			return err
 		}
 	}
-	if c := p.Step("config"); c != nil && !c.Done {
-		all = false
+	all := true
+	for i := range p.Steps {
+		if s := &p.Steps[i]; s.Kind == StepVerify && !s.Done {
+			all = false
+		}
 	}
 	if r := p.Step("retire_password"); all && !r.Done {
 		if err := m.retire(ctx, p); err != nil {
@@ -167,6 +194,87 @@ func (m *Migrator) Apply(ctx context.Context, p *MigrationPlan) error {
 		return m.Done(ctx, p, "retire_password")
 	}
 	return nil
+}
+
+// nextCredential is the plan's new credential with its current material
+// and secret version, as the deliveries hand it over.
+type nextCredential struct {
+	cred    *warden.Credential
+	mat     warden.Material
+	version string
+}
+
+// next reads the plan's new credential and its material.
+func (m *Migrator) next(ctx context.Context, p *MigrationPlan) (*nextCredential, error) {
+	c, err := m.Store.Credential(ctx, p.Credential)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.Secrets.Get(ctx, c.Secret.Key, warden.StageCurrent)
+	if err != nil {
+		return nil, err
+	}
+	mat, err := credential.Decode(s.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &nextCredential{cred: c, mat: mat, version: s.Version}, nil
+}
+
+// dependent runs a deliver or verify step of a dependent and reports
+// whether it is complete. A delivery goes by the dependent's declared
+// kind; a manual one is complete once its owner confirmed it (warden
+// delivery confirm). A verification needs the delivery done, the
+// dependent's own verification to pass, and the user's logins since the
+// delivery to have moved (see moved); until then it is not complete, and
+// not an error.
+func (m *Migrator) dependent(ctx context.Context, p *MigrationPlan, s *MigrationStep, nc *nextCredential) (bool, error) {
+	d := p.Step("deliver:" + s.Dependent)
+	if s.Kind == StepVerify && (d == nil || !d.Done) {
+		return false, nil
+	}
+	if s.Kind == StepVerify && d.Delivery == "" {
+		// Delivered by hand: its logins since the switch tell.
+		return m.moved(ctx, p, p.Step("credential").DoneAt)
+	}
+	deps, err := m.Store.Dependents(ctx, warden.DependentFilter{Org: p.Org, Username: p.Username})
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(deps, func(d *warden.Dependent) bool { return d.Name == s.Dependent })
+	if i < 0 {
+		return false, warden.Errorf(warden.ENOTFOUND, "dependent %s of %s is no longer in the inventory", s.Dependent, p.Username)
+	}
+	dep := deps[i]
+	if m.Deliverer == nil {
+		return false, warden.Errorf(warden.EINTERNAL, "no deliverer is configured")
+	}
+	if s.Kind != StepVerify {
+		r, err := m.Deliverer.Deliver(ctx, dep, nc.cred, nc.mat, nc.version)
+		if err != nil {
+			if warden.ErrorKind(err) == warden.EINVALID {
+				return false, warden.Errorf(warden.EINVALID, "%s: give the dependent's target the new credential's fields (%s) in the configuration and run warden inventory sync",
+					warden.ErrorMessage(err), newFields(p.To))
+			}
+			return false, err
+		}
+		if !r.Pending {
+			return true, nil
+		}
+		// A manual delivery is done once its owner confirmed it.
+		err = m.Deliverer.Verify(ctx, dep, nc.cred, nc.mat, nc.version)
+		if warden.ErrorKind(err) == warden.EUNAVAILABLE {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	if err := m.Deliverer.Verify(ctx, dep, nc.cred, nc.mat, nc.version); err != nil {
+		if warden.ErrorKind(err) == warden.EUNAVAILABLE {
+			return false, nil
+		}
+		return false, err
+	}
+	return m.moved(ctx, p, d.DoneAt)
 }
 
 // keyPair returns the plan's private key, generating and storing it the
@@ -203,12 +311,43 @@ func (m *Migrator) keyPair(ctx context.Context, p *MigrationPlan) (*rsa.PrivateK
 	return key, nil
 }
 
-// connectedApp upserts the plan's connected app with the key's
-// certificate through the Metadata API.
-func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.PrivateKey) error {
-	cert, err := certificate(key, p.App, m.now())
+// consumerSecret returns the plan's consumer secret (client
+// credentials), generating and storing it the first time.
+func (m *Migrator) consumerSecret(ctx context.Context, p *MigrationPlan) (string, error) {
+	if s, err := m.Secrets.Get(ctx, p.Credential, warden.StageCurrent); err == nil {
+		if mat, err := credential.Decode(s.Value); err == nil && mat.ClientSecret != "" {
+			return mat.ClientSecret, nil
+		}
+		return "", warden.Errorf(warden.EINVALID, "secret %s/%s holds no consumer secret", p.SecretStore, p.Credential)
+	} else if warden.ErrorKind(err) != warden.ENOTFOUND {
+		return "", err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	secret := fmt.Sprintf("%X", b)
+	v, err := credential.Encode(warden.Material{ClientSecret: secret})
 	if err != nil {
-		return err
+		return "", err
+	}
+	if _, err := m.Secrets.Put(ctx, p.Credential, v, warden.StageCurrent, map[string]string{"source": "warden migrate", "user": p.Username}); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// connectedApp upserts the plan's connected app through the Metadata
+// API: with the key's certificate for JWT bearer, or with the consumer
+// secret, the client credentials flow and the user as its run-as user.
+func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.PrivateKey, secret string) error {
+	var flow string
+	if key != nil {
+		cert, err := certificate(key, p.App, m.now())
+		if err != nil {
+			return err
+		}
+		flow = `<met:certificate>` + xmlEscape(cert) + `</met:certificate>`
 	}
 	tok, err := m.Session.Token(ctx)
 	if err != nil {
@@ -218,8 +357,8 @@ func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.
 		`<soapenv:Header><met:SessionHeader><met:sessionId>` + xmlEscape(tok.AccessToken) + `</met:sessionId></met:SessionHeader></soapenv:Header>` +
 		`<soapenv:Body><met:upsertMetadata><met:metadata xsi:type="met:ConnectedApp"><met:fullName>` + xmlEscape(p.App) + `</met:fullName>` +
 		`<met:contactEmail>warden@localhost</met:contactEmail><met:label>` + xmlEscape(strings.ReplaceAll(p.App, "_", " ")) + `</met:label>` +
-		`<met:oauthConfig><met:callbackUrl>https://login.salesforce.com/services/oauth2/success</met:callbackUrl><met:certificate>` + xmlEscape(cert) + `</met:certificate>` +
-		`<met:consumerKey>` + xmlEscape(p.ConsumerKey) + `</met:consumerKey><met:isAdminApproved>true</met:isAdminApproved><met:scopes>Api</met:scopes></met:oauthConfig>` +
+		`<met:oauthConfig><met:callbackUrl>https://login.salesforce.com/services/oauth2/success</met:callbackUrl>` + flow +
+		`<met:consumerKey>` + xmlEscape(p.ConsumerKey) + `</met:consumerKey>` + ccSecret(secret) + `<met:isAdminApproved>true</met:isAdminApproved>` + ccFlow(p, secret) + `<met:scopes>Api</met:scopes></met:oauthConfig>` +
 		`</met:metadata></met:upsertMetadata></soapenv:Body></soapenv:Envelope>`
 	url := strings.TrimSuffix(tok.InstanceURL, "/") + "/services/Soap/m/" + m.Session.Client().APIVersion()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
@@ -242,6 +381,23 @@ func (m *Migrator) connectedApp(ctx context.Context, p *MigrationPlan, key *rsa.
 		return warden.Errorf(warden.EINVALID, "the Metadata API refused connected app %s: %s", p.App, metadataMessage(out))
 	}
 	return nil
+}
+
+// ccSecret and ccFlow are the client credentials parts of the connected
+// app's oauthConfig, in the schema's element order ("" without a consumer
+// secret).
+func ccSecret(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return `<met:consumerSecret>` + xmlEscape(secret) + `</met:consumerSecret>`
+}
+
+func ccFlow(p *MigrationPlan, secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return `<met:isClientCredentialEnabled>true</met:isClientCredentialEnabled><met:oauthClientCredentialUser>` + xmlEscape(p.Username) + `</met:oauthClientCredentialUser>`
 }
 
 // preauthorize creates the plan's permission set, gives it the connected
@@ -287,7 +443,7 @@ func (m *Migrator) preauthorize(ctx context.Context, p *MigrationPlan) error {
 // credential records the new credential, points the user at it and
 // proves it.
 func (m *Migrator) credential(ctx context.Context, p *MigrationPlan) error {
-	c := &warden.Credential{Name: p.Credential, Org: p.Org, Kind: warden.CredentialJWT, Username: p.Username, ClientID: p.ConsumerKey,
+	c := &warden.Credential{Name: p.Credential, Org: p.Org, Kind: p.To, Username: p.Username, ClientID: p.ConsumerKey,
 		Secret: warden.SecretRef{Store: p.SecretStore, Key: p.Credential}}
 	if err := m.Store.UpsertCredential(ctx, c); err != nil {
 		return err
@@ -303,13 +459,19 @@ func (m *Migrator) credential(ctx context.Context, p *MigrationPlan) error {
 	return m.Store.UpsertUser(ctx, u)
 }
 
-// moved reports whether the user's logins since the switch went through
-// the new connected app and none used the legacy method.
+// moved reports whether the user's logins since the delivery went
+// through the new connected app and none used SOAP login(), Warden's own
+// logins aside (its credential checks, as the monitor recorded them).
 func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time) (bool, error) {
 	userID, err := m.id(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(p.Username))
 	if err != nil || userID == "" {
 		return false, err
 	}
+	st, err := m.Store.ActivityState(ctx, p.Org)
+	if err != nil {
+		return false, err
+	}
+	own := OwnLogins(st, p.Username)
 	logins, err := salesforce.LoginHistory("WHERE UserId = "+salesforce.Quote(userID)+" AND LoginTime >= "+salesforce.DateTime(since.Add(-time.Minute))+
 		" ORDER BY LoginTime DESC").Read(ctx, m.Session)
 	if err != nil {
@@ -321,7 +483,7 @@ func (m *Migrator) moved(ctx context.Context, p *MigrationPlan, since time.Time)
 		if l.Time.Before(since) {
 			continue
 		}
-		if IsSOAPLogin(l) {
+		if IsSOAPLogin(l) && (own == nil || !own(l)) {
 			return false, nil
 		}
 		if l.Succeeded() && strings.EqualFold(l.Application, p.App) {

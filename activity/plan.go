@@ -29,6 +29,10 @@ type MigrationStep struct {
 	Detail string `json:"detail"`
 	// Dependent is the application a deliver or verify step is about.
 	Dependent string `json:"dependent,omitempty"`
+	// Delivery is the dependent's declared delivery, by which --apply
+	// delivers the new credential ("" for a dependent not in the
+	// inventory: delivered by hand and checked off with --done).
+	Delivery warden.Delivery `json:"delivery,omitempty"`
 	// Done says the step is complete, since DoneAt.
 	Done   bool      `json:"done"`
 	DoneAt time.Time `json:"doneAt,omitzero"`
@@ -112,7 +116,9 @@ func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store strin
 			fmt.Sprintf("Create permission set %s, give it access to connected app %s (SetupEntityAccess) and assign it to %s, so that the JWT bearer flow needs no interactive approval.", api, api, u.Username), "")
 	} else {
 		add("connected_app", StepSalesforce, "Create or reuse the connected app",
-			fmt.Sprintf("Upsert connected app %s with the client credentials flow enabled and %s as its run-as user; keep its consumer secret in secret store %s as %s.", api, u.Username, store, p.Credential), "")
+			fmt.Sprintf("Generate a consumer secret into secret store %s as %s, and upsert connected app %s (Metadata API upsertMetadata ConnectedApp): consumer key %s, the consumer secret, the client credentials flow enabled (isClientCredentialEnabled) with %s as its run-as user (oauthClientCredentialUser), scope api, admin-approved users only.", store, p.Credential, api, p.ConsumerKey, u.Username), "")
+		add("preauthorize", StepSalesforce, "Pre-authorize the user",
+			fmt.Sprintf("Create permission set %s, give it access to connected app %s (SetupEntityAccess) and assign it to the run-as user %s: an admin-approved app issues tokens only to pre-authorized users.", api, api, u.Username), "")
 	}
 	add("credential", StepWarden, "Record the new credential and prove it",
 		fmt.Sprintf("Record credential %s (%s, consumer key %s) in the inventory, point %s at it so that Warden's own checks use it, and prove it with one login. The old credential %s keeps working meanwhile.", p.Credential, to, p.ConsumerKey, u.Username, orUnknown(p.OldCredential)), "")
@@ -120,20 +126,52 @@ func NewPlan(u LegacyUser, use *LegacyUse, to warden.CredentialKind, store strin
 	if len(deps) == 0 {
 		deps = []string{"(unrecorded dependent)"}
 	}
-	for _, d := range deps {
-		add("deliver:"+d, StepManual, "Deliver the new credential to "+d,
-			fmt.Sprintf("Give %s the username %s, the consumer key %s and the private key (secret %s in %s), and switch it to the %s grant. Move one dependent at a time, the least critical first; check it off with: warden migrate %s --to %s --done deliver:%s", d, u.Username, p.ConsumerKey, p.Credential, store, grantName(to), u.Username, to, d), d)
-		add("verify:"+d, StepVerify, "Verify "+d+" has moved",
-			fmt.Sprintf("Warden checks LoginHistory: after the delivery, %s's logins switch from %s to %s through connected app %s, with no failed logins.", u.Username, methodText(p.From), grantName(to), api), d)
-	}
 	if declared {
 		add("config", StepManual, "Update the configuration file",
-			fmt.Sprintf("Declare credential %s (kind %s, username %s, clientId %s, secret {store: %s, key: %s}) in warden.yaml and set the user's credential to it; otherwise the next inventory sync points the user back at %s. Check it off with: warden migrate %s --to %s --done config",
-				p.Credential, to, u.Username, p.ConsumerKey, store, p.Credential, orUnknown(p.OldCredential), u.Username, to), "")
+			fmt.Sprintf("Declare credential %s (kind %s, username %s, clientId %s, secret {store: %s, key: %s}) in warden.yaml, set the user's credential to it, and give each dependent delivered by a file template or command environment the new credential's fields (%s) instead of the password; then run warden inventory sync. Otherwise the next sync points the user back at %s. The deliveries wait for it. Check it off with: warden migrate %s --to %s --done config",
+				p.Credential, to, u.Username, p.ConsumerKey, store, p.Credential, newFields(to), orUnknown(p.OldCredential), u.Username, to), "")
+	}
+	for _, d := range deps {
+		kind, recorded := u.Deliveries[d]
+		if kind == "" {
+			kind = warden.DeliveryManual
+		}
+		switch {
+		case !recorded:
+			add("deliver:"+d, StepManual, "Deliver the new credential to "+d,
+				fmt.Sprintf("Give %s the username %s, the consumer key %s and the %s (secret %s in %s), and switch it to the %s grant. Move one dependent at a time, the least critical first; check it off with: warden migrate %s --to %s --done deliver:%s", d, u.Username, p.ConsumerKey, secretName(to), p.Credential, store, grantName(to), u.Username, to, d), d)
+		case kind == warden.DeliveryManual:
+			add("deliver:"+d, StepManual, "Deliver the new credential to "+d+" (manual)",
+				fmt.Sprintf("warden migrate --apply records a runbook for the owner of %s (warden delivery list --pending): give it the username %s, the consumer key %s and the %s (secret %s in %s) and switch it to the %s grant. The owner confirms with: warden delivery confirm --org %s '%s'; the next --apply then verifies it.", d, u.Username, p.ConsumerKey, secretName(to), p.Credential, store, grantName(to), u.Org, d), d)
+		default:
+			add("deliver:"+d, StepWarden, "Deliver the new credential to "+d+" ("+string(kind)+")",
+				fmt.Sprintf("warden migrate --apply delivers the new credential %s to %s by its declared %s delivery, as a rotation does. Move one dependent at a time, the least critical first.", p.Credential, d, kind), d)
+		}
+		if recorded {
+			p.Steps[len(p.Steps)-1].Delivery = kind
+		}
+		add("verify:"+d, StepVerify, "Verify "+d+" has moved",
+			fmt.Sprintf("Warden verifies %s by its declared verification (health, a test login or its own logins) and checks LoginHistory: after the delivery, %s's logins switch from %s to %s through connected app %s, and none by SOAP login() is left (Warden's own checks aside).", d, u.Username, methodText(p.From), grantName(to), api), d)
 	}
 	add("retire_password", StepSalesforce, "Retire the password",
 		fmt.Sprintf("Once every dependent has moved: set a random password on %s that nobody holds, so that the old password and security token (credential %s, kept as history) no longer log in.", u.Username, orUnknown(p.OldCredential)), "")
 	return p, nil
+}
+
+// newFields names the delivery template fields of a credential kind.
+func newFields(k warden.CredentialKind) string {
+	if k == warden.CredentialClientCredentials {
+		return "{{clientId}}, {{clientSecret}}"
+	}
+	return "{{username}}, {{clientId}}, {{privateKey}} or {{privateKeyPath}} with a keyPath"
+}
+
+// secretName names the secret of a credential kind.
+func secretName(k warden.CredentialKind) string {
+	if k == warden.CredentialClientCredentials {
+		return "consumer secret"
+	}
+	return "private key"
 }
 
 func grantName(k warden.CredentialKind) string {

@@ -6,7 +6,10 @@ package emulator
 //   - the Metadata API's upsertMetadata of a ConnectedApp
 //     (POST /services/Soap/m/<version>), which creates a connected app or
 //     updates one by its fullName: label, contactEmail and oauthConfig
-//     (consumerKey, callbackUrl, certificate, scopes, isAdminApproved);
+//     (consumerKey, callbackUrl, certificate, scopes, isAdminApproved,
+//     and for the client credentials flow consumerSecret,
+//     isClientCredentialEnabled and its run-as user
+//     oauthClientCredentialUser);
 //   - the SetupEntityAccess object (REST create and SOQL), which gives a
 //     permission set access to a connected app: with an admin-approved
 //     app, the users holding the permission set are pre-authorized.
@@ -85,6 +88,11 @@ type metadataConnectedApp struct {
 		ConsumerKey     string   `xml:"consumerKey"`
 		IsAdminApproved bool     `xml:"isAdminApproved"`
 		Scopes          []string `xml:"scopes"`
+		// The client credentials flow (API 56.0 and later): the consumer
+		// secret, the flag and the run-as user.
+		ConsumerSecret            string `xml:"consumerSecret"`
+		IsClientCredentialEnabled bool   `xml:"isClientCredentialEnabled"`
+		OAuthClientCredentialUser string `xml:"oauthClientCredentialUser"`
 	} `xml:"oauthConfig"`
 }
 
@@ -179,6 +187,12 @@ func (s *Server) upsertConnectedApp(o *org, u *user, m *metadataConnectedApp, ty
 	if other := s.appByKey[m.OAuthConfig.ConsumerKey]; other != nil && other != a {
 		return false, "consumerKey is already used by another connected app"
 	}
+	var ccUser *user
+	if oc := m.OAuthConfig; oc.IsClientCredentialEnabled {
+		if ccUser = s.userByName[strings.ToLower(oc.OAuthClientCredentialUser)]; ccUser == nil || ccUser.org != o {
+			return false, "oauthClientCredentialUser: no user " + strconv.Quote(oc.OAuthClientCredentialUser) + " in the org (the client credentials flow needs a run-as user)"
+		}
+	}
 	created := a == nil
 	if created {
 		a = &connectedApp{id: s.newID(o, prefixConnectedApp), name: m.FullName, org: o, created: s.now(),
@@ -195,6 +209,10 @@ func (s *Server) upsertConnectedApp(o *org, u *user, m *metadataConnectedApp, ty
 		delete(s.appByKey, a.key)
 	}
 	a.key, a.callback, a.adminApproved = m.OAuthConfig.ConsumerKey, m.OAuthConfig.CallbackURL, m.OAuthConfig.IsAdminApproved
+	if sec := m.OAuthConfig.ConsumerSecret; sec != "" {
+		a.secret = sec
+	}
+	a.ccUser = ccUser
 	s.appByKey[a.key] = a
 	if created {
 		o.apps = append(o.apps, a)

@@ -22,10 +22,13 @@ Lists every integration user, and the sources logging in as it, still on
 legacy authentication: SOAP login() or the OAuth username-password flow,
 from the last N days (default 30) of LoginHistory (LoginType, ApiType,
 ApiVersion, Application, SourceIp) and from the inventory's credential
-kinds, with the deadline that applies. "warden migrate USER --to jwt
---plan" plans the move of one of them. --json prints an array of objects
+kinds, with the deadline that applies. Warden's own logins as the user
+(its credential checks, as the monitor recorded them) are not counted as
+the integration's: they are listed apart as WARDEN'S CHECKS. "warden
+migrate USER --to jwt --plan" plans the move of one of them. --json prints an array of objects
 with org, username, method, credential, kind, clients (sourceIp,
-application, loginType, apiType, apiVersion, logins, lastSeen), lastSeen,
+application, loginType, apiType, apiVersion, logins, lastSeen),
+wardenChecks (the same fields), lastSeen,
 apiVersion, deadline, dependents and reason.`
 
 func runLegacy(ctx context.Context, m *Main, args []string) error {
@@ -63,14 +66,18 @@ func runLegacy(ctx context.Context, m *Main, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORG\tUSER\tMETHOD\tSOURCES\tAPI\tLAST SEEN\tDEADLINE")
+	fmt.Fprintln(tw, "ORG\tUSER\tMETHOD\tSOURCES\tWARDEN'S CHECKS\tAPI\tLAST SEEN\tDEADLINE")
 	for _, u := range uses {
 		var srcs []string
 		for _, c := range u.Clients {
 			srcs = append(srcs, c.SourceIP+" ("+c.Application+")")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Org, u.Username, u.Method, orDash(strings.Join(srcs, ", ")), orDash(u.APIVersion),
-			timeOrDash(u.LastSeen), u.Deadline)
+		var checks []string
+		for _, c := range u.WardenChecks {
+			checks = append(checks, c.SourceIP+" ("+c.Application+")")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Org, u.Username, u.Method, orDash(strings.Join(srcs, ", ")), orDash(strings.Join(checks, ", ")),
+			orDash(u.APIVersion), timeOrDash(u.LastSeen), u.Deadline)
 	}
 	return tw.Flush()
 }
@@ -100,10 +107,16 @@ func (e *env) legacy(ctx context.Context, org string, window time.Duration) ([]a
 		if err != nil {
 			return nil, err
 		}
+		// The monitor's record of Warden's own logins (its credential
+		// checks), so that they are not taken for the integration's.
+		st, err := e.store.ActivityState(ctx, o.Name)
+		if err != nil {
+			return nil, err
+		}
 		var lus []activity.LegacyUser
 		names := make([]string, 0, len(users))
 		for _, u := range users {
-			lu := activity.LegacyUser{Org: u.Org, Username: u.Username}
+			lu := activity.LegacyUser{Org: u.Org, Username: u.Username, Own: activity.OwnLogins(st, u.Username)}
 			if u.Credential != "" {
 				c, err := e.store.Credential(ctx, u.Credential)
 				if err != nil && warden.ErrorKind(err) != warden.ENOTFOUND {

@@ -25,10 +25,14 @@ delivery to each dependent, the verification that each dependent has
 moved (its logins switch login type), and the password's retirement.
 
 --plan prints the plan with each step's state. --apply runs the steps
-Warden can run (against the org and its own inventory; jwt only) and
-stops at the manual ones: deliveries are checked off with --done
-deliver:DEPENDENT, after which --apply verifies the dependent and, once
-all have moved, retires the password. Completed steps are recorded in
+Warden can run (against the org and its own inventory) and
+stops at the manual ones. Once the configuration step is checked off
+(--done config), --apply delivers the new credential to each dependent
+by its declared delivery (file, secret store, webhook, command; a manual
+one gets a runbook its owner confirms with warden delivery confirm),
+verifies it (its declared verification, then its logins switch login
+type) and, once all have moved, retires the password. A dependent not in
+the inventory is checked off with --done deliver:DEPENDENT. Completed steps are recorded in
 the activity timeline (rule migration). --store names the secret store
 for the new credential (default the old credential's).`
 
@@ -71,6 +75,9 @@ func runMigrate(ctx context.Context, m *Main, args []string) error {
 	case *done != "":
 		if s := p.Step(*done); s != nil && s.Kind != activity.StepManual {
 			return warden.Errorf(warden.EINVALID, "step %s is not a manual step: warden migrate --apply runs it", *done)
+		} else if s != nil && s.Delivery != "" {
+			return warden.Errorf(warden.EINVALID, "dependent %s has a manual delivery: its owner confirms it with warden delivery confirm --org %s '%s', then warden migrate --apply verifies it",
+				s.Dependent, p.Org, s.Dependent)
 		}
 		err = mig.Done(ctx, p, *done)
 	}
@@ -136,8 +143,10 @@ func (e *env) migrationPlan(ctx context.Context, org, username string, to warden
 	if err != nil {
 		return nil, nil, err
 	}
+	lu.Deliveries = map[string]warden.Delivery{}
 	for _, d := range deps {
 		lu.Dependents = append(lu.Dependents, d.Name)
+		lu.Deliveries[d.Name] = d.Delivery
 	}
 	uses, err := e.legacy(ctx, org, 30*24*time.Hour)
 	if err != nil {
@@ -192,7 +201,7 @@ func (e *env) migrationPlan(ctx context.Context, org, username string, to warden
 	if err != nil {
 		return nil, nil, err
 	}
-	mig := &activity.Migrator{Session: s, Store: e.store, Secrets: e.secrets[store],
+	mig := &activity.Migrator{Session: s, Store: e.store, Secrets: e.secrets[store], Deliverer: e.deliverer(),
 		Prove: func(ctx context.Context, c *warden.Credential) error {
 			e.creds.Forget(c.Name)
 			sess, err := e.session(ctx, c.Name)
