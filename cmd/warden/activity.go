@@ -42,11 +42,7 @@ func runActivity(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,7 @@ func runCheck(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stderr, "warden: check needs one USERNAME (or ORG/USERNAME)\n")
 		return errUsage
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -81,11 +81,7 @@ func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stderr, "warden: delivery list takes no arguments\n")
 		return errUsage
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}
@@ -150,11 +146,7 @@ func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 	if who == "" {
 		who = "cli"
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -470,7 +470,7 @@ func (m *Main) openInventory(ctx context.Context, file string, logger *slog.Logg
 
 // openInventoryToAdd loads the configuration and opens the environment
 // for a command that adds to the inventory whether or not it is synced
-// (org add, org import-sf).
+// (org add, org import-sf, and the account and token commands).
 func (m *Main) openInventoryToAdd(ctx context.Context, file string, logger *slog.Logger) (*env, error) {
 	cfg, err := m.loadConfig(m.configPath(file))
 	if err != nil {

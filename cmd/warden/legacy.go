@@ -42,11 +42,7 @@ func runLegacy(ctx context.Context, m *Main, args []string) error {
 	if *days < 1 {
 		return warden.Errorf(warden.EINVALID, "--days must be at least 1, got %d", *days)
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,7 @@ func runMigrate(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stderr, "warden: migrate needs one USERNAME, --to and one of --plan, --apply or --done STEP\n")
 		return errUsage
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

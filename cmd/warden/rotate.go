@@ -59,11 +59,7 @@ func runRotate(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stderr, "warden: name the USER (or credential) to rotate, or use --all --org NAME")
 		return errUsage
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -32,11 +32,7 @@ func runRotations(ctx context.Context, m *Main, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}
@@ -90,11 +86,7 @@ func runRotation(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stderr, "warden: usage: warden rotation show ID")
 		return errUsage
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

@@ -32,11 +32,7 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(m.configPath(*file))
-	if err != nil {
-		return err
-	}
-	e, err := m.open(ctx, cfg, discardLogger())
+	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
 	}

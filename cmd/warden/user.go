@@ -66,11 +66,7 @@ func runUser(ctx context.Context, m *Main, args []string) error {
 // openAccess opens the store of the configuration file and its access
 // control, acting as the CLI's user.
 func (m *Main) openAccess(ctx context.Context, file string) (context.Context, *env, *auth.Service, error) {
-	cfg, err := m.loadConfig(m.configPath(file))
-	if err != nil {
-		return ctx, nil, nil, err
-	}
-	e, err := m.openUnsynced(ctx, cfg, discardLogger())
+	e, err := m.openInventoryToAdd(ctx, file, discardLogger())
 	if err != nil {
 		return ctx, nil, nil, err
 	}
