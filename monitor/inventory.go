@@ -77,15 +77,23 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The whole inventory in four queries, whatever the number of orgs:
+	// serve reloads it every sweep interval.
+	all, err := inv.read(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var orgs []*Org
 	for _, oc := range stored {
 		if oc.MonitoringCredential == "" {
 			logger.Warn("org has no monitoring credential; not monitored", "org", oc.Name)
 			continue
 		}
-		mc, err := inv.Credentials.Credential(ctx, oc.MonitoringCredential)
-		if err != nil {
-			return nil, fmt.Errorf("org %s: monitoring credential: %w", oc.Name, err)
+		mc := all.creds[oc.MonitoringCredential]
+		if mc == nil {
+			if mc, err = inv.Credentials.Credential(ctx, oc.MonitoringCredential); err != nil {
+				return nil, fmt.Errorf("org %s: monitoring credential: %w", oc.Name, err)
+			}
 		}
 		cs := inv.sessions[oc.Name]
 		if v := oc.LoginURL + "\x00" + CredentialVersion(mc); cs.sess == nil || cs.version != v {
@@ -100,7 +108,7 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 		if o.DailyAPIShare == 0 {
 			o.DailyAPIShare = inv.DailyAPIShare
 		}
-		if err := inv.targets(ctx, logger, oc, o, cs.sess.Client()); err != nil {
+		if err := inv.targets(ctx, logger, all, oc, o, cs.sess.Client()); err != nil {
 			return nil, err
 		}
 		orgs = append(orgs, o)
@@ -108,26 +116,48 @@ func (inv *Inventory) Load(ctx context.Context) ([]*Org, error) {
 	return orgs, nil
 }
 
+// inventory is the stored inventory grouped for Load: users and
+// dependents by org, credentials by name.
+type inventory struct {
+	users map[string][]*warden.IntegrationUser
+	deps  map[string][]*warden.Dependent
+	creds map[string]*warden.Credential
+}
+
+// read reads every user, dependent and credential (three queries).
+func (inv *Inventory) read(ctx context.Context) (*inventory, error) {
+	users, err := inv.Users.Users(ctx, warden.UserFilter{})
+	if err != nil {
+		return nil, err
+	}
+	deps, err := inv.Dependents.Dependents(ctx, warden.DependentFilter{})
+	if err != nil {
+		return nil, err
+	}
+	creds, err := inv.Credentials.Credentials(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	all := &inventory{users: map[string][]*warden.IntegrationUser{}, deps: map[string][]*warden.Dependent{},
+		creds: make(map[string]*warden.Credential, len(creds))}
+	for _, u := range users {
+		all.users[u.Org] = append(all.users[u.Org], u)
+	}
+	for _, d := range deps {
+		all.deps[d.Org] = append(all.deps[d.Org], d)
+	}
+	for _, c := range creds {
+		all.creds[c.Name] = c
+	}
+	return all, nil
+}
+
 // targets fills in o's targets and checks from the org's users and
 // dependents.
-func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *warden.Org, o *Org, client *salesforce.Client) error {
-	users, err := inv.Users.Users(ctx, warden.UserFilter{Org: oc.Name})
-	if err != nil {
-		return err
-	}
-	deps, err := inv.Dependents.Dependents(ctx, warden.DependentFilter{Org: oc.Name})
-	if err != nil {
-		return err
-	}
-	creds, err := inv.Credentials.Credentials(ctx, oc.Name) // one query, not one per user
-	if err != nil {
-		return err
-	}
-	byName := make(map[string]*warden.Credential, len(creds))
-	for _, c := range creds {
-		byName[c.Name] = c
-	}
-	for _, u := range users {
+func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, all *inventory, oc *warden.Org, o *Org, client *salesforce.Client) error {
+	byName := all.creds
+	deps := all.deps[oc.Name]
+	for _, u := range all.users[oc.Name] {
 		t := Target{Username: u.Username, Owner: u.Owner}
 		for _, d := range deps {
 			if strings.EqualFold(d.Username, u.Username) {
@@ -138,6 +168,7 @@ func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, oc *ward
 		if u.Credential != "" {
 			c := byName[u.Credential]
 			if c == nil {
+				var err error
 				if c, err = inv.Credentials.Credential(ctx, u.Credential); err != nil {
 					return fmt.Errorf("user %s: %w", u.Username, err)
 				}
