@@ -274,11 +274,13 @@ func runBrokerKeyRevoke(ctx context.Context, m *Main, args []string) error {
 // otherwise it returns h with the broker mounted under /broker/v1/, when
 // serve's listener is on loopback (the broker takes keys, which must not
 // cross a network in clear text).
-func (m *Main) startBroker(ctx context.Context, e *env, reg prometheus.Registerer, d *notify.Dispatcher, h http.Handler) (http.Handler, func() error, error) {
+func (m *Main) startBroker(ctx context.Context, e *env, reg prometheus.Registerer, d *notify.Dispatcher, audit func(ctx context.Context, action, target string, result error) error, h http.Handler) (http.Handler, func() error, error) {
 	bc := e.cfg.Broker
+	audits := newBrokerAudit(audit, e.logger) // broker requests attributed to their key in the audit log
+	go audits.run(ctx)
 	b := broker.New(broker.Config{Keys: e.store, Users: e.store, Sessions: e.creds, SessionLifetime: bc.SessionLifetime.D(),
 		RefreshBefore: bc.RefreshBefore.D(), Rate: rate.Limit(bc.Rate), Burst: bc.Burst, MaxBody: bc.MaxBodyBytes,
-		FailurePause: bc.FailurePause.D(), Transport: sharedHTTP.Transport, Registerer: reg, Logger: e.logger})
+		FailurePause: bc.FailurePause.D(), Transport: sharedHTTP.Transport, Registerer: reg, Logger: e.logger, OnEvent: audits.OnEvent})
 	go b.RunHealth(ctx, broker.HealthOptions{Orgs: e.store, Credentials: e.store, OnReport: e.tokenHealthAlerts(d)})
 	wait := func() error { return nil }
 	if bc.Addr == "" {

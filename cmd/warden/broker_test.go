@@ -90,6 +90,11 @@ func TestBrokerKeysAndServe(t *testing.T) {
 		_, m := getAs(t, base+"/metrics", tok)
 		return strings.Contains(m, `warden_broker_requests_total{dependent="Analytics Loader",key="`+created.ID+`",op="token",outcome="ok"} 1`)
 	})
+	// The audit log attributes the grant and the proxied call to the key.
+	waitFor(t, "broker requests in the audit log", 10*time.Second, func() bool {
+		_, out, _ := run(t, "audit-log", "list", "--config", path, "--json")
+		return strings.Contains(out, `"broker.token"`) && strings.Contains(out, `"broker.proxy"`) && strings.Contains(out, created.ID+" (Analytics Loader)")
+	})
 	waitFor(t, "last use recorded", 10*time.Second, func() bool {
 		_, out, _ := run(t, "broker", "key", "list", "--config", path, "--json")
 		return strings.Contains(out, `"lastUsedAt"`)

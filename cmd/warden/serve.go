@@ -214,7 +214,7 @@ func (m *Main) serve(ctx context.Context, cfg *config.Config, o serveOptions) er
 	reauth := e.webReauthorizer(base, access, logger)
 	srv.Reauthorizer = reauth
 	// Token broker (docs/broker.md): under /broker/v1/ here, or on broker.addr.
-	h, brokerDone, err := m.startBroker(ctx, e, reg, d, withAccess(withReauthCallback(srv, reauth), access, tlsConfig != nil))
+	h, brokerDone, err := m.startBroker(ctx, e, reg, d, access.Audit, withAccess(withReauthCallback(srv, reauth), access, tlsConfig != nil))
 	if err != nil {
 		ln.Close()
 		cancel()
