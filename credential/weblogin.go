@@ -125,7 +125,15 @@ func WebLogin(ctx context.Context, o WebLoginOptions) (*salesforce.Token, error)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
+	// Shutdown, not Close: the handler hands over the result before its
+	// answer reaches the browser, and Close would cut that answer off.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+	}()
 
 	out := o.Out
 	if out == nil {
