@@ -73,9 +73,11 @@ func Steps(k warden.CredentialKind) ([]string, error) {
 	return nil, warden.Errorf(warden.EINVALID, "credential kind %q cannot be rotated", k)
 }
 
-// MailboxFunc returns the mailbox where the Salesforce e-mails of a
-// password credential's user arrive, with the parser options for it.
-type MailboxFunc func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error)
+// MailboxFunc returns the mailbox where the Salesforce e-mails of
+// username, the user of password credential c, arrive, with the parser
+// options for it. username is c.Username, or c.Twin when the twin is the
+// user being rotated.
+type MailboxFunc func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error)
 
 // Config configures an Engine.
 type Config struct {

@@ -90,8 +90,8 @@ func (f *fixture) engine(t *testing.T, mod func(*rotation.Config)) *rotation.Eng
 	cfg := rotation.Config{
 		Store: f.store, Creds: f.creds, Deliverer: f.deliv, Notify: f.alerts.add, Grace: rotation.NoGrace,
 		Lease: 5 * time.Second, TokenWait: 5 * time.Second, PollInterval: 20 * time.Millisecond, Backoff: 10 * time.Millisecond,
-		Mailbox: func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
-			mb, err := emulatormail.New(emulatormail.Options{URL: f.emu.URL, Username: c.Username})
+		Mailbox: func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error) {
+			mb, err := emulatormail.New(emulatormail.Options{URL: f.emu.URL, Username: username})
 			if err != nil {
 				return nil, mailbox.ParseOptions{}, err
 			}
@@ -251,7 +251,7 @@ func TestPasswordTokenNeverArrives(t *testing.T) {
 	c := f.cred(warden.CredentialPassword)
 	e := f.engine(t, func(cfg *rotation.Config) {
 		cfg.TokenWait, cfg.Retries = 100*time.Millisecond, 1
-		cfg.Mailbox = func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
+		cfg.Mailbox = func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error) {
 			mb, err := emulatormail.New(emulatormail.Options{URL: f.emu.URL, Username: "nobody@acme.test"})
 			return mb, mailbox.ParseOptions{}, err
 		}

@@ -399,7 +399,7 @@ func (e *Engine) collectToken(ctx context.Context, jb *job) error {
 	if e.cfg.Mailbox != nil {
 		var mb warden.Mailbox
 		var opts mailbox.ParseOptions
-		if mb, opts, waitErr = e.cfg.Mailbox(ctx, jb.cred); waitErr == nil {
+		if mb, opts, waitErr = e.cfg.Mailbox(ctx, jb.cred, jb.cred.Username); waitErr == nil {
 			wctx, cancel := context.WithTimeout(ctx, e.cfg.TokenWait)
 			q := warden.MailQuery{Since: jb.st.MailSince.Add(-time.Second), Subject: "security token"}
 			msg, sf, err := mailbox.Await(wctx, mb, q, opts, e.cfg.PollInterval, func(sf mailbox.SalesforceMail) bool { return sf.SecurityToken != "" })

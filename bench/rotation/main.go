@@ -201,8 +201,8 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) er
 
 	engine := rotation.New(rotation.Config{Store: st, Creds: creds, Deliverer: deliverer, HTTPClient: hc, Grace: rotation.NoGrace,
 		Lease: time.Minute, TokenWait: 30 * time.Second, PollInterval: 20 * time.Millisecond, Backoff: 50 * time.Millisecond,
-		Mailbox: func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
-			mb, err := emulatormail.New(emulatormail.Options{URL: es.URL, Username: c.Username, HTTPClient: hc})
+		Mailbox: func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error) {
+			mb, err := emulatormail.New(emulatormail.Options{URL: es.URL, Username: username, HTTPClient: hc})
 			if err != nil {
 				return nil, mailbox.ParseOptions{}, err
 			}

@@ -59,12 +59,12 @@ func (m *Main) rotationEngine(e *env, o rotationOptions) (*rotation.Engine, erro
 				e.logger.Warn("rotation notice not delivered", "key", a.Key, "err", warden.ErrorMessage(err))
 			}
 		},
-		Mailbox: func(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, error) {
-			mb, opts, _, err := e.rotationMailbox(ctx, c)
+		Mailbox: func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error) {
+			mb, opts, _, err := e.rotationMailbox(ctx, c, username)
 			return mb, opts, err
 		},
 		MailboxAccount: func(ctx context.Context, c *warden.Credential) (warden.PasswordChanger, warden.SecretRef, error) {
-			mb, _, ref, err := e.rotationMailbox(ctx, c)
+			mb, _, ref, err := e.rotationMailbox(ctx, c, c.Username)
 			if err != nil {
 				return nil, ref, err
 			}
@@ -77,9 +77,10 @@ func (m *Main) rotationEngine(e *env, o rotationOptions) (*rotation.Engine, erro
 	}), nil
 }
 
-// rotationMailbox opens the configured mailbox of a password credential
-// and says where its account's password is kept (zero when not given).
-func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential) (warden.Mailbox, mailbox.ParseOptions, warden.SecretRef, error) {
+// rotationMailbox opens the configured mailbox of username, the user of
+// password credential c, and says where its account's password is kept
+// (zero when not given).
+func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, warden.SecretRef, error) {
 	for _, mc := range e.cfg.Rotation.Mailboxes {
 		if mc.Credential != c.Name {
 			continue
@@ -93,7 +94,7 @@ func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential) (warden
 			}
 			url = strings.TrimSuffix(o.LoginURL, "/")
 		}
-		mb, err := emulatormail.New(emulatormail.Options{URL: url, Username: c.Username, HTTPClient: sharedHTTP})
+		mb, err := emulatormail.New(emulatormail.Options{URL: url, Username: username, HTTPClient: sharedHTTP})
 		if err != nil {
 			return nil, mailbox.ParseOptions{}, ref, err
 		}
