@@ -2,6 +2,7 @@ package warden
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -54,6 +55,17 @@ type Credential struct {
 	Username string `json:"username,omitempty"`
 	// ClientID is the connected app's consumer key (not secret).
 	ClientID string `json:"clientId,omitempty"`
+	// TwinUsername (password credentials) is a second integration user
+	// with the same access as Username. Rotations then alternate
+	// between the two: the idle user gets the new password, the
+	// dependents move to it, and only then is the other user's password
+	// retired, so no dependent ever holds a password Salesforce refuses.
+	TwinUsername string `json:"twinUsername,omitempty"`
+	// TwinClientID (JWT credentials) is the consumer key of a second
+	// connected app that trusts the same user: rotations install the new
+	// certificate on the idle app, move the dependents to it, and only
+	// then replace the other app's certificate.
+	TwinClientID string `json:"twinClientId,omitempty"`
 	// Secret locates the secret material.
 	Secret    SecretRef `json:"secret"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -73,8 +85,59 @@ func (c *Credential) Validate() error {
 		return Errorf(EINVALID, "credential %s: username must not be empty for kind %s", c.Name, c.Kind)
 	case c.Kind != CredentialPassword && c.ClientID == "":
 		return Errorf(EINVALID, "credential %s: clientId must not be empty for kind %s", c.Name, c.Kind)
+	case c.TwinUsername != "" && c.Kind != CredentialPassword:
+		return Errorf(EINVALID, "credential %s: twinUsername is for password credentials, not %s (a jwt credential alternates connected apps: twinClientId)", c.Name, c.Kind)
+	case c.TwinUsername != "" && strings.EqualFold(c.TwinUsername, c.Username):
+		return Errorf(EINVALID, "credential %s: twinUsername must be another user than username %s", c.Name, c.Username)
+	case c.TwinClientID != "" && c.Kind != CredentialJWT:
+		return Errorf(EINVALID, "credential %s: twinClientId is for jwt credentials, not %s", c.Name, c.Kind)
+	case c.TwinClientID != "" && c.TwinClientID == c.ClientID:
+		return Errorf(EINVALID, "credential %s: twinClientId must be another connected app than clientId", c.Name)
 	}
 	return nil
+}
+
+// HasTwin reports whether c rotates by alternating between two users
+// (password) or two connected apps (JWT), with no downtime.
+func (c *Credential) HasTwin() bool { return c.TwinUsername != "" || c.TwinClientID != "" }
+
+// LoginUsername is the user material m logs in as: m.Username when the
+// material names one (the twin of a twin credential), else c.Username.
+func (c *Credential) LoginUsername(m Material) string {
+	if m.Username != "" {
+		return m.Username
+	}
+	return c.Username
+}
+
+// LoginClientID is the consumer key material m logs in through:
+// m.ClientID when the material names one (the twin app of a JWT
+// credential), else c.ClientID.
+func (c *Credential) LoginClientID(m Material) string {
+	if m.ClientID != "" {
+		return m.ClientID
+	}
+	return c.ClientID
+}
+
+// Twin returns the identity of m's pair that m does not log in as: the
+// other username and consumer key. For a credential without a twin it
+// returns m's own.
+func (c *Credential) Twin(m Material) (username, clientID string) {
+	username, clientID = c.LoginUsername(m), c.LoginClientID(m)
+	if c.TwinUsername != "" {
+		username = c.TwinUsername
+		if strings.EqualFold(c.LoginUsername(m), c.TwinUsername) {
+			username = c.Username
+		}
+	}
+	if c.TwinClientID != "" {
+		clientID = c.TwinClientID
+		if c.LoginClientID(m) == c.TwinClientID {
+			clientID = c.ClientID
+		}
+	}
+	return username, clientID
 }
 
 // CredentialService stores credentials (references only, never secrets).
@@ -106,6 +169,11 @@ type Material struct {
 	RefreshToken string `json:"refreshToken,omitempty"`
 	// Password is the password with the security token appended.
 	Password string `json:"password,omitempty"`
+	// Username and ClientID, not secret, say which user (password) or
+	// connected app (JWT) of a twin credential the material is for; empty
+	// means the credential's own Username and ClientID.
+	Username string `json:"username,omitempty"`
+	ClientID string `json:"clientId,omitempty"`
 }
 
 // String hides the material.

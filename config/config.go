@@ -119,6 +119,12 @@ type Credential struct {
 	Kind     string `yaml:"kind,omitempty"`
 	Username string `yaml:"username,omitempty"`
 	ClientID string `yaml:"clientId,omitempty"`
+	// TwinUsername (password) is a second integration user with the
+	// same access, and TwinClientID (jwt) a second connected app trusting
+	// the same user: rotations alternate between the two, with no
+	// downtime (docs/rotation.md).
+	TwinUsername string `yaml:"twinUsername,omitempty"`
+	TwinClientID string `yaml:"twinClientId,omitempty"`
 	// Secret is where the private key, client secret, refresh token or
 	// password + token lives: {store: NAME, key: KEY}.
 	Secret SecretRef `yaml:"secret,omitempty"`

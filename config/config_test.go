@@ -163,6 +163,11 @@ func TestParseErrors(t *testing.T) {
 			`warden.yaml:27: credentials[5].org: is required`,
 			`warden.yaml:27: credentials[5].kind: is required (jwt, client_credentials, refresh_token or password)`,
 			`warden.yaml:28: credentials[6].name: is required`,
+			`warden.yaml:35: credentials[7].twinUsername: must be another user than username a@acme.example`,
+			`warden.yaml:36: credentials[7].twinClientId: is for jwt credentials, not password`,
+			`warden.yaml:42: credentials[8].twinClientId: must be another connected app than clientId`,
+			`warden.yaml:43: credentials[8].twinUsername: is for password credentials, not jwt (a jwt credential alternates connected apps: twinClientId)`,
+			`warden.yaml:43: credentials[8].twinUsername: "not-a-username" is not a Salesforce username (want name@domain.tld)`,
 		}},
 		{"dependents", []string{
 			`warden.yaml:16: dependents[0].objects[0].access[1]: unknown object permission "Raed" (want Read, Create, Edit, Delete, ViewAll or ModifyAll; did you mean "Read"?)`,

@@ -32,12 +32,14 @@ func (c *Config) DomainCredentials() []*warden.Credential {
 	out := make([]*warden.Credential, len(c.Credentials))
 	for i, cr := range c.Credentials {
 		out[i] = &warden.Credential{
-			Name:     cr.Name,
-			Org:      cr.Org,
-			Kind:     warden.CredentialKind(cr.Kind),
-			Username: cr.Username,
-			ClientID: cr.ClientID,
-			Secret:   warden.SecretRef{Store: cr.Secret.Store, Key: cr.Secret.Key},
+			Name:         cr.Name,
+			Org:          cr.Org,
+			Kind:         warden.CredentialKind(cr.Kind),
+			Username:     cr.Username,
+			ClientID:     cr.ClientID,
+			TwinUsername: cr.TwinUsername,
+			TwinClientID: cr.TwinClientID,
+			Secret:       warden.SecretRef{Store: cr.Secret.Store, Key: cr.Secret.Key},
 		}
 	}
 	return out

@@ -405,9 +405,24 @@ func (v *validator) credential(p string, c *Credential) {
 		if kind != warden.CredentialPassword && c.ClientID == "" {
 			v.add(p+".clientId", "is required for kind %s", kind)
 		}
+		switch {
+		case c.TwinUsername != "" && kind != warden.CredentialPassword:
+			v.add(p+".twinUsername", "is for password credentials, not %s (a jwt credential alternates connected apps: twinClientId)", kind)
+		case c.TwinUsername != "" && strings.EqualFold(c.TwinUsername, c.Username):
+			v.add(p+".twinUsername", "must be another user than username %s", c.Username)
+		}
+		switch {
+		case c.TwinClientID != "" && kind != warden.CredentialJWT:
+			v.add(p+".twinClientId", "is for jwt credentials, not %s", kind)
+		case c.TwinClientID != "" && c.TwinClientID == c.ClientID:
+			v.add(p+".twinClientId", "must be another connected app than clientId")
+		}
 	}
 	if c.Username != "" && !usernameShaped(c.Username) {
 		v.add(p+".username", "%q is not a Salesforce username (want name@domain.tld)", c.Username)
+	}
+	if c.TwinUsername != "" && !usernameShaped(c.TwinUsername) {
+		v.add(p+".twinUsername", "%q is not a Salesforce username (want name@domain.tld)", c.TwinUsername)
 	}
 	if c.Secret != (SecretRef{}) {
 		switch {

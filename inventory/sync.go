@@ -422,6 +422,8 @@ func credentialFields(old, want *warden.Credential) []string {
 	f.check("kind", old.Kind != want.Kind)
 	f.check("username", old.Username != want.Username)
 	f.check("clientId", old.ClientID != want.ClientID)
+	f.check("twinUsername", old.TwinUsername != want.TwinUsername)
+	f.check("twinClientId", old.TwinClientID != want.TwinClientID)
 	f.check("secret", old.Secret != want.Secret)
 	return f
 }

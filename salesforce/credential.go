@@ -24,16 +24,16 @@ func NewAuthenticator(c *Client, cred *warden.Credential, m warden.Material, onR
 		if err != nil {
 			return nil, err
 		}
-		return &JWTAuth{Client: c, Grant: JWTGrant{ClientID: cred.ClientID, Username: cred.Username, Key: key}}, nil
+		return &JWTAuth{Client: c, Grant: JWTGrant{ClientID: cred.LoginClientID(m), Username: cred.LoginUsername(m), Key: key}}, nil
 	case warden.CredentialClientCredentials:
 		return &ClientCredentialsAuth{Client: c, ClientID: cred.ClientID, ClientSecret: m.ClientSecret}, nil
 	case warden.CredentialRefreshToken:
 		return &RefreshAuth{Client: c, ClientID: cred.ClientID, ClientSecret: m.ClientSecret, RefreshToken: m.RefreshToken, OnRotate: onRotate}, nil
 	case warden.CredentialPassword:
 		if cred.ClientID == "" {
-			return &SOAPAuth{Client: c, Username: cred.Username, Password: m.Password}, nil
+			return &SOAPAuth{Client: c, Username: cred.LoginUsername(m), Password: m.Password}, nil
 		}
-		return &PasswordAuth{Client: c, ClientID: cred.ClientID, ClientSecret: m.ClientSecret, Username: cred.Username, Password: m.Password}, nil
+		return &PasswordAuth{Client: c, ClientID: cred.ClientID, ClientSecret: m.ClientSecret, Username: cred.LoginUsername(m), Password: m.Password}, nil
 	}
 	return nil, warden.Errorf(warden.EINVALID, "credential %s: unknown kind %q", cred.Name, cred.Kind)
 }

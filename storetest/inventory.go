@@ -303,15 +303,18 @@ var credentialTests = []test{
 	}},
 	{"UpsertReplacesAndKeepsCreatedAt", func(t *testing.T, s warden.Store) {
 		addOrg(t, s, "acme")
-		first := &warden.Credential{Name: "billing", Org: "acme", Kind: warden.CredentialPassword, Username: "billing@acme", Secret: warden.SecretRef{Store: "local", Key: "v1"}}
+		first := &warden.Credential{Name: "billing", Org: "acme", Kind: warden.CredentialPassword, Username: "billing@acme", TwinUsername: "billing2@acme", Secret: warden.SecretRef{Store: "local", Key: "v1"}}
 		must(t, s.UpsertCredential(t.Context(), first))
+		got, err := s.Credential(t.Context(), "billing")
+		must(t, err)
+		diff(t, "Credential with a twin user", first, got)
 		time.Sleep(2 * time.Millisecond)
-		second := &warden.Credential{Name: "billing", Org: "acme", Kind: warden.CredentialJWT, Username: "billing@acme", ClientID: "3MVG9x", Secret: warden.SecretRef{Store: "vault", Key: "v2"}, RotatedAt: at(0)}
+		second := &warden.Credential{Name: "billing", Org: "acme", Kind: warden.CredentialJWT, Username: "billing@acme", ClientID: "3MVG9x", TwinClientID: "3MVG9y", Secret: warden.SecretRef{Store: "vault", Key: "v2"}, RotatedAt: at(0)}
 		must(t, s.UpsertCredential(t.Context(), second))
 		if !second.CreatedAt.Equal(first.CreatedAt) {
 			t.Errorf("CreatedAt after upsert = %v, want the original %v", second.CreatedAt, first.CreatedAt)
 		}
-		got, err := s.Credential(t.Context(), "billing")
+		got, err = s.Credential(t.Context(), "billing")
 		must(t, err)
 		diff(t, "Credential after upsert", second, got)
 	}},
@@ -359,6 +362,10 @@ var credentialTests = []test{
 			{"bad kind", &warden.Credential{Name: "x", Org: "acme", Kind: "ssh", Username: "u", ClientID: "c"}, "kind"},
 			{"jwt without client id", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialJWT, Username: "u"}, "clientId"},
 			{"password without username", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialPassword}, "username"},
+			{"twin user of a jwt credential", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialJWT, Username: "u", ClientID: "c", TwinUsername: "v"}, "twinUsername"},
+			{"twin user is the user", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialPassword, Username: "u@acme", TwinUsername: "U@acme"}, "twinUsername"},
+			{"twin app of a password credential", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialPassword, Username: "u", TwinClientID: "c"}, "twinClientId"},
+			{"twin app is the app", &warden.Credential{Name: "x", Org: "acme", Kind: warden.CredentialJWT, Username: "u", ClientID: "c", TwinClientID: "c"}, "twinClientId"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				wantKind(t, s.UpsertCredential(t.Context(), tc.cred), warden.EINVALID, tc.field)

@@ -10,7 +10,7 @@ import (
 )
 
 // credentialColumns are the columns scanCredential reads, in order.
-const credentialColumns = `name, org, kind, username, client_id, secret_store, secret_key, created_at, rotated_at`
+const credentialColumns = `name, org, kind, username, client_id, twin_username, twin_client_id, secret_store, secret_key, created_at, rotated_at`
 
 // UpsertCredential creates or replaces the credential with c.Name. The org
 // must exist. Only the reference to the secret material is stored. It
@@ -31,17 +31,19 @@ func (s *Store) UpsertCredential(ctx context.Context, c *warden.Credential) erro
 	var created timeCol
 	err := s.write.QueryRowContext(ctx, s.q(`
 		INSERT INTO credentials (`+credentialColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			org = excluded.org,
 			kind = excluded.kind,
 			username = excluded.username,
 			client_id = excluded.client_id,
+			twin_username = excluded.twin_username,
+			twin_client_id = excluded.twin_client_id,
 			secret_store = excluded.secret_store,
 			secret_key = excluded.secret_key,
 			rotated_at = excluded.rotated_at
 		RETURNING created_at`),
-		c.Name, c.Org, string(c.Kind), c.Username, c.ClientID, c.Secret.Store, c.Secret.Key,
+		c.Name, c.Org, string(c.Kind), c.Username, c.ClientID, c.TwinUsername, c.TwinClientID, c.Secret.Store, c.Secret.Key,
 		s.t(now), s.optT(rotated),
 	).Scan(&created)
 	if s.d.IsForeignKey(err) {
@@ -85,7 +87,7 @@ func (s *Store) DeleteCredential(ctx context.Context, name string) error {
 func scanCredential(sc scanner) (*warden.Credential, error) {
 	var c warden.Credential
 	var kind string
-	if err := sc.Scan(&c.Name, &c.Org, &kind, &c.Username, &c.ClientID, &c.Secret.Store, &c.Secret.Key,
+	if err := sc.Scan(&c.Name, &c.Org, &kind, &c.Username, &c.ClientID, &c.TwinUsername, &c.TwinClientID, &c.Secret.Store, &c.Secret.Key,
 		(*timeCol)(&c.CreatedAt), (*optTimeCol)(&c.RotatedAt)); err != nil {
 		return nil, err
 	}
