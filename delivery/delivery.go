@@ -32,7 +32,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -191,7 +193,7 @@ func (d *Deliverer) run(ctx context.Context, j *job) (*warden.DeliveryRecord, er
 			return nil, warden.Errorf(warden.EINTERNAL, "delivery to %s: manual deliveries need a delivery store", j.dep.Name)
 		}
 		rec.Detail = "runbook for " + cmp.Or(j.dep.Owner, "the owner")
-		rec.Runbook = Runbook(j.dep, j.cred, j.version, j.action)
+		rec.Runbook = Runbook(j.dep, j.cred, j.m, j.version, j.action)
 		rec.Pending = true
 	default:
 		err = warden.Errorf(warden.EINVALID, "delivery to %s: unknown delivery %q", j.dep.Name, kind)
@@ -215,7 +217,7 @@ func (d *Deliverer) run(ctx context.Context, j *job) (*warden.DeliveryRecord, er
 func (j *job) values() map[string]string {
 	v := map[string]string{
 		FieldPassword: j.m.Password, FieldPrivateKey: j.m.PrivateKey, FieldClientSecret: j.m.ClientSecret,
-		FieldRefreshToken: j.m.RefreshToken, FieldUsername: j.cred.Username, FieldClientID: j.cred.ClientID,
+		FieldRefreshToken: j.m.RefreshToken, FieldUsername: j.cred.LoginUsername(j.m), FieldClientID: j.cred.LoginClientID(j.m),
 		FieldCredential: j.cred.Name, FieldVersion: j.version,
 	}
 	if f := j.dep.Target.File; f != nil && f.KeyPath != "" {
@@ -237,4 +239,45 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// CarriesIdentity reports, for a dependent of twin credential c, whether
+// its delivery hands the application the username (TwinUsername) or the
+// consumer key (TwinClientID) along with the secret, as moving it to the
+// other twin needs: an application that kept logging in as the old twin
+// with the new twin's password would fail, and lock that user out. The
+// error names the dependent and what to change.
+func CarriesIdentity(d *warden.Dependent, c *warden.Credential) error {
+	field := FieldUsername
+	if c.TwinClientID != "" {
+		field = FieldClientID
+	} else if c.TwinUsername == "" {
+		return nil
+	}
+	missing := func(how string) error {
+		return warden.Errorf(warden.EINVALID, "dependent %s cannot move to the twin of credential %s: %s (add {{%s}})", d.Name, c.Name, how, field)
+	}
+	t := d.Target
+	switch d.Delivery {
+	case warden.DeliveryFile:
+		if t.File == nil {
+			return nil // reported by the delivery itself
+		}
+		tpl, err := ParseTemplate(t.File.Format, t.File.Template)
+		if err != nil {
+			return warden.Prefix("dependent "+d.Name, err)
+		}
+		if !slices.Contains(tpl.Uses(), field) {
+			return missing("its file template has no " + field)
+		}
+	case warden.DeliverySecretStore:
+		if t.Secret != nil && t.Secret.Field != "" {
+			return missing("its secret-store path holds only the " + t.Secret.Field + " (drop field: to store the whole material, which names the twin)")
+		}
+	case warden.DeliveryCommand:
+		if t.Command != nil && t.Command.Input == InputEnv && !slices.Contains(slices.Collect(maps.Values(t.Command.Env)), field) {
+			return missing("its command's environment has no " + field + " variable")
+		}
+	}
+	return nil // webhooks and command stdin carry the whole message; a manual runbook names the twin
 }

@@ -13,7 +13,7 @@ import (
 // version of credential c: which application, which settings, where the
 // value is in the secret store, and how to confirm. It never contains the
 // value.
-func Runbook(d *warden.Dependent, c *warden.Credential, version, action string) string {
+func Runbook(d *warden.Dependent, c *warden.Credential, m warden.Material, version, action string) string {
 	var b strings.Builder
 	owner := cmp.Or(d.Owner, "the owner")
 	if d.Contact != "" {
@@ -24,7 +24,7 @@ func Runbook(d *warden.Dependent, c *warden.Credential, version, action string) 
 		verb = "rolled back"
 	}
 	fmt.Fprintf(&b, "Warden %s credential %s (user %s in org %s). Application %s receives it by hand, so %s must update it:\n\n",
-		verb, c.Name, cmp.Or(c.Username, "-"), c.Org, d.Name, owner)
+		verb, c.Name, cmp.Or(c.LoginUsername(m), "-"), c.Org, d.Name, owner)
 	what := materialName(c.Kind)
 	fmt.Fprintf(&b, "1. Read the %s from secret store %q, key %q, version %s.\n", what, c.Secret.Store, c.Secret.Key, version)
 	if action == warden.ActionRestore {
@@ -36,6 +36,14 @@ func Runbook(d *warden.Dependent, c *warden.Credential, version, action string) 
 	}
 	fmt.Fprintf(&b, "2. In %s, change: %s.\n", d.Name, settings)
 	n := 3
+	if c.TwinUsername != "" {
+		fmt.Fprintf(&b, "%d. Also set the username to %s: this credential alternates between twin users %s and %s.\n", n, c.LoginUsername(m), c.Username, c.TwinUsername)
+		n++
+	}
+	if c.TwinClientID != "" {
+		fmt.Fprintf(&b, "%d. Also set the consumer key (client id) to %s: this credential alternates between two connected apps.\n", n, c.LoginClientID(m))
+		n++
+	}
 	if t := d.Target.Manual; t != nil && strings.TrimSpace(t.Instructions) != "" {
 		fmt.Fprintf(&b, "%d. %s\n", n, strings.TrimSpace(t.Instructions))
 		n++

@@ -56,7 +56,12 @@ func (d *Deliverer) secretStore(ctx context.Context, j *job) (string, error) {
 // stores it, or one field's raw value.
 func secretValue(j *job, field string) ([]byte, error) {
 	if field == "" {
-		return credential.Encode(j.m)
+		m := j.m
+		if j.cred.HasTwin() {
+			// Say which twin, so the application logs in as the right one.
+			m.Username, m.ClientID = j.cred.LoginUsername(m), j.cred.LoginClientID(m)
+		}
+		return credential.Encode(m)
 	}
 	if !isSecretField(field) {
 		return nil, warden.Errorf(warden.EINVALID, "delivery to %s: field %q is not one of password, privateKey, clientSecret, refreshToken", j.dep.Name, field)

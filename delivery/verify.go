@@ -142,7 +142,7 @@ func (d *Deliverer) verifyLogin(ctx context.Context, j *job) error {
 		return err
 	}
 	if _, err := auth.Authenticate(ctx); err != nil {
-		return warden.Prefix(fmt.Sprintf("test login as %s with version %s", j.cred.Username, j.version), err)
+		return warden.Prefix(fmt.Sprintf("test login as %s with version %s", j.cred.LoginUsername(j.m), j.version), err)
 	}
 	return nil
 }
@@ -165,12 +165,15 @@ func (d *Deliverer) verifyLoginHistory(ctx context.Context, j *job, since time.T
 	if err != nil {
 		return err
 	}
-	users, err := salesforce.Users("WHERE Username = "+salesforce.Quote(j.dep.Username)).Read(ctx, s)
+	// The user the delivered material logs in as: for a twin credential,
+	// the twin the dependent was just moved to.
+	username := j.cred.LoginUsername(j.m)
+	users, err := salesforce.Users("WHERE Username = "+salesforce.Quote(username)).Read(ctx, s)
 	if err != nil {
 		return err
 	}
 	if len(users) == 0 {
-		return warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", j.dep.Username, org.Name)
+		return warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, org.Name)
 	}
 	logins, err := salesforce.LoginHistory("WHERE UserId = "+salesforce.Quote(users[0].ID)+
 		" AND LoginTime >= "+salesforce.DateTime(since.Add(-time.Second))+" ORDER BY LoginTime DESC").Read(ctx, s)

@@ -52,7 +52,7 @@ const HeaderIdempotencyKey = "Idempotency-Key"
 // message is j as a Message.
 func (d *Deliverer) message(j *job) Message {
 	return Message{Type: EventType, Action: j.action, Dependent: j.dep.Name, Org: j.dep.Org, Credential: j.cred.Name,
-		Kind: string(j.cred.Kind), Username: j.cred.Username, ClientID: j.cred.ClientID, Version: j.version,
+		Kind: string(j.cred.Kind), Username: j.cred.LoginUsername(j.m), ClientID: j.cred.LoginClientID(j.m), Version: j.version,
 		At: d.now().UTC().Truncate(time.Second), Material: j.m}
 }
 

@@ -208,6 +208,12 @@ type state struct {
 	// password is kept at Account, rather than of the credential.
 	Mailbox bool             `json:"mailbox,omitempty"`
 	Account warden.SecretRef `json:"account,omitzero"`
+	// Twin marks a rotation of a twin credential: the new material is
+	// for the idle twin, TwinUsername (password) or TwinClientID (JWT),
+	// and the active one is left alone until retire.
+	Twin         bool   `json:"twin,omitempty"`
+	TwinUsername string `json:"twinUsername,omitempty"`
+	TwinClientID string `json:"twinClientId,omitempty"`
 }
 
 // job is a claimed job with its decoded state. The steps change j and st
@@ -470,22 +476,40 @@ func (e *Engine) load(ctx context.Context, jb *job) error {
 	if jb.org, err = s.Org(ctx, jb.cred.Org); err != nil {
 		return err
 	}
-	users, err := s.Users(ctx, warden.UserFilter{Org: jb.cred.Org})
+	jb.user, jb.deps, err = Dependents(ctx, s, jb.cred)
+	return err
+}
+
+// Dependents returns the integration user of credential c (nil when the
+// inventory has none) and the dependents a rotation of c delivers to:
+// those of every user that names c or that c logs in as, its twin user
+// included. A user that names c comes first as the user.
+func Dependents(ctx context.Context, s warden.Store, c *warden.Credential) (*warden.IntegrationUser, []*warden.Dependent, error) {
+	users, err := s.Users(ctx, warden.UserFilter{Org: c.Org})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	var user *warden.IntegrationUser
+	var deps []*warden.Dependent
 	for _, u := range users {
-		if u.Credential == jb.cred.Name || (jb.user == nil && strings.EqualFold(u.Username, jb.cred.Username)) {
-			jb.user = u
+		if u.Credential != c.Name && !strings.EqualFold(u.Username, c.Username) &&
+			(c.TwinUsername == "" || !strings.EqualFold(u.Username, c.TwinUsername)) {
+			continue
+		}
+		if user == nil || (u.Credential == c.Name && user.Credential != c.Name) {
+			user = u
+		}
+		ud, err := s.Dependents(ctx, warden.DependentFilter{Org: u.Org, Username: u.Username})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, d := range ud {
+			if !slices.ContainsFunc(deps, func(o *warden.Dependent) bool { return o.Name == d.Name }) {
+				deps = append(deps, d)
+			}
 		}
 	}
-	jb.deps = nil
-	if jb.user != nil {
-		if jb.deps, err = s.Dependents(ctx, warden.DependentFilter{Org: jb.user.Org, Username: jb.user.Username}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return user, deps, nil
 }
 
 // failure is what made a rotation roll back.

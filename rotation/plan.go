@@ -2,8 +2,14 @@ package rotation
 
 import "github.com/wardenhq/warden"
 
-// Describe says in a line what step does for a credential of kind k.
-func Describe(k warden.CredentialKind, step string) string {
+// Describe says in a line what step does for credential c.
+func Describe(c *warden.Credential, step string) string {
+	k := c.Kind
+	if c.HasTwin() {
+		if d := describeTwin(c, step); d != "" {
+			return d
+		}
+	}
 	switch step {
 	case StepTestCurrent:
 		return "log in with the current credential: self-service if it works, break-glass if not"
@@ -47,15 +53,46 @@ func Describe(k warden.CredentialKind, step string) string {
 	return ""
 }
 
-// Downtime says plainly what dependents see during a rotation of kind k.
-func Downtime(k warden.CredentialKind) string {
-	switch k {
+// describeTwin is Describe for the steps a twin credential runs
+// differently, or "".
+func describeTwin(c *warden.Credential, step string) string {
+	what, pair := "user", c.Username+" and "+c.TwinUsername
+	if c.TwinClientID != "" {
+		what, pair = "connected app", c.ClientID+" and "+c.TwinClientID
+	}
+	switch step {
+	case StepTestCurrent:
+		return "log in with the current credential; the new one is for the idle twin " + what + " (of " + pair + "), set up through the monitoring credential"
+	case StepApply:
+		if c.Kind == warden.CredentialJWT {
+			return "install the new certificate on the idle twin app; the dependents' app is unchanged"
+		}
+		return "set the idle twin's password (sobjects/User/{id}/password); the dependents' user is unchanged"
+	case StepCollectToken:
+		return "read the idle twin's new security token from its mailbox (or find that none is needed)"
+	case StepDeliver:
+		return "deliver the new credential, naming the twin " + what + ", to every dependent"
+	case StepRetire:
+		if c.Kind == warden.CredentialJWT {
+			return "after the grace period, replace the previous twin app's certificate with one whose key nobody holds"
+		}
+		return "after the grace period, replace the previous twin's password with a random one nobody holds"
+	}
+	return ""
+}
+
+// Downtime says plainly what dependents see during a rotation of c.
+func Downtime(c *warden.Credential) string {
+	if c.HasTwin() {
+		return "none: twin credential, the dependents stay on the active twin until they have moved to the idle one, which is only then retired"
+	}
+	switch c.Kind {
 	case warden.CredentialClientCredentials:
 		return "none: the old and new consumer secrets both work until the old one is retired"
 	case warden.CredentialJWT:
-		return "dependents holding the old private key fail between the certificate change and their delivery (broker dependents hold none); the window is the delivery time"
+		return "no twin app (twinClientId), so dependents holding the old private key fail between the certificate change and their delivery (broker dependents hold none); the window is the delivery time"
 	case warden.CredentialPassword:
-		return "without a twin user, dependents on the old password fail between Salesforce's change and their delivery; the window is the token wait plus the delivery time"
+		return "no twin user (twinUsername), so dependents on the old password fail between Salesforce's change and their delivery; the window is the token wait plus the delivery time"
 	}
 	return "not rotatable"
 }

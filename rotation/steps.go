@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/credential"
+	"github.com/wardenhq/warden/delivery"
 	"github.com/wardenhq/warden/mailbox"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -176,6 +177,11 @@ func (e *Engine) testCurrent(ctx context.Context, jb *job) error {
 		return err
 	}
 	jb.st.OldVersion = cur.Version
+	if jb.cred.HasTwin() {
+		if err := e.checkTwin(ctx, jb, m); err != nil {
+			return err
+		}
+	}
 	lerr := e.login(ctx, jb.cred, m)
 	switch {
 	case lerr == nil:
@@ -192,6 +198,30 @@ func (e *Engine) testCurrent(ctx context.Context, jb *job) error {
 		e.record(ctx, jb.j, StepTestCurrent, cur.Version, "the current credential does not log in ("+warden.ErrorMessage(lerr)+"): break-glass through monitoring credential "+jb.org.MonitoringCredential)
 	}
 	return e.save(ctx, jb)
+}
+
+// checkTwin prepares the rotation of a twin credential whose current
+// material is m: the new material is for the idle twin, set through the
+// org's monitoring credential, and every dependent must be able to move
+// to it. It changes nothing when they cannot.
+func (e *Engine) checkTwin(ctx context.Context, jb *job, m warden.Material) error {
+	if _, err := e.admin(ctx, jb); err != nil {
+		return warden.Errorf(warden.EINVALID, "a twin rotation sets up the idle twin through the org's monitoring credential: %s", warden.ErrorMessage(err))
+	}
+	for _, d := range jb.deps {
+		if err := delivery.CarriesIdentity(d, jb.cred); err != nil {
+			return err
+		}
+	}
+	jb.st.Twin = true
+	jb.st.TwinUsername, jb.st.TwinClientID = jb.cred.Twin(m)
+	what := "user " + jb.st.TwinUsername + " (active: " + jb.cred.LoginUsername(m) + ")"
+	if jb.cred.TwinClientID != "" {
+		what = "connected app " + jb.st.TwinClientID + " (active: " + jb.cred.LoginClientID(m) + ")"
+	}
+	e.record(ctx, jb.j, StepTestCurrent, "", "twin credential: the new credential is for the idle "+what+
+		"; the active one keeps working until the dependents have moved")
+	return nil
 }
 
 // createPending makes the new material and writes it as the pending
@@ -211,6 +241,10 @@ func (e *Engine) createPending(ctx context.Context, jb *job) error {
 		m = old
 		m.Password = NewPassword()
 		detail = "new password generated (24 characters: upper, lower, digits, symbols)"
+		if jb.st.Twin {
+			m.Username = jb.st.TwinUsername
+			detail += " for idle twin " + m.Username
+		}
 	case warden.CredentialJWT:
 		if jb.st.PendingVersion != "" {
 			return nil
@@ -222,6 +256,10 @@ func (e *Engine) createPending(ctx context.Context, jb *job) error {
 		m = old
 		m.PrivateKey = key
 		detail = "new RSA 2048 key pair generated; the private key went straight into the secret store"
+		if jb.st.Twin {
+			m.ClientID = jb.st.TwinClientID
+			detail += " (for idle twin app " + m.ClientID + ")"
+		}
 	case warden.CredentialClientCredentials:
 		// Salesforce generates the secret: stage it (staging again
 		// replaces an earlier staged secret, so this step is idempotent).
@@ -266,7 +304,7 @@ func (e *Engine) apply(ctx context.Context, jb *job) error {
 		if err != nil {
 			return err
 		}
-		app, err := findApp(ctx, s, jb.cred.ClientID)
+		app, err := findApp(ctx, s, jb.cred.LoginClientID(m))
 		if err != nil {
 			return err
 		}
@@ -275,7 +313,7 @@ func (e *Engine) apply(ctx context.Context, jb *job) error {
 		if err := e.save(ctx, jb); err != nil {
 			return err
 		}
-		cert, err := Certificate(m.PrivateKey, jb.cred.Username)
+		cert, err := Certificate(m.PrivateKey, jb.cred.LoginUsername(m))
 		if err != nil {
 			return err
 		}
@@ -283,8 +321,11 @@ func (e *Engine) apply(ctx context.Context, jb *job) error {
 			return err
 		}
 		jb.st.Applied = true
-		e.record(ctx, jb.j, StepApply, jb.st.PendingVersion, "new certificate installed on connected app "+app.Name+
-			"; dependents holding the old key fail until they receive the new one")
+		effect := "; dependents holding the old key fail until they receive the new one"
+		if jb.st.Twin {
+			effect = ", the idle twin; the dependents' app is unchanged and keeps working"
+		}
+		e.record(ctx, jb.j, StepApply, jb.st.PendingVersion, "new certificate installed on connected app "+app.Name+effect)
 		return e.save(ctx, jb)
 	}
 	return e.applyPassword(ctx, jb)
@@ -312,7 +353,16 @@ func (e *Engine) applyPassword(ctx context.Context, jb *job) error {
 	}
 	var s *salesforce.Session
 	var userID string
-	if jb.j.Path == warden.PathSelfService && !retry {
+	if jb.st.Twin {
+		// The idle twin's password is known to nobody (retired): the
+		// administrator sets it.
+		if s, err = e.admin(ctx, jb); err != nil {
+			return err
+		}
+		if userID, err = e.userID(ctx, jb, s, m.Username); err != nil {
+			return err
+		}
+	} else if jb.j.Path == warden.PathSelfService && !retry {
 		old, err := e.previous(ctx, jb)
 		if err != nil {
 			return err
@@ -329,7 +379,7 @@ func (e *Engine) applyPassword(ctx context.Context, jb *job) error {
 		if s, err = e.admin(ctx, jb); err != nil {
 			return err
 		}
-		if userID, err = e.userID(ctx, jb, s); err != nil {
+		if userID, err = e.userID(ctx, jb, s, jb.cred.Username); err != nil {
 			return err
 		}
 	}
@@ -343,7 +393,12 @@ func (e *Engine) applyPassword(ctx context.Context, jb *job) error {
 		return err
 	}
 	jb.st.Applied = true
-	if err == nil {
+	switch {
+	case err != nil:
+	case jb.st.Twin:
+		e.record(ctx, jb.j, StepApply, jb.st.PendingVersion, "the monitoring credential "+jb.org.MonitoringCredential+" set the password of idle twin "+
+			m.Username+"; Salesforce e-mails it a new security token. The dependents' user is unchanged and keeps working")
+	default:
 		how := "the user changed its own password (self-service)"
 		if jb.j.Path == warden.PathBreakGlass || retry {
 			how = "the monitoring credential " + jb.org.MonitoringCredential + " set the password (break-glass)"
@@ -361,20 +416,21 @@ func isReuse(err error) bool {
 	return strings.Contains(msg, "invalid_new_password") || strings.Contains(msg, "reuse")
 }
 
-// userID finds the Salesforce id of the credential's user.
-func (e *Engine) userID(ctx context.Context, jb *job, s *salesforce.Session) (string, error) {
+// userID finds the Salesforce id of username, the user whose password
+// the rotation sets.
+func (e *Engine) userID(ctx context.Context, jb *job, s *salesforce.Session, username string) (string, error) {
 	if jb.st.UserID != "" {
 		return jb.st.UserID, nil
 	}
-	if jb.user != nil && jb.user.UserID != "" {
+	if jb.user != nil && jb.user.UserID != "" && strings.EqualFold(jb.user.Username, username) {
 		return jb.user.UserID, nil
 	}
-	res, err := s.Query(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(jb.cred.Username), nil)
+	res, err := s.Query(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(username), nil)
 	if err != nil {
 		return "", err
 	}
 	if len(res.Records) == 0 {
-		return "", warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", jb.cred.Username, jb.org.Name)
+		return "", warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, jb.org.Name)
 	}
 	return res.Records[0].ID(), nil
 }
@@ -399,7 +455,7 @@ func (e *Engine) collectToken(ctx context.Context, jb *job) error {
 	if e.cfg.Mailbox != nil {
 		var mb warden.Mailbox
 		var opts mailbox.ParseOptions
-		if mb, opts, waitErr = e.cfg.Mailbox(ctx, jb.cred, jb.cred.Username); waitErr == nil {
+		if mb, opts, waitErr = e.cfg.Mailbox(ctx, jb.cred, jb.cred.LoginUsername(m)); waitErr == nil {
 			wctx, cancel := context.WithTimeout(ctx, e.cfg.TokenWait)
 			q := warden.MailQuery{Since: jb.st.MailSince.Add(-time.Second), Subject: "security token"}
 			msg, sf, err := mailbox.Await(wctx, mb, q, opts, e.cfg.PollInterval, func(sf mailbox.SalesforceMail) bool { return sf.SecurityToken != "" })
@@ -419,7 +475,7 @@ func (e *Engine) collectToken(ctx context.Context, jb *job) error {
 			waitErr = warden.Prefix("waiting for the security token e-mail", err)
 		}
 	} else {
-		waitErr = warden.Errorf(warden.EINVALID, "no mailbox is configured for %s", jb.cred.Username)
+		waitErr = warden.Errorf(warden.EINVALID, "no mailbox is configured for %s", jb.cred.LoginUsername(m))
 	}
 	if !jb.st.TokenProbed {
 		// One login without a token at most (failures count toward
@@ -547,6 +603,9 @@ func (e *Engine) promote(ctx context.Context, jb *job) error {
 
 // retire removes the old credential once the grace period is over.
 func (e *Engine) retire(ctx context.Context, jb *job) error {
+	if jb.st.Twin {
+		return e.retireTwin(ctx, jb)
+	}
 	switch jb.j.Kind {
 	case warden.CredentialClientCredentials:
 		s, err := e.admin(ctx, jb)
@@ -565,6 +624,57 @@ func (e *Engine) retire(ctx context.Context, jb *job) error {
 	return nil
 }
 
+// retireTwin makes the twin the dependents left unusable: its password
+// (or its app's certificate) is replaced by a random one nobody keeps, so
+// the old material, still in the dependents' old configurations and
+// backups, stops working, and that twin is the idle one for the next
+// rotation. Doing it again after a crash is harmless.
+func (e *Engine) retireTwin(ctx context.Context, jb *job) error {
+	old, err := e.previous(ctx, jb)
+	if err != nil {
+		return err
+	}
+	s, err := e.admin(ctx, jb)
+	if err != nil {
+		return err
+	}
+	if jb.j.Kind == warden.CredentialJWT {
+		id := jb.cred.LoginClientID(old)
+		app, err := findApp(ctx, s, id)
+		if err != nil {
+			return err
+		}
+		key, err := NewKey()
+		if err != nil {
+			return err
+		}
+		cert, err := Certificate(key, jb.cred.LoginUsername(old))
+		if err != nil {
+			return err
+		}
+		if err := installCertificate(ctx, e.cfg.HTTPClient, s, app.Name, cert); err != nil {
+			return err
+		}
+		e.record(ctx, jb.j, StepRetire, jb.st.OldVersion, "the certificate of connected app "+app.Name+" (the previous twin) was replaced by one whose key nobody holds: "+
+			"the old private key no longer logs in, and "+app.Name+" is the idle twin for the next rotation")
+		return nil
+	}
+	username := jb.cred.LoginUsername(old)
+	res, err := s.Query(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(username), nil)
+	if err != nil {
+		return err
+	}
+	if len(res.Records) == 0 {
+		return warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, jb.org.Name)
+	}
+	if err := s.SetUserPassword(ctx, res.Records[0].ID(), NewPassword()); err != nil {
+		return err
+	}
+	e.record(ctx, jb.j, StepRetire, jb.st.OldVersion, "the password of "+username+" (the previous twin) was replaced by a random one nobody holds: "+
+		"the old password no longer logs in, and "+username+" is the idle twin for the next rotation")
+	return nil
+}
+
 // rollback undoes a failed rotation as far as the kind allows and ends
 // the job; f is nil when resuming a rollback interrupted by a crash.
 func (e *Engine) rollback(ctx context.Context, jb *job, f *failure) error {
@@ -576,8 +686,9 @@ func (e *Engine) rollback(ctx context.Context, jb *job, f *failure) error {
 	if jb.st.Mailbox {
 		return e.mailboxRollback(ctx, jb, f)
 	}
-	// A password Salesforce has accepted cannot be taken back: keep it.
-	if jb.j.Kind == warden.CredentialPassword && jb.st.Applying {
+	// A password Salesforce has accepted cannot be taken back: keep it
+	// (a twin's can be dropped: the active twin was never changed).
+	if jb.j.Kind == warden.CredentialPassword && jb.st.Applying && !jb.st.Twin {
 		return e.keepPassword(ctx, jb, f)
 	}
 	jb.j.Step = StepRollback
@@ -588,6 +699,8 @@ func (e *Engine) rollback(ctx context.Context, jb *job, f *failure) error {
 	// Salesforce first: the old credential must work again before the
 	// dependents go back to it.
 	switch {
+	case jb.st.Twin && jb.st.Applying:
+		e.record(ctx, jb.j, StepRollback, jb.st.OldVersion, "nothing to undo in Salesforce: the new credential was for the idle twin, and the active one was never changed")
 	case jb.j.Kind == warden.CredentialClientCredentials && jb.st.StagedID != "":
 		s, err := e.admin(ctx, jb)
 		if err == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wardenhq/warden"
+	"github.com/wardenhq/warden/delivery"
 	"github.com/wardenhq/warden/rotation"
 )
 
@@ -176,18 +177,28 @@ func printPlan(ctx context.Context, w io.Writer, s warden.Store, c *warden.Crede
 	if err != nil {
 		return err
 	}
-	deps, err := s.Dependents(ctx, warden.DependentFilter{Org: c.Org, Username: c.Username})
+	_, deps, err := rotation.Dependents(ctx, s, c)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Rotation plan for credential %s (%s, user %s, org %s)\n\nSteps:\n", c.Name, c.Kind, orDash(c.Username), c.Org)
+	who := "user " + orDash(c.Username)
+	switch {
+	case c.TwinUsername != "":
+		who = "twin users " + c.Username + " and " + c.TwinUsername
+	case c.TwinClientID != "":
+		who += ", twin connected apps " + c.ClientID + " and " + c.TwinClientID
+	}
+	fmt.Fprintf(w, "Rotation plan for credential %s (%s, %s, org %s)\n\nSteps:\n", c.Name, c.Kind, who, c.Org)
 	for i, st := range steps {
-		fmt.Fprintf(w, "  %d. %-15s %s\n", i+1, st, rotation.Describe(c.Kind, st))
+		fmt.Fprintf(w, "  %d. %-15s %s\n", i+1, st, rotation.Describe(c, st))
 	}
 	fmt.Fprintf(w, "\nBreak-glass: if the current credential no longer logs in, the org's monitoring credential (%s) acts instead.\n", orDash(o.MonitoringCredential))
-	fmt.Fprintf(w, "Downtime: %s\n\nDependents (%d):\n", rotation.Downtime(c.Kind), len(deps))
+	fmt.Fprintf(w, "Downtime: %s\n\nDependents (%d):\n", rotation.Downtime(c), len(deps))
 	for _, d := range deps {
 		fmt.Fprintf(w, "  %-30s delivery %-12s verify %s\n", d.Name, orDash(string(d.Delivery)), orDash(d.Verify.Method))
+		if err := delivery.CarriesIdentity(d, c); err != nil {
+			fmt.Fprintf(w, "    blocked: %s\n", warden.ErrorMessage(err))
+		}
 	}
 	return nil
 }
