@@ -50,12 +50,17 @@ func (a *alerts) list() []*warden.Alert {
 	return append([]*warden.Alert(nil), a.all...)
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, mods ...func(*rotationtest.Org) error) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	org, err := rotationtest.NewOrg("acme", "local", 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, mod := range mods {
+		if err := mod(org); err != nil {
+			t.Fatal(err)
+		}
 	}
 	emu := emulatortest.Start(t, &emulator.Seed{Orgs: []emulator.SeedOrg{org.Seed}})
 	st, err := sqlite.Open(ctx, sqlite.MemoryPath)

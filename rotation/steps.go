@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -597,7 +598,11 @@ func (e *Engine) promote(ctx context.Context, jb *job) error {
 		return err
 	}
 	e.cfg.Creds.Forget(c.Name)
-	e.record(ctx, jb.j, StepPromote, jb.st.PendingVersion, "version "+jb.st.PendingVersion+" is current; "+jb.st.OldVersion+" is previous")
+	detail := "version " + jb.st.PendingVersion + " is current; " + jb.st.OldVersion + " is previous"
+	if jb.st.Twin {
+		detail += "; the credential now logs in as twin " + cmp.Or(jb.st.TwinClientID, jb.st.TwinUsername)
+	}
+	e.record(ctx, jb.j, StepPromote, jb.st.PendingVersion, detail)
 	return nil
 }
 

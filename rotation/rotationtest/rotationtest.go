@@ -107,6 +107,35 @@ func (o *Org) addJWT(name, store string, i int) error {
 	return nil
 }
 
+// AddTwins gives every password credential of o a twin user and every
+// JWT credential a twin connected app, both idle (a password and a key
+// nobody holds), so that they rotate with no downtime. Call it before the
+// seed is used.
+func (o *Org) AddTwins() error {
+	for i, c := range o.Creds {
+		switch c.Credential.Kind {
+		case warden.CredentialPassword:
+			at := strings.Index(c.Credential.Username, "@")
+			twin := c.Credential.Username[:at] + "-twin" + c.Credential.Username[at:]
+			o.Seed.Users = append(o.Seed.Users, emulator.SeedUser{Username: twin, Profile: "Integration", Password: rotation.NewPassword()})
+			c.Credential.TwinUsername = twin
+		case warden.CredentialJWT:
+			key, err := rotation.NewKey()
+			if err != nil {
+				return err
+			}
+			cert, err := rotation.Certificate(key, c.Credential.Username)
+			if err != nil {
+				return err
+			}
+			twin := c.Credential.ClientID + "-twin"
+			o.Seed.ConnectedApps = append(o.Seed.ConnectedApps, emulator.SeedConnectedApp{Name: fmt.Sprintf("Twin_App_%02d", i), ConsumerKey: twin, Certificate: cert})
+			c.Credential.TwinClientID = twin
+		}
+	}
+	return nil
+}
+
 // cred builds one fixture credential named <org>-<short>.
 func cred(org, store, short string, kind warden.CredentialKind, username, clientID string, m warden.Material) Cred {
 	name := org + "-" + short
