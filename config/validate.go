@@ -478,7 +478,7 @@ func (v *validator) user(p string, i int, u *User) {
 	}
 	if u.Credential != "" && orgOK {
 		if c := v.credentialOf(p+".credential", u.Credential, u.Org); c != nil && c.Username != "" && u.Username != "" &&
-			!strings.EqualFold(c.Username, u.Username) {
+			!strings.EqualFold(c.Username, u.Username) && !strings.EqualFold(c.TwinUsername, u.Username) {
 			v.add(p+".credential", "credential %q logs in as %q, not as this user", c.Name, c.Username)
 		}
 	}
