@@ -49,8 +49,9 @@ func main() {
 	loaders := flag.Int("load", 8, "load generator workers")
 	sequential := flag.Int("sequential", 0, "credentials in the sequential pass (0: all)")
 	secretKind := flag.String("secrets", "vault", "secret store: vault (an in-process Vault KV v2 contract server) or local (the encrypted file)")
+	twins := flag.Bool("twins", true, "give password credentials a twin user and JWT credentials a twin connected app (zero-downtime rotation)")
 	flag.Parse()
-	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential, *secretKind); err != nil {
+	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential, *secretKind, *twins); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -80,7 +81,7 @@ func kindIndex(k warden.CredentialKind) int {
 
 var kindNames = [3]string{"password", "jwt", "client_credentials"}
 
-func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) error {
+func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, twins bool) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "rotation-bench-")
 	if err != nil {
@@ -101,6 +102,11 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) er
 			return err
 		}
 		o.Seed.Settings.MaxLoginAttempts = 1 << 30
+		if twins {
+			if err := o.AddTwins(); err != nil {
+				return err
+			}
+		}
 		orgs = append(orgs, o)
 		seed.Orgs = append(seed.Orgs, o.Seed)
 	}
@@ -173,7 +179,14 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) er
 		base := warden.Dependent{Org: c.Credential.Org, Username: c.User.Username, Owner: c.User.Owner, Verify: warden.Verification{Method: warden.VerifyLogin}}
 		file, sec, hook := base, base, base
 		file.Name, file.Delivery = c.Credential.Name+"-file", warden.DeliveryFile
-		file.Target.File = &warden.FileTarget{Path: filepath.Join(dir, c.Credential.Name+".json"), Format: "json", Template: `{"secret": {{` + field[c.Credential.Kind] + `}}}`}
+		// The file names the user and app too, as a twin's dependents
+		// need (a password credential has no client id).
+		ident := `, "username": {{username}}, "clientId": {{clientId}}`
+		if c.Credential.Kind == warden.CredentialPassword {
+			ident = `, "username": {{username}}`
+		}
+		file.Target.File = &warden.FileTarget{Path: filepath.Join(dir, c.Credential.Name+".json"), Format: "json",
+			Template: `{"secret": {{` + field[c.Credential.Kind] + `}}` + ident + `}`}
 		sec.Name, sec.Delivery = c.Credential.Name+"-store", warden.DeliverySecretStore
 		sec.Target.Secret = &warden.SecretTarget{Store: "local", Key: "apps/" + c.Credential.Name}
 		hook.Name, hook.Delivery = c.Credential.Name+"-hook", warden.DeliveryWebhook
@@ -196,8 +209,12 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string) er
 			}
 		}
 	}
-	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents; secret store %s\n",
-		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps), secretKind)
+	strategy := "no twins: password and jwt dependents fail between Salesforce's change and their delivery"
+	if twins {
+		strategy = "password credentials with a twin user, jwt with a twin connected app"
+	}
+	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents; secret store %s; %s\n",
+		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps), secretKind, strategy)
 
 	engine := rotation.New(rotation.Config{Store: st, Creds: creds, Deliverer: deliverer, HTTPClient: hc, Grace: rotation.NoGrace,
 		Lease: time.Minute, TokenWait: 30 * time.Second, PollInterval: 20 * time.Millisecond, Backoff: 50 * time.Millisecond,
@@ -306,11 +323,11 @@ func reader(d *warden.Dependent, c rotationtest.Cred, ss warden.SecretStore, mu 
 			if err != nil {
 				return warden.Material{}, err
 			}
-			var doc struct{ Secret string }
+			var doc struct{ Secret, Username, ClientID string }
 			if err := json.Unmarshal(raw, &doc); err != nil {
 				return warden.Material{}, err
 			}
-			var m warden.Material
+			m := warden.Material{Username: doc.Username, ClientID: doc.ClientID}
 			switch c.Credential.Kind {
 			case warden.CredentialPassword:
 				m.Password = doc.Secret
