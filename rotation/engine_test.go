@@ -216,12 +216,25 @@ func TestBreakGlass(t *testing.T) {
 	f.checkWorking(t, c)
 }
 
+// TestRollbackOnFailedDependent fails a dependent's verification for
+// every kind that can be rolled back: the dependents go back to the
+// previous credential, which works, and nothing stays pending. A twin
+// credential's active twin was never changed (unlike a password without
+// a twin, which cannot be restored: TestPasswordTokenNeverArrives).
 func TestRollbackOnFailedDependent(t *testing.T) {
-	for _, kind := range []warden.CredentialKind{warden.CredentialJWT, warden.CredentialClientCredentials} {
-		t.Run(string(kind), func(t *testing.T) {
-			f := newFixture(t)
+	for _, tt := range []struct {
+		kind  warden.CredentialKind
+		twins bool
+	}{{warden.CredentialJWT, false}, {warden.CredentialClientCredentials, false}, {warden.CredentialPassword, true}, {warden.CredentialJWT, true}} {
+		name := string(tt.kind)
+		var mods []func(*rotationtest.Org) error
+		if tt.twins {
+			name, mods = name+"_twin", append(mods, (*rotationtest.Org).AddTwins)
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, mods...)
 			ctx := t.Context()
-			c := f.cred(kind)
+			c := f.cred(tt.kind)
 			f.deliv.Fail("acme", c.Credential.Name+"-app1")
 			e := f.engine(t, nil)
 			j, err := e.Start(ctx, c.Credential.Name, "test")
@@ -236,7 +249,7 @@ func TestRollbackOnFailedDependent(t *testing.T) {
 				t.Errorf("error %q does not name the step and dependent", j.Error)
 			}
 			m := f.checkWorking(t, c)
-			if strings.Join(m.Secrets(), "") != strings.Join(c.Material.Secrets(), "") {
+			if strings.Join(m.Secrets(), "") != strings.Join(c.Material.Secrets(), "") || twinOf(c.Credential, m) != twinOf(c.Credential, c.Material) {
 				t.Error("the current material changed in a rollback")
 			}
 			if _, err := f.ss.Get(ctx, c.Credential.Secret.Key, warden.StagePending); warden.ErrorKind(err) != warden.ENOTFOUND {

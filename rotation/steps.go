@@ -426,12 +426,17 @@ func (e *Engine) userID(ctx context.Context, jb *job, s *salesforce.Session, use
 	if jb.user != nil && jb.user.UserID != "" && strings.EqualFold(jb.user.Username, username) {
 		return jb.user.UserID, nil
 	}
+	return findUserID(ctx, s, jb.org.Name, username)
+}
+
+// findUserID reads the Salesforce id of username in org through s.
+func findUserID(ctx context.Context, s *salesforce.Session, org, username string) (string, error) {
 	res, err := s.Query(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(username), nil)
 	if err != nil {
 		return "", err
 	}
 	if len(res.Records) == 0 {
-		return "", warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, jb.org.Name)
+		return "", warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, org)
 	}
 	return res.Records[0].ID(), nil
 }
@@ -665,14 +670,11 @@ func (e *Engine) retireTwin(ctx context.Context, jb *job) error {
 		return nil
 	}
 	username := jb.cred.LoginUsername(old)
-	res, err := s.Query(ctx, "SELECT Id FROM User WHERE Username = "+salesforce.Quote(username), nil)
+	id, err := findUserID(ctx, s, jb.org.Name, username)
 	if err != nil {
 		return err
 	}
-	if len(res.Records) == 0 {
-		return warden.Errorf(warden.ENOTFOUND, "user %s not found in org %s", username, jb.org.Name)
-	}
-	if err := s.SetUserPassword(ctx, res.Records[0].ID(), NewPassword()); err != nil {
+	if err := s.SetUserPassword(ctx, id, NewPassword()); err != nil {
 		return err
 	}
 	e.record(ctx, jb.j, StepRetire, jb.st.OldVersion, "the password of "+username+" (the previous twin) was replaced by a random one nobody holds: "+

@@ -97,36 +97,6 @@ func TestTwinRotationHasNoDowntime(t *testing.T) {
 	}
 }
 
-// TestTwinRollback fails a dependent's verification: the dependents go
-// back to the active twin, which was never changed, and nothing is kept
-// pending (unlike a password without a twin, which cannot be restored).
-func TestTwinRollback(t *testing.T) {
-	for _, kind := range twinKinds {
-		t.Run(string(kind), func(t *testing.T) {
-			f := newFixture(t, (*rotationtest.Org).AddTwins)
-			ctx := t.Context()
-			c := f.cred(kind)
-			f.deliv.Fail("acme", c.Credential.Name+"-app1")
-			e := f.engine(t, nil)
-			j, err := e.Start(ctx, c.Credential.Name, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			j, err = e.Run(ctx, j.ID)
-			if err == nil || j.State != warden.RotationRolledBack {
-				t.Fatalf("Run = %v, state %s; want rolled back", err, j.State)
-			}
-			m := f.checkWorking(t, c)
-			if strings.Join(m.Secrets(), "") != strings.Join(c.Material.Secrets(), "") || twinOf(c.Credential, m) != twinOf(c.Credential, c.Material) {
-				t.Error("the current material changed in a rollback")
-			}
-			if _, err := f.ss.Get(ctx, c.Credential.Secret.Key, warden.StagePending); warden.ErrorKind(err) != warden.ENOTFOUND {
-				t.Errorf("pending version after rollback: %v, want ENOTFOUND", err)
-			}
-		})
-	}
-}
-
 // TestTwinNeedsDependentsThatCanMove refuses, before changing anything,
 // a twin rotation with a dependent whose delivery cannot name the twin.
 func TestTwinNeedsDependentsThatCanMove(t *testing.T) {

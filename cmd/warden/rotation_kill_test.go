@@ -53,13 +53,19 @@ func TestRotationSurvivesSIGKILL(t *testing.T) {
 		trials = n
 	}
 	bin := buildWarden(t)
-	const laneCount = 3
+	// The last lane's password and JWT credentials have twins.
+	const laneCount = 4
 	var orgs []*rotationtest.Org
 	var seed emulator.Seed
 	for i := range laneCount {
 		o, err := rotationtest.NewOrg(fmt.Sprintf("lane%d", i), "local", 1)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i == laneCount-1 {
+			if err := o.AddTwins(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		orgs = append(orgs, o)
 		seed.Orgs = append(seed.Orgs, o.Seed)
@@ -100,7 +106,7 @@ func TestRotationSurvivesSIGKILL(t *testing.T) {
 type killCounts struct {
 	trials, boundary, random, unkilled       int
 	completed, rolledBack, resumed, problems int
-	kinds                                    map[warden.CredentialKind]int
+	kinds                                    map[string]int // by kind, "(twin)" marking twins
 }
 
 func (c *killCounts) add(o killCounts) {
@@ -113,7 +119,7 @@ func (c *killCounts) add(o killCounts) {
 	c.resumed += o.resumed
 	c.problems += o.problems
 	if c.kinds == nil {
-		c.kinds = map[warden.CredentialKind]int{}
+		c.kinds = map[string]int{}
 	}
 	for k, n := range o.kinds {
 		c.kinds[k] += n
@@ -164,14 +170,19 @@ func newKillLane(t *testing.T, bin, url string, o *rotationtest.Org) *killLane {
 	return l
 }
 
-// dependents are two per credential: a JSON configuration file and a
-// secret-store path, both verified by a test login.
+// dependents are two per credential: a JSON configuration file (naming
+// the user and app too, as a twin's dependents must) and a secret-store
+// path, both verified by a test login.
 func (l *killLane) dependents(c rotationtest.Cred) []*warden.Dependent {
 	field := map[warden.CredentialKind]string{warden.CredentialPassword: "password", warden.CredentialJWT: "privateKey", warden.CredentialClientCredentials: "clientSecret"}[c.Credential.Kind]
 	base := warden.Dependent{Org: c.Credential.Org, Username: c.User.Username, Owner: c.User.Owner, Verify: warden.Verification{Method: warden.VerifyLogin}}
 	file, store := base, base
 	file.Name, file.Delivery = c.Credential.Name+"-file", warden.DeliveryFile
-	file.Target.File = &warden.FileTarget{Path: filepath.Join(l.dir, c.Credential.Name+".json"), Format: "json", Template: `{"secret": {{` + field + `}}}` + "\n"}
+	ident := `, "username": {{username}}, "clientId": {{clientId}}`
+	if c.Credential.Kind == warden.CredentialPassword {
+		ident = `, "username": {{username}}`
+	}
+	file.Target.File = &warden.FileTarget{Path: filepath.Join(l.dir, c.Credential.Name+".json"), Format: "json", Template: `{"secret": {{` + field + `}}` + ident + "}\n"}
 	store.Name, store.Delivery = c.Credential.Name+"-store", warden.DeliverySecretStore
 	store.Target.Secret = &warden.SecretTarget{Store: "local", Key: "apps/" + c.Credential.Name}
 	return []*warden.Dependent{&file, &store}
@@ -201,12 +212,16 @@ func (l *killLane) open(t *testing.T) (warden.Store, *local.Store, *credential.R
 // points.
 func (l *killLane) run(t *testing.T, n int, seed int64) killCounts {
 	rnd := rand.New(rand.NewPCG(uint64(seed), 42))
-	c := killCounts{kinds: map[warden.CredentialKind]int{}}
+	c := killCounts{kinds: map[string]int{}}
 	took := 300 * time.Millisecond // how long a whole run takes, measured below
 	for i := range n {
 		cred := l.org.Creds[i%len(l.org.Creds)]
 		c.trials++
-		c.kinds[cred.Credential.Kind]++
+		kind := string(cred.Credential.Kind)
+		if cred.Credential.HasTwin() {
+			kind += " (twin)"
+		}
+		c.kinds[kind]++
 		// Alternate: kill after the k-th step line (k cycling through
 		// every boundary of the kind, 0 = as soon as the process
 		// starts), or at a random instant of a run.
@@ -359,11 +374,12 @@ func (l *killLane) check(t *testing.T, c rotationtest.Cred) (warden.RotationStat
 			if err != nil {
 				return "", false, err
 			}
-			var doc struct{ Secret string }
+			var doc struct{ Secret, Username, ClientID string }
 			if err := json.Unmarshal(raw, &doc); err != nil {
 				return "", false, fmt.Errorf("%s: %v", d.Name, err)
 			}
 			held = m
+			held.Username, held.ClientID = doc.Username, doc.ClientID
 			switch c.Credential.Kind {
 			case warden.CredentialPassword:
 				held.Password = doc.Secret
