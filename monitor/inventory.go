@@ -49,14 +49,17 @@ type cachedSession struct {
 type cachedCheck struct {
 	version string
 	check   func(context.Context) error
-	err     error
+	// user is the user the check logs in as, when the authenticator
+	// says (salesforce.LoginUser).
+	user string
+	err  error
 }
 
 // CredentialVersion identifies one version of a credential: it changes
 // when the credential's kind, client, user or secret reference changes, or
 // when it is rotated.
 func CredentialVersion(c *warden.Credential) string {
-	return strings.Join([]string{string(c.Kind), c.ClientID, c.Username, c.Secret.Store, c.Secret.Key,
+	return strings.Join([]string{string(c.Kind), c.ClientID, c.Username, c.TwinUsername, c.TwinClientID, c.Secret.Store, c.Secret.Key,
 		c.CreatedAt.UTC().Format(time.RFC3339Nano), c.RotatedAt.UTC().Format(time.RFC3339Nano)}, "\x00")
 }
 
@@ -179,13 +182,16 @@ func (inv *Inventory) targets(ctx context.Context, logger *slog.Logger, all *inv
 				cc = cachedCheck{version: t.CredentialVersion}
 				var auth salesforce.Authenticator
 				if auth, cc.err = inv.Authenticator(ctx, c); cc.err == nil {
-					cc.check = LivenessCheck(client, auth)
+					cc.check, cc.user = LivenessCheck(client, auth), salesforce.LoginUser(auth)
 				} else {
 					logger.Warn("credential cannot be checked", "user", u.Username, "credential", c.Name, "err", warden.ErrorMessage(cc.err))
 				}
 				inv.checks[c.Name] = cc
 			}
-			if cc.check != nil {
+			// A twin credential logs in as one of its two users: only that
+			// one's check is Warden's login (the idle twin has no password
+			// anyone holds, and a second check would double the logins).
+			if cc.check != nil && (c.TwinUsername == "" || cc.user == "" || strings.EqualFold(cc.user, u.Username)) {
 				o.Liveness[u.Username] = cc.check
 			}
 		}

@@ -80,3 +80,44 @@ func TestInventoryLoad(t *testing.T) {
 		t.Errorf("a rotated credential was not rebuilt: %d authenticators, version %q", auths, third[0].Targets[0].CredentialVersion)
 	}
 }
+
+// TestInventoryTwinCheck gives a twin credential's check to the twin it
+// logs in as, not to both users that name it: one login per check, about
+// the right user.
+func TestInventoryTwinCheck(t *testing.T) {
+	ctx := t.Context()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "warden.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, err := range []error{
+		store.UpsertOrg(ctx, &warden.Org{Name: "acme", LoginURL: "https://acme.example", MonitoringCredential: "monitor"}),
+		store.UpsertCredential(ctx, &warden.Credential{Name: "monitor", Org: "acme", Kind: warden.CredentialJWT, Username: "admin@acme.example", ClientID: "key", Secret: warden.SecretRef{Store: "local", Key: "m"}}),
+		store.UpsertCredential(ctx, &warden.Credential{Name: "billing", Org: "acme", Kind: warden.CredentialPassword, Username: "billing@acme.example",
+			TwinUsername: "billing.b@acme.example", Secret: warden.SecretRef{Store: "local", Key: "b"}}),
+		store.UpsertUser(ctx, &warden.IntegrationUser{Org: "acme", Username: "billing@acme.example", Credential: "billing"}),
+		store.UpsertUser(ctx, &warden.IntegrationUser{Org: "acme", Username: "billing.b@acme.example", Credential: "billing"}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := salesforce.New(salesforce.Config{LoginURL: "https://acme.example"})
+	inv := &monitor.Inventory{Orgs: store, Users: store, Dependents: store, Credentials: store,
+		Session: func(ctx context.Context, o *warden.Org, c *warden.Credential) (*salesforce.Session, error) {
+			return salesforce.NewSession(client, salesforce.AuthFunc(func(context.Context) (*salesforce.Token, error) { return nil, nil })), nil
+		},
+		Authenticator: func(ctx context.Context, c *warden.Credential) (salesforce.Authenticator, error) {
+			// The current material logs in as the twin.
+			return salesforce.NewAuthenticator(client, c, warden.Material{Password: "x", Username: "billing.b@acme.example"}, nil)
+		},
+	}
+	orgs, err := inv.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := orgs[0].Liveness; len(l) != 1 || l["billing.b@acme.example"] == nil {
+		t.Errorf("checks %v, want one, for the active twin billing.b@acme.example", l)
+	}
+}

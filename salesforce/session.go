@@ -21,6 +21,20 @@ type Authenticator interface {
 	Authenticate(ctx context.Context) (*Token, error)
 }
 
+// LoginUser returns the username a logs in as, for the authenticators
+// that name one (JWT bearer, username-password, SOAP), or "".
+func LoginUser(a Authenticator) string {
+	switch a := a.(type) {
+	case *JWTAuth:
+		return a.Grant.Username
+	case *PasswordAuth:
+		return a.Username
+	case *SOAPAuth:
+		return a.Username
+	}
+	return ""
+}
+
 // AuthFunc adapts a function to Authenticator.
 type AuthFunc func(ctx context.Context) (*Token, error)
 
