@@ -128,6 +128,10 @@ type Config struct {
 // in the goroutine that calls Run.
 type Engine struct {
 	cfg Config
+	// void is the key of the certificates that retire a twin app: made
+	// once per engine in memory and never stored, so nobody can sign
+	// with it (an RSA key costs tens of milliseconds to make).
+	void func() (string, error)
 }
 
 // New returns an engine for cfg.
@@ -162,7 +166,7 @@ func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{cfg: cfg}
+	return &Engine{cfg: cfg, void: sync.OnceValues(NewKey)}
 }
 
 // NoGrace is a Config.Grace that retires the old credential at once.

@@ -654,7 +654,7 @@ func (e *Engine) retireTwin(ctx context.Context, jb *job) error {
 		if err != nil {
 			return err
 		}
-		key, err := NewKey()
+		key, err := e.void()
 		if err != nil {
 			return err
 		}
