@@ -50,8 +50,9 @@ func main() {
 	sequential := flag.Int("sequential", 0, "credentials in the sequential pass (0: all)")
 	secretKind := flag.String("secrets", "vault", "secret store: vault (an in-process Vault KV v2 contract server) or local (the encrypted file)")
 	twins := flag.Bool("twins", true, "give password credentials a twin user and JWT credentials a twin connected app (zero-downtime rotation)")
+	grace := flag.Duration("grace", time.Second, "how long the old credential outlives the promotion (requests already holding it finish); retirements run after it, beside the next rotations")
 	flag.Parse()
-	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential, *secretKind, *twins); err != nil {
+	if err := run(*orgs, *perOrg, *parallel, *loaders, *sequential, *secretKind, *twins, *grace); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -81,7 +82,7 @@ func kindIndex(k warden.CredentialKind) int {
 
 var kindNames = [3]string{"password", "jwt", "client_credentials"}
 
-func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, twins bool) error {
+func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, twins bool, grace time.Duration) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "rotation-bench-")
 	if err != nil {
@@ -213,10 +214,13 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, tw
 	if twins {
 		strategy = "password credentials with a twin user, jwt with a twin connected app"
 	}
-	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents; secret store %s; %s\n",
-		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps), secretKind, strategy)
+	fmt.Printf("%d orgs, %d credentials (%d password, %d jwt, %d client_credentials), %d dependents; secret store %s; %s; grace %s\n",
+		nOrgs, len(all), pw*nOrgs, jwt*nOrgs, cc*nOrgs, len(deps), secretKind, strategy, max(grace, 0))
 
-	engine := rotation.New(rotation.Config{Store: st, Creds: creds, Deliverer: deliverer, HTTPClient: hc, Grace: rotation.NoGrace,
+	if grace <= 0 {
+		grace = rotation.NoGrace
+	}
+	engine := rotation.New(rotation.Config{Store: st, Creds: creds, Deliverer: deliverer, HTTPClient: hc, Grace: grace,
 		Lease: time.Minute, TokenWait: 30 * time.Second, PollInterval: 20 * time.Millisecond, Backoff: 50 * time.Millisecond,
 		Mailbox: func(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, error) {
 			mb, err := emulatormail.New(emulatormail.Options{URL: es.URL, Username: username, HTTPClient: hc})
@@ -257,9 +261,22 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, tw
 		}
 		start := time.Now()
 		jobs := make(chan rotationtest.Cred)
-		var rw sync.WaitGroup
+		// Rotations waiting out the grace period go to the retirers,
+		// so the workers take the next credential meanwhile.
+		retire := make(chan *warden.RotationJob, len(list))
+		var rw, tw sync.WaitGroup
 		var states sync.Map
-		var done atomic.Int64
+		count := func(name string, j *warden.RotationJob, err error) {
+			state := "error"
+			if j != nil {
+				state = string(j.State)
+			}
+			if err != nil && state != string(warden.RotationRolledBack) {
+				log.Printf("%s: %s: %v", name, state, warden.ErrorMessage(err))
+			}
+			v, _ := states.LoadOrStore(state, new(atomic.Int64))
+			v.(*atomic.Int64).Add(1)
+		}
 		for range workers {
 			rw.Add(1)
 			go func() {
@@ -269,16 +286,22 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, tw
 					if err == nil {
 						j, err = engine.Run(ctx, j.ID)
 					}
-					state := "error"
-					if j != nil {
-						state = string(j.State)
+					if err == nil && j.State == warden.RotationRunning && j.Step == rotation.StepRetire {
+						retire <- j
+						continue
 					}
-					if err != nil && state != string(warden.RotationRolledBack) {
-						log.Printf("%s: %s: %v", c.Credential.Name, state, warden.ErrorMessage(err))
-					}
-					v, _ := states.LoadOrStore(state, new(atomic.Int64))
-					v.(*atomic.Int64).Add(1)
-					done.Add(1)
+					count(c.Credential.Name, j, err)
+				}
+			}()
+		}
+		for range workers {
+			tw.Add(1)
+			go func() {
+				defer tw.Done()
+				for j := range retire {
+					time.Sleep(time.Until(j.NotBefore))
+					j, err := engine.Run(ctx, j.ID)
+					count(j.Credential, j, err)
 				}
 			}()
 		}
@@ -287,6 +310,8 @@ func run(nOrgs, perOrg, parallel, loaders, sequential int, secretKind string, tw
 		}
 		close(jobs)
 		rw.Wait()
+		close(retire)
+		tw.Wait()
 		elapsed := time.Since(start)
 		close(stop)
 		lw.Wait()
