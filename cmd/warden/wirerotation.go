@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/config"
 	"github.com/wardenhq/warden/delivery"
+	"github.com/wardenhq/warden/internal/fileread"
 	"github.com/wardenhq/warden/mailbox"
 	"github.com/wardenhq/warden/mailbox/emulatormail"
+	"github.com/wardenhq/warden/mailbox/graph"
+	"github.com/wardenhq/warden/mailbox/imap"
 	"github.com/wardenhq/warden/rotation"
 )
 
@@ -69,7 +75,11 @@ func (m *Main) rotationEngine(e *env, o rotationOptions) (*rotation.Engine, erro
 				return nil, ref, err
 			}
 			pc, ok := mb.(warden.PasswordChanger)
-			if !ok || ref.IsZero() {
+			switch {
+			case !ok:
+				return nil, ref, warden.Errorf(warden.EINVALID, "credential %s: its mailbox has no account to rotate (an IMAP server cannot change a password; "+
+					"a graph or emulator mailbox can, with rotation.mailboxes[].account)", c.Name)
+			case ref.IsZero():
 				return nil, ref, warden.Errorf(warden.EINVALID, "credential %s: its mailbox has no account to rotate (set rotation.mailboxes[].account)", c.Name)
 			}
 			return pc, ref, nil
@@ -78,28 +88,104 @@ func (m *Main) rotationEngine(e *env, o rotationOptions) (*rotation.Engine, erro
 }
 
 // rotationMailbox opens the configured mailbox of username, the user of
-// password credential c, and says where its account's password is kept
-// (zero when not given).
+// password credential c (a twin credential has two users, each with its
+// own mailbox), and says where its account's password is kept (zero when
+// not given). The mailbox is the one of rotation.mailboxes whose
+// credential is c's and whose username (default c.Username) is username,
+// compared case-insensitively. Its secrets (an IMAP password, a Graph
+// client secret) are read from the secret stores.
 func (e *env) rotationMailbox(ctx context.Context, c *warden.Credential, username string) (warden.Mailbox, mailbox.ParseOptions, warden.SecretRef, error) {
-	for _, mc := range e.cfg.Rotation.Mailboxes {
-		if mc.Credential != c.Name {
+	for i, mc := range e.cfg.Rotation.Mailboxes {
+		user := mc.Username
+		if user == "" {
+			user = c.Username
+		}
+		if mc.Credential != c.Name || !strings.EqualFold(user, username) {
 			continue
 		}
+		path := fmt.Sprintf("rotation.mailboxes[%d]", i)
 		ref := warden.SecretRef{Store: mc.Account.Store, Key: mc.Account.Key}
+		mb, opts, err := e.openMailbox(ctx, path, c, username, mc)
+		if err != nil {
+			return nil, mailbox.ParseOptions{}, ref, err
+		}
+		return mb, opts, ref, nil
+	}
+	of := ""
+	if !strings.EqualFold(username, c.Username) {
+		of = " for its user " + username
+	}
+	return nil, mailbox.ParseOptions{}, warden.SecretRef{}, warden.Errorf(warden.EINVALID,
+		"credential %s needs a new security token and has no mailbox%s (add it under rotation.mailboxes)", c.Name, of)
+}
+
+// openMailbox builds the mailbox mc configures (at path in the
+// configuration) for username, a user of credential c.
+func (e *env) openMailbox(ctx context.Context, path string, c *warden.Credential, username string, mc config.RotationMailbox) (warden.Mailbox, mailbox.ParseOptions, error) {
+	switch mc.Kind {
+	case config.MailboxIMAP:
+		password, err := e.secretValue(ctx, path+".password", mc.Password)
+		if err != nil {
+			return nil, mailbox.ParseOptions{}, err
+		}
+		var tc *tls.Config
+		if mc.CAFile != "" {
+			pem, err := fileread.Read(path+".caFile", e.cfg.Resolve(mc.CAFile), fileread.MaxKey)
+			if err != nil {
+				return nil, mailbox.ParseOptions{}, err
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, mailbox.ParseOptions{}, warden.Errorf(warden.EINVALID, "%s.caFile: %s holds no PEM certificate", path, mc.CAFile)
+			}
+			tc = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		mb, err := imap.New(imap.Options{Addr: mc.Addr, Security: imap.Security(mc.Security), Username: mc.Login, Password: password,
+			Folder: mc.Folder, TLSConfig: tc})
+		if err != nil {
+			return nil, mailbox.ParseOptions{}, warden.Prefix(path, err)
+		}
+		return mb, mailbox.ParseOptions{}, nil
+	case config.MailboxGraph:
+		secret, err := e.secretValue(ctx, path+".clientSecret", mc.ClientSecret)
+		if err != nil {
+			return nil, mailbox.ParseOptions{}, err
+		}
+		mb, err := graph.New(graph.Options{Tenant: mc.Tenant, ClientID: mc.ClientID, ClientSecret: secret, User: mc.User,
+			Folder: mc.Folder, AuthorityURL: mc.AuthorityURL, GraphURL: mc.GraphURL, HTTPClient: sharedHTTP})
+		if err != nil {
+			return nil, mailbox.ParseOptions{}, warden.Prefix(path, err)
+		}
+		return mb, mailbox.ParseOptions{}, nil
+	case config.MailboxEmulator, "":
 		url := mc.URL
 		if url == "" {
 			o, err := e.store.Org(ctx, c.Org)
 			if err != nil {
-				return nil, mailbox.ParseOptions{}, ref, err
+				return nil, mailbox.ParseOptions{}, err
 			}
 			url = strings.TrimSuffix(o.LoginURL, "/")
 		}
 		mb, err := emulatormail.New(emulatormail.Options{URL: url, Username: username, HTTPClient: sharedHTTP})
 		if err != nil {
-			return nil, mailbox.ParseOptions{}, ref, err
+			return nil, mailbox.ParseOptions{}, warden.Prefix(path, err)
 		}
-		return mb, mb.ParseOptions(), ref, nil
+		return mb, mb.ParseOptions(), nil
 	}
-	return nil, mailbox.ParseOptions{}, warden.SecretRef{}, warden.Errorf(warden.EINVALID,
-		"credential %s needs a new security token and has no mailbox (add it under rotation.mailboxes)", c.Name)
+	return nil, mailbox.ParseOptions{}, warden.Errorf(warden.EINVALID, "%s.kind: %q is not emulator, imap or graph", path, mc.Kind)
+}
+
+// secretValue reads the current value of the secret that ref names (at path
+// in the configuration) from its secret store: a password or client
+// secret kept as it is, not as credential material.
+func (e *env) secretValue(ctx context.Context, path string, ref config.SecretRef) (string, error) {
+	ss, ok := e.secrets[ref.Store]
+	if !ok {
+		return "", warden.Errorf(warden.EINVALID, "%s: secret store %q not found", path, ref.Store)
+	}
+	s, err := ss.Get(ctx, ref.Key, warden.StageCurrent)
+	if err != nil {
+		return "", warden.Prefix(fmt.Sprintf("%s: secret %s/%s", path, ref.Store, ref.Key), err)
+	}
+	return string(s.Value), nil
 }
