@@ -146,6 +146,9 @@ func newKillLane(t *testing.T, bin, url string, o *rotationtest.Org) *killLane {
 	for _, c := range o.Creds {
 		if c.Credential.Kind == warden.CredentialPassword {
 			fmt.Fprintf(&mailboxes, "    - credential: %s\n", c.Credential.Name)
+			if c.Credential.TwinUsername != "" {
+				fmt.Fprintf(&mailboxes, "    - {credential: %s, username: %s}\n", c.Credential.Name, c.Credential.TwinUsername)
+			}
 		}
 	}
 	cfg := "store:\n  path: warden.db\nsecretStores:\n  - name: local\n    kind: local\n    path: secrets.json\n    keyEnv: WARDEN_TEST_KEK\n" +
@@ -255,7 +258,7 @@ func (l *killLane) run(t *testing.T, n int, seed int64) killCounts {
 		if d := time.Since(began); !killed || boundary < 0 {
 			took = (took + d) / 2
 		}
-		state, resumed, err := l.check(t, cred)
+		j, resumed, err := l.check(t, cred)
 		if err != nil {
 			t.Errorf("trial %d (%s, kill at step %d / after %s): %v", i, cred.Credential.Name, boundary, delay, err)
 			c.problems++
@@ -264,10 +267,11 @@ func (l *killLane) run(t *testing.T, n int, seed int64) killCounts {
 		if resumed {
 			c.resumed++
 		}
-		if state == warden.RotationCompleted {
+		if j.State == warden.RotationCompleted {
 			c.completed++
 		} else {
 			c.rolledBack++
+			t.Logf("trial %d (%s, kill at step %d / after %s): rolled back: %s", i, cred.Credential.Name, boundary, delay, j.Error)
 		}
 	}
 	return c
@@ -336,35 +340,35 @@ func (l *killLane) rotate(t *testing.T, cred string, boundary int, delay time.Du
 // check proves the lane's state after a trial: no rotation of cred is
 // still running, the latest ended completed or rolled back, and the
 // secret store and every dependent hold a credential that logs in.
-func (l *killLane) check(t *testing.T, c rotationtest.Cred) (warden.RotationState, bool, error) {
+func (l *killLane) check(t *testing.T, c rotationtest.Cred) (*warden.RotationJob, bool, error) {
 	ctx := t.Context()
 	st, ss, creds := l.open(t)
 	defer st.Close()
 	defer ss.Close()
 	jobs, err := st.RotationJobs(ctx, warden.RotationJobFilter{Credential: c.Credential.Name}, 2)
 	if err != nil {
-		return "", false, err
+		return nil, false, err
 	}
 	if len(jobs) == 0 {
-		return "", false, fmt.Errorf("no rotation recorded")
+		return nil, false, fmt.Errorf("no rotation recorded")
 	}
 	resumed := false
 	for _, j := range jobs {
 		if j.State == warden.RotationRunning {
-			return "", false, fmt.Errorf("rotation %s is still running at step %s", j.ID, j.Step)
+			return nil, false, fmt.Errorf("rotation %s is still running at step %s", j.ID, j.Step)
 		}
 		resumed = resumed || j.Attempt > 1
 	}
 	j := jobs[0]
 	if j.State != warden.RotationCompleted && j.State != warden.RotationRolledBack {
-		return "", false, fmt.Errorf("rotation %s ended %s: %s", j.ID, j.State, j.Error)
+		return nil, false, fmt.Errorf("rotation %s ended %s: %s", j.ID, j.State, j.Error)
 	}
 	m, err := creds.Material(ctx, c.Credential)
 	if err != nil {
-		return "", false, err
+		return nil, false, err
 	}
 	if err := rotationtest.Login(ctx, creds, c.Credential, m); err != nil {
-		return "", false, fmt.Errorf("the secret store's current version does not log in: %v", err)
+		return nil, false, fmt.Errorf("the secret store's current version does not log in: %v", err)
 	}
 	for _, d := range l.dependents(c) {
 		var held warden.Material
@@ -372,11 +376,11 @@ func (l *killLane) check(t *testing.T, c rotationtest.Cred) (warden.RotationStat
 		case warden.DeliveryFile:
 			raw, err := os.ReadFile(d.Target.File.Path)
 			if err != nil {
-				return "", false, err
+				return nil, false, err
 			}
 			var doc struct{ Secret, Username, ClientID string }
 			if err := json.Unmarshal(raw, &doc); err != nil {
-				return "", false, fmt.Errorf("%s: %v", d.Name, err)
+				return nil, false, fmt.Errorf("%s: %v", d.Name, err)
 			}
 			held = m
 			held.Username, held.ClientID = doc.Username, doc.ClientID
@@ -391,14 +395,14 @@ func (l *killLane) check(t *testing.T, c rotationtest.Cred) (warden.RotationStat
 		default:
 			held, err = credential.Read(ctx, ss, warden.SecretRef{Store: "local", Key: d.Target.Secret.Key}, warden.StageCurrent)
 			if err != nil {
-				return "", false, fmt.Errorf("%s: %v", d.Name, err)
+				return nil, false, fmt.Errorf("%s: %v", d.Name, err)
 			}
 		}
 		if err := rotationtest.Login(ctx, creds, c.Credential, held); err != nil {
-			return "", false, fmt.Errorf("dependent %s holds a credential that does not log in (rotation %s %s): %v", d.Name, j.ID, j.State, err)
+			return nil, false, fmt.Errorf("dependent %s holds a credential that does not log in (rotation %s %s): %v", d.Name, j.ID, j.State, err)
 		}
 	}
-	return j.State, resumed, nil
+	return j, resumed, nil
 }
 
 // buildWarden builds the warden binary for the test.

@@ -52,6 +52,7 @@ rotation:
   pollInterval: 50ms
   mailboxes:
     - {credential: billing, kind: emulator}
+    - {credential: billing, username: billing.b@acme.test, kind: emulator}
 `
 
 // TestRotateTwinUsers rotates a twin credential with warden rotate, as an
