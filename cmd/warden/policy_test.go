@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -345,15 +344,7 @@ credential:
 	}
 	// The inventory has the user, its credential and its dependent; the
 	// private key is in the secret store.
-	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	conf, err := m.loadConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := m.open(t.Context(), conf, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openTestInventory(t, cfg)
 	iu, err := e.store.User(t.Context(), "acme", "billing.sync@acme.demo")
 	if err != nil || iu.Owner != "billing" || iu.Credential != "billing-sync-acme" || !strings.HasPrefix(iu.UserID, "005") {
 		t.Errorf("inventory user: %v %+v", err, iu)
@@ -414,15 +405,7 @@ func hasString(list []string, s string) bool {
 
 func TestPolicySchedulerForServe(t *testing.T) {
 	_, path := policyDemo(t)
-	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	cfg, err := m.loadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := m.open(t.Context(), cfg, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openTestInventory(t, path)
 	defer e.Close()
 	rep, err := e.policyScheduler(policy.Baseline(), time.Hour).RunOnce(t.Context())
 	if err != nil {

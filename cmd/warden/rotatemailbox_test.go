@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -204,15 +203,7 @@ func (l *mailboxLab) graphMailbox(username string) string {
 // latest security token of its user.
 func (l *mailboxLab) material(t *testing.T, c rotationtest.Cred) (warden.Material, string) {
 	t.Helper()
-	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
-	cfg, err := m.loadConfig(l.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := m.open(t.Context(), cfg, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openTestInventory(t, l.config)
 	defer e.Close()
 	mat, err := e.creds.Material(t.Context(), c.Credential)
 	if err != nil {
@@ -330,15 +321,7 @@ func TestRotationMailboxSelect(t *testing.T) {
 			"    - {credential: acme-pw01, username: pw01-emu@acme.test, url: 'http://127.0.0.1:1', account: {store: local, key: emu}}\n" +
 			"    - {credential: acme-pw01, username: pw01-nosecret@acme.test, kind: imap, addr: '127.0.0.1:1', security: none, login: x, password: {store: local, key: missing}}\n"
 	})
-	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, Getenv: func(string) string { return "" }}
-	cfg, err := m.loadConfig(l.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := m.open(t.Context(), cfg, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openTestInventory(t, l.config)
 	defer e.Close()
 	pw00, pw01 := l.org.Creds[0].Credential, l.org.Creds[1].Credential
 	other := &warden.Credential{Name: "acme-other", Org: "acme", Kind: warden.CredentialPassword, Username: "other@acme.test"}
