@@ -117,7 +117,19 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("Render error of kind %s: %v", warden.ErrorKind(err), err)
 			}
 			if len(value) >= 4 && strings.Contains(err.Error(), value) {
-				t.Fatalf("Render error quotes the value: %v", err)
+				// The value may be a word of the message itself ("json"):
+				// it leaks only when the error of another value of the
+				// same length does not say it too.
+				other := strings.Repeat("Q", len(value))
+				if other == value {
+					other = strings.Repeat("Z", len(value))
+				}
+				for f := range values {
+					values[f] = other
+				}
+				if _, err2 := p.Render(values); err2 == nil || !strings.Contains(err2.Error(), value) {
+					t.Fatalf("Render error quotes the value: %v", err)
+				}
 			}
 			return
 		}
