@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -61,16 +60,13 @@ func runActivity(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if events == nil {
-			events = []*warden.ActivityEvent{}
-		}
-		return writeJSON(m.Stdout, events)
+		return writeJSON(m.Stdout, nonNil(events))
 	}
 	if len(events) == 0 {
 		fmt.Fprintln(m.Stdout, "No activity findings in that period.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "AT\tORG\tUSER\tRULE\tSEVERITY\tSUMMARY")
 	for _, ev := range events {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", ev.At.UTC().Format("2006-01-02 15:04"), ev.Org, orDash(ev.Username), ev.Rule, ev.Severity, ev.Summary)

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
-	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/auth"
 )
 
@@ -67,16 +65,13 @@ func runAuditLogList(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if entries == nil {
-			entries = []*warden.AuditEntry{}
-		}
-		return writeJSON(m.Stdout, entries)
+		return writeJSON(m.Stdout, nonNil(entries))
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(m.Stdout, "The audit log has no entries here.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tACTION\tTARGET\tFROM\tRESULT")
 	for _, en := range entries {
 		result := en.Result

@@ -211,10 +211,7 @@ func runBrokerKeyList(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if keys == nil {
-			keys = []*warden.BrokerKey{}
-		}
-		return writeJSON(m.Stdout, keys)
+		return writeJSON(m.Stdout, nonNil(keys))
 	}
 	if len(keys) == 0 {
 		fmt.Fprintln(m.Stdout, "No broker keys. Create one with warden broker key create.")

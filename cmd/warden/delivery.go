@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/delivery"
@@ -91,10 +90,7 @@ func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if recs == nil {
-			recs = []*warden.DeliveryRecord{}
-		}
-		return writeJSON(m.Stdout, recs)
+		return writeJSON(m.Stdout, nonNil(recs))
 	}
 	if len(recs) == 0 {
 		fmt.Fprintln(m.Stdout, "No deliveries.")
@@ -110,7 +106,7 @@ func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "AT\tORG\tDEPENDENT\tACTION\tDELIVERY\tCREDENTIAL\tVERSION\tSTATE\tDETAIL")
 	for _, r := range recs {
 		state := "done"

@@ -577,9 +577,11 @@ func writeJSON(w io.Writer, v any) error {
 
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 2, 2, ' ', 0) }
 
-func nonNil(s []string) []string {
+// nonNil returns s, or an empty slice for nil, so that JSON prints []
+// rather than null.
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }

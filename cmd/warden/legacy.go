@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -61,7 +60,7 @@ func runLegacy(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stdout, "No integration is on SOAP login() or the username-password flow.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "ORG\tUSER\tMETHOD\tSOURCES\tWARDEN'S CHECKS\tAPI\tLAST SEEN\tDEADLINE")
 	for _, u := range uses {
 		var srcs []string

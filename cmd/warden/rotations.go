@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"text/tabwriter"
 
 	"github.com/wardenhq/warden"
 )
@@ -42,15 +41,12 @@ func runRotations(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if jobs == nil {
-			jobs = []*warden.RotationJob{}
-		}
 		for _, j := range jobs {
 			j.Data = nil // internal step state
 		}
-		return writeJSON(m.Stdout, jobs)
+		return writeJSON(m.Stdout, nonNil(jobs))
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "ID\tCREDENTIAL\tKIND\tSTATE\tSTEP\tPATH\tTRIGGER\tSTARTED\tUPDATED")
 	for _, j := range jobs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.Credential, j.Kind, j.State, orDash(j.Step), orDash(j.Path),
@@ -123,7 +119,7 @@ func runRotation(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "Error:     %s\n", j.Error)
 	}
 	fmt.Fprintln(m.Stdout)
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "TIME\tSTEP\tVERSION\tRESULT")
 	for _, r := range steps {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.At.UTC().Format("2006-01-02 15:04:05.000Z"), r.Step, orDash(r.SecretVersion), orDash(r.Detail))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -44,7 +43,7 @@ func runStatus(ctx context.Context, m *Main, args []string) error {
 	if *asJSON {
 		return web.WriteStatuses(m.Stdout, statuses)
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "ORG\tUSER\tSTATE\tCAUSE\tSINCE\tCREDENTIAL CHECKED\tNEXT CHECK\tFIX")
 	for _, s := range statuses {
 		fix := s.Fix

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/wardenhq/warden"
@@ -118,16 +117,13 @@ func runTokenList(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if tokens == nil {
-			tokens = []*warden.APIToken{}
-		}
-		return writeJSON(m.Stdout, tokens)
+		return writeJSON(m.Stdout, nonNil(tokens))
 	}
 	if len(tokens) == 0 {
 		fmt.Fprintln(m.Stdout, "No API tokens. Create one with: warden token create --name NAME --role viewer")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tCREATED\tEXPIRES\tLAST USED\tSTATE")
 	now := time.Now()
 	for _, t := range tokens {

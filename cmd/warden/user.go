@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -217,16 +216,13 @@ func runUserList(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if accounts == nil {
-			accounts = []*warden.Account{}
-		}
-		return writeJSON(m.Stdout, accounts)
+		return writeJSON(m.Stdout, nonNil(accounts))
 	}
 	if len(accounts) == 0 {
 		fmt.Fprintln(m.Stdout, "No accounts. Create one with: warden user create --role admin USERNAME")
 		return nil
 	}
-	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	tw := table(m.Stdout)
 	fmt.Fprintln(tw, "USERNAME\tROLE\tCREATED\tLAST LOGIN\tSTATE")
 	now := time.Now()
 	for _, a := range accounts {
