@@ -76,22 +76,31 @@ func (m *Main) cliContext(ctx context.Context) context.Context {
 // positional arguments, and returns those, failing with a usage error
 // unless there are exactly want of them.
 func (m *Main) parseArgs(fs *flag.FlagSet, args []string, want int, what string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, m.parse(fs, args)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+	pos, err := m.positional(fs, args)
+	if err != nil {
+		return nil, err
 	}
 	if len(pos) != want {
 		fmt.Fprintf(m.Stderr, "warden: %s needs %s\nRun \"%s --help\" for usage.\n", fs.Name(), what, fs.Name())
 		return nil, errUsage
 	}
 	return pos, nil
+}
+
+// positional parses flags that may come before, between or after the
+// positional arguments, and returns those.
+func (m *Main) positional(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, m.parse(fs, args) // reports the error as every command does
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // subcommand reports a missing or unknown subcommand of name.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -127,11 +126,11 @@ func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
 	org := fs.String("org", "", "the dependent's org (required)")
 	by := fs.String("by", "", "who made the change (default $USER)")
-	name, err := parseWithOneArg(m, fs, args)
+	pos, err := m.positional(fs, args)
 	if err != nil {
 		return err
 	}
-	if *org == "" || name == "" {
+	if *org == "" || len(pos) != 1 {
 		fmt.Fprintf(m.Stderr, "warden: delivery confirm needs --org ORG and the dependent's name\nRun \"warden delivery confirm --help\" for usage.\n")
 		return errUsage
 	}
@@ -147,7 +146,7 @@ func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer e.Close()
-	recs, err := e.store.ConfirmDeliveries(ctx, *org, name, who)
+	recs, err := e.store.ConfirmDeliveries(ctx, *org, pos[0], who)
 	if err != nil {
 		return err
 	}
@@ -155,27 +154,6 @@ func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "Confirmed: %s of %s version %s to %s/%s (by %s).\n", r.Action, r.Credential, r.Version, r.Org, r.Dependent, who)
 	}
 	return nil
-}
-
-// parseWithOneArg parses flags given before or after one positional
-// argument, and returns it ("" when absent). More than one is a usage
-// error.
-func parseWithOneArg(m *Main, fs *flag.FlagSet, args []string) (string, error) {
-	if err := fs.Parse(args); err != nil {
-		return "", m.parse(fs, args) // reports the error as every command does
-	}
-	if fs.NArg() == 0 {
-		return "", nil
-	}
-	arg, rest := fs.Arg(0), fs.Args()[1:]
-	if err := m.parse(fs, rest); err != nil {
-		return "", err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(m.Stderr, "warden: %s takes one argument, got more: %q\n", fs.Name(), fs.Args())
-		return "", errUsage
-	}
-	return arg, nil
 }
 
 // deliverer returns the Deliverer of the rotation engine over e: the

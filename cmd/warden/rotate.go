@@ -48,11 +48,18 @@ func runRotate(ctx context.Context, m *Main, args []string) error {
 	all := fs.Bool("all", false, "rotate every credential of --org")
 	orgName := fs.String("org", "", "the org of --all")
 	mailboxAccount := fs.Bool("mailbox", false, "rotate the password of the user's mailbox account instead (its Salesforce password must still work)")
-	target, rest := splitPositional(args, "config", "org")
-	if err := m.parse(fs, rest); err != nil {
+	pos, err := m.positional(fs, args)
+	if err != nil {
 		return err
 	}
+	target := ""
+	if len(pos) == 1 {
+		target = pos[0]
+	}
 	switch {
+	case len(pos) > 1:
+		fmt.Fprintf(m.Stderr, "warden: rotate takes one USER, got %q\n", pos)
+		return errUsage
 	case *all && (*orgName == "" || target != ""):
 		fmt.Fprintln(m.Stderr, "warden: --all needs --org NAME and no USER")
 		return errUsage
@@ -201,32 +208,4 @@ func printPlan(ctx context.Context, w io.Writer, s warden.Store, c *warden.Crede
 		}
 	}
 	return nil
-}
-
-// splitPositional takes the first argument that is not a flag or a
-// flag's value out of args (flags in valued take a value when not written
-// --flag=value), so USER may come before or after the flags.
-func splitPositional(args []string, valued ...string) (string, []string) {
-	var pos string
-	rest := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			name := strings.TrimLeft(a, "-")
-			for _, v := range valued {
-				if name == v && i+1 < len(args) {
-					rest = append(rest, args[i+1])
-					i++
-				}
-			}
-			continue
-		}
-		if pos == "" {
-			pos = a
-			continue
-		}
-		rest = append(rest, a)
-	}
-	return pos, rest
 }

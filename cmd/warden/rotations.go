@@ -74,14 +74,11 @@ func runRotation(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("rotation", rotationUsage)
 	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	id, rest := splitPositional(args[1:], "config")
-	if err := m.parse(fs, rest); err != nil {
+	pos, err := m.parseArgs(fs, args[1:], 1, "the rotation's ID")
+	if err != nil {
 		return err
 	}
-	if id == "" {
-		fmt.Fprintln(m.Stderr, "warden: usage: warden rotation show ID")
-		return errUsage
-	}
+	id := pos[0]
 	e, err := m.openInventory(ctx, *file, discardLogger())
 	if err != nil {
 		return err
