@@ -29,7 +29,7 @@ summary, fix, at and detectedAt.`
 
 func runActivity(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("activity", activityUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	user := fs.String("user", "", "only this integration user ([ORG/]USERNAME)")
 	since := fs.String("since", "7d", "how far back (days such as 7d, or a duration such as 36h)")
 	rule := fs.String("rule", "", "only this rule")

@@ -67,7 +67,7 @@ func loadPolicySet(path string) (*policy.Set, error) {
 
 func runAudit(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("audit", auditUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "audit only this org")
 	user := fs.String("user", "", "audit only this integration user (USERNAME or ORG/USERNAME)")
 	polFile := fs.String("policy", "", "policy file that extends or overrides the built-in baseline")

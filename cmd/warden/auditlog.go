@@ -48,7 +48,7 @@ func runAuditLog(ctx context.Context, m *Main, args []string) error {
 
 func runAuditLogList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("audit-log list", auditLogUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	after := fs.Int64("after", 0, "show entries after this sequence number")
 	limit := fs.Int("limit", 100, "show at most this many entries (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -86,7 +86,7 @@ func runAuditLogList(ctx context.Context, m *Main, args []string) error {
 
 func runAuditLogVerify(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("audit-log verify", auditLogUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if _, err := m.parseArgs(fs, args, 0, "no arguments"); err != nil {
 		return err

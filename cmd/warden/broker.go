@@ -71,7 +71,7 @@ the SHA-256 of its secret part is stored: a lost key cannot be shown again
 func runBrokerKeyCreate(ctx context.Context, m *Main, args []string) error {
 	const cmd = "broker key create"
 	fs := m.flags(cmd, brokerKeyCreateUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	var users []string
 	fs.Func("user", "an integration user the key may act for (repeat for more)", func(s string) error {
 		users = append(users, s)
@@ -196,7 +196,7 @@ operations, creation, expiry and last use (recorded at most once a minute).`
 
 func runBrokerKeyList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("broker key list", brokerKeyListUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := m.parse(fs, args); err != nil {
 		return err
@@ -241,7 +241,7 @@ Revokes a broker key. A running broker refuses it within 10 seconds.`
 func runBrokerKeyRevoke(ctx context.Context, m *Main, args []string) error {
 	const cmd = "broker key revoke"
 	fs := m.flags(cmd, brokerKeyRevokeUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]

@@ -20,7 +20,7 @@ exits 1 when the user is in error.`
 
 func runCheck(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("check", checkUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return m.parse(fs, args)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +49,12 @@ func runConfig(ctx context.Context, m *Main, args []string) error {
 	return errUsage
 }
 
+// configFlag declares the --config flag every command that reads the
+// configuration takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+}
+
 // configPath returns the configuration file to use: flag, then
 // $WARDEN_CONFIG, then ./warden.yaml.
 func (m *Main) configPath(flag string) string {
@@ -62,7 +69,7 @@ func (m *Main) configPath(flag string) string {
 
 func runConfigCheck(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("config check", configCheckUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	show := fs.Bool("show", false, "also print the effective configuration (defaults filled, secrets redacted)")
 	if err := m.parse(fs, args); err != nil {
 		return err

@@ -67,7 +67,7 @@ func runDelivery(ctx context.Context, m *Main, args []string) error {
 
 func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("delivery list", deliveryListUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "only this org's dependents")
 	dep := fs.String("dependent", "", "only this dependent")
 	pending := fs.Bool("pending", false, "only manual deliveries waiting for their owner, with their runbooks")
@@ -123,7 +123,7 @@ func runDeliveryList(ctx context.Context, m *Main, args []string) error {
 
 func runDeliveryConfirm(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("delivery confirm", deliveryConfirmUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "the dependent's org (required)")
 	by := fs.String("by", "", "who made the change (default $USER)")
 	pos, err := m.positional(fs, args)

@@ -47,7 +47,7 @@ type discovered struct {
 func runDiscover(ctx context.Context, m *Main, args []string) error {
 	const cmd = "discover"
 	fs := m.flags(cmd, discoverUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	orgName := fs.String("org", "", "the org to read (see warden org list)")
 	write := fs.Bool("write", false, "add the users found to the inventory")
 	owner := fs.String("owner", "", "with --write: owner team of the users added (those without one)")

@@ -39,7 +39,7 @@ type appliedChange struct {
 
 func runFix(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("fix", fixUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "only this org")
 	user := fs.String("user", "", "only this integration user (USERNAME or ORG/USERNAME)")
 	polFile := fs.String("policy", "", "policy file that extends or overrides the built-in baseline")

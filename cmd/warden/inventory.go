@@ -67,7 +67,7 @@ func runInventory(ctx context.Context, m *Main, args []string) error {
 
 func runInventorySync(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("inventory sync", inventorySyncUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	planOnly := fs.Bool("plan", false, "only print the plan; change nothing")
 	asJSON := fs.Bool("json", false, "print the plan as JSON")
 	if err := m.parse(fs, args); err != nil {
@@ -229,7 +229,7 @@ type userRow struct {
 
 func runUsers(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("users", usersUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "only the users of this org")
 	owner := fs.String("owner", "", "only the users owned by this team")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -294,7 +294,7 @@ func runUsers(ctx context.Context, m *Main, args []string) error {
 
 func runDependents(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("dependents", dependentsUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "only the dependents in this org")
 	user := fs.String("user", "", "only the dependents of this integration user")
 	owner := fs.String("owner", "", "only the dependents owned by this team")
@@ -358,7 +358,7 @@ func runDependents(ctx context.Context, m *Main, args []string) error {
 
 func runImpact(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("impact", impactUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return m.parse(fs, args)

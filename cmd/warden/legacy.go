@@ -32,7 +32,7 @@ apiVersion, deadline, dependents and reason.`
 
 func runLegacy(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("legacy", legacyUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	days := fs.Int("days", 30, "days of login history to read")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := m.parse(fs, args); err != nil {

@@ -38,7 +38,7 @@ for the new credential (default the old credential's).`
 
 func runMigrate(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("migrate", migrateUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	to := fs.String("to", "", "jwt or client_credentials")
 	plan := fs.Bool("plan", false, "print the plan")
 	apply := fs.Bool("apply", false, "run the steps Warden can run")

@@ -116,7 +116,7 @@ type orgFlags struct {
 
 func addOrgFlags(fs *flag.FlagSet, loginDefault, loginUsage string) orgFlags {
 	return orgFlags{
-		file:       fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)"),
+		file:       configFlag(fs),
 		name:       fs.String("name", "", "Warden's name for the org (letters, digits, '.', '_', '-')"),
 		loginURL:   fs.String("login-url", loginDefault, loginUsage),
 		credential: fs.String("credential", "", "name of the monitoring credential (default monitor-NAME)"),
@@ -472,7 +472,7 @@ type orgRow struct {
 
 func runOrgList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("org list", orgListUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := m.parse(fs, args); err != nil {
 		return err

@@ -43,7 +43,7 @@ Warden emulator's control API instead.`
 func runProvision(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("provision", provisionUsage)
 	specFile := fs.String("f", "", "the integration spec (YAML)")
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	polFile := fs.String("policy", "", "policy file that extends or overrides the built-in baseline")
 	apply := fs.Bool("apply", false, "make the changes (default: print the plan)")
 	emu := fs.Bool("emulator", false, "the org is the Warden emulator: install the connected app through its control API")

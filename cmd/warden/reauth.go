@@ -30,7 +30,7 @@ callback URL; HOST:PORT means http://HOST:PORT/oauth/callback.`
 func runReauth(ctx context.Context, m *Main, args []string) error {
 	const cmd = "reauth"
 	fs := m.flags(cmd, reauthUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	org := fs.String("org", "", "the user's org (needed only when the username is in several)")
 	callback := fs.String("callback", "", "the connected app's callback, http://127.0.0.1:PORT/PATH or 127.0.0.1:PORT")
 	scope := fs.String("scope", "api refresh_token", "OAuth scopes to ask for")

@@ -42,7 +42,7 @@ Salesforce password still works.`
 
 func runRotate(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("rotate", rotateUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	plan := fs.Bool("plan", false, "print what the rotation would do, change nothing")
 	now := fs.Bool("now", false, "retire the old credential at once instead of after the grace period")
 	all := fs.Bool("all", false, "rotate every credential of --org")

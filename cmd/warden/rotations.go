@@ -24,7 +24,7 @@ createdAt, updatedAt, ...).`
 
 func runRotations(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("rotations", rotationsUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	cred := fs.String("credential", "", "only this credential's rotations")
 	active := fs.Bool("active", false, "only running rotations")
@@ -72,7 +72,7 @@ func runRotation(ctx context.Context, m *Main, args []string) error {
 		return errUsage
 	}
 	fs := m.flags("rotation", rotationUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := m.parseArgs(fs, args[1:], 1, "the rotation's ID")
 	if err != nil {

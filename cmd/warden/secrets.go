@@ -23,7 +23,7 @@ the configuration at it, and keep the old key until you have checked.`
 
 func runRotateKEK(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("rotate-kek", rotateKEKUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	name := fs.String("store", "", "name of a local secret store in the configuration")
 	newKey := fs.String("new-key-file", "", "file holding the new key-encryption key (created when missing)")
 	if err := m.parse(fs, args); err != nil {

@@ -44,7 +44,7 @@ that can reach the server read everything without authentication.`
 
 func runServe(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("serve", serveUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	addr := fs.String("addr", "", "listen address (default server.addr from the configuration)")
 	var o serveOptions
 	fs.BoolVar(&o.Verbose, "v", false, "log at debug level")

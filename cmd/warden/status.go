@@ -26,7 +26,7 @@ that never happened is left out).`
 
 func runStatus(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("status", statusUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := m.parse(fs, args); err != nil {
 		return err

@@ -68,7 +68,7 @@ func parseLifetime(s string) (time.Duration, error) {
 
 func runTokenCreate(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("token create", tokenUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	name := fs.String("name", "", "what the token is for (shown in lists and the audit log)")
 	roleName := fs.String("role", "", "the token's role: admin, operator or viewer")
 	expires := fs.String("expires", "", "lifetime, such as 90d or 12h (default: until revoked)")
@@ -102,7 +102,7 @@ func runTokenCreate(ctx context.Context, m *Main, args []string) error {
 
 func runTokenList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("token list", tokenUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := m.parseArgs(fs, args, 0, "no arguments"); err != nil {
 		return err
@@ -145,7 +145,7 @@ func runTokenList(ctx context.Context, m *Main, args []string) error {
 
 func runTokenRevoke(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("token revoke", tokenUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	pos, err := m.parseArgs(fs, args, 1, "one token ID (see warden token list)")
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func roleFlag(s string) (warden.Role, error) {
 
 func runUserCreate(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("user create", userUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	roleName := fs.String("role", "", "the account's role: admin, operator or viewer")
 	generate := fs.Bool("generate", false, "generate a password and print it once")
 	pos, err := m.parseArgs(fs, args, 1, "one USERNAME")
@@ -128,7 +128,7 @@ func runUserCreate(ctx context.Context, m *Main, args []string) error {
 
 func runUserResetPassword(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("user reset-password", userUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	generate := fs.Bool("generate", false, "generate a password and print it once")
 	pos, err := m.parseArgs(fs, args, 1, "one USERNAME")
 	if err != nil {
@@ -158,7 +158,7 @@ func runUserResetPassword(ctx context.Context, m *Main, args []string) error {
 
 func runUserSetRole(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("user set-role", userUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	roleName := fs.String("role", "", "the new role: admin, operator or viewer")
 	pos, err := m.parseArgs(fs, args, 1, "one USERNAME")
 	if err != nil {
@@ -182,7 +182,7 @@ func runUserSetRole(ctx context.Context, m *Main, args []string) error {
 
 func runUserDelete(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("user delete", userUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	pos, err := m.parseArgs(fs, args, 1, "one USERNAME")
 	if err != nil {
 		return err
@@ -201,7 +201,7 @@ func runUserDelete(ctx context.Context, m *Main, args []string) error {
 
 func runUserList(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("user list", userUsage)
-	file := fs.String("config", "", "configuration file (default $WARDEN_CONFIG, else ./warden.yaml)")
+	file := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := m.parseArgs(fs, args, 0, "no arguments"); err != nil {
 		return err
