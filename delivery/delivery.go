@@ -37,6 +37,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/salesforce"
 )
@@ -100,7 +102,7 @@ var _ warden.Deliverer = (*Deliverer)(nil)
 
 // New returns a Deliverer for cfg.
 func New(cfg Config) *Deliverer {
-	d := &Deliverer{cfg: cfg, log: cfg.Logger, now: cfg.Now, sleep: sleepContext}
+	d := &Deliverer{cfg: cfg, log: cfg.Logger, now: cfg.Now, sleep: wait.Sleep}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -228,18 +230,6 @@ func (j *job) values() map[string]string {
 
 // redact replaces every secret of j's material in text.
 func (j *job) redact(text string) string { return redact(text, j.m) }
-
-// sleepContext waits for d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // CarriesIdentity reports, for a dependent of twin credential c, whether
 // its delivery hands the application the username (TwinUsername) or the

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/wardenhq/warden"
 )
 
@@ -177,7 +179,7 @@ func NewDispatcher(cfg DispatcherConfig) *Dispatcher {
 		log:    cfg.Logger,
 		retry:  cfg.Retry,
 		window: cfg.DedupWindow,
-		sleep:  sleepContext,
+		sleep:  wait.Sleep,
 		sent:   map[string]map[int]delivery{},
 	}
 	if d.now == nil {
@@ -434,18 +436,6 @@ func (d *Dispatcher) backoff(n int, asked time.Duration) time.Duration {
 		delay -= time.Duration(rand.Int64N(half + 1))
 	}
 	return min(max(delay, asked), d.retry.MaxDelay)
-}
-
-// sleepContext waits for d or until ctx is done.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // notifySafely calls n.Notify, turning a panic into an EINTERNAL error so

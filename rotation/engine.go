@@ -37,6 +37,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/credential"
 	"github.com/wardenhq/warden/mailbox"
@@ -293,11 +295,7 @@ func (e *Engine) Run(ctx context.Context, id string) (*warden.RotationJob, error
 		if gerr != nil {
 			return nil, gerr
 		}
-		wait := time.Until(current.LeaseUntil) + 50*time.Millisecond
-		if wait < 50*time.Millisecond {
-			wait = 50 * time.Millisecond
-		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, max(time.Until(current.LeaseUntil)+50*time.Millisecond, 50*time.Millisecond)); err != nil {
 			return current, err
 		}
 	}
@@ -456,17 +454,17 @@ func (e *Engine) release(ctx context.Context, jb *job) error {
 
 // retry runs fn, trying again while it fails with EUNAVAILABLE.
 func (e *Engine) retry(ctx context.Context, jb *job, step string, fn func() error) error {
-	wait := e.cfg.Backoff
+	delay := e.cfg.Backoff
 	for try := 0; ; try++ {
 		err := fn()
 		if err == nil || warden.ErrorKind(err) != warden.EUNAVAILABLE || try >= e.cfg.Retries || ctx.Err() != nil {
 			return err
 		}
 		e.record(ctx, jb.j, step, "", fmt.Sprintf("retry %d after: %s", try+1, warden.ErrorMessage(err)))
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, delay); err != nil {
 			return err
 		}
-		wait *= 2
+		delay *= 2
 	}
 }
 
@@ -615,18 +613,6 @@ func (e *Engine) Resume(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // jsonState encodes a job's state.

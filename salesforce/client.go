@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/wardenhq/warden"
 )
 
@@ -164,7 +166,7 @@ func (c *Client) roundTrip(ctx context.Context, rq *request, observe func(*respo
 		if attempt >= c.retry.MaxAttempts || !retryable(rq, err) || ctx.Err() != nil {
 			return nil, err
 		}
-		if !sleep(ctx, c.backoff(attempt, err.retryAfter)) {
+		if wait.Sleep(ctx, c.backoff(attempt, err.retryAfter)) != nil {
 			return nil, err
 		}
 	}
@@ -192,21 +194,6 @@ func (c *Client) backoff(n int, retryAfter string) time.Duration {
 		ceil = c.retry.MaxDelay
 	}
 	return time.Duration(rand.Int64N(int64(ceil) + 1))
-}
-
-// sleep waits d or until ctx is done; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // once makes one attempt.

@@ -37,6 +37,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wardenhq/warden"
@@ -139,7 +141,7 @@ func run(ctx context.Context, c config) error {
 	fmt.Printf("emulator in-process; %d orgs x %d users, interval %v, push %v; load %s\n", c.orgs, c.users, c.interval, !c.noPush, benchenv.LoadAvg())
 	start := time.Now()
 	for !mon.Ready() {
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := wait.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return fmt.Errorf("monitor not ready: %w", err)
 		}
 	}
@@ -150,7 +152,7 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	fmt.Printf("all orgs swept once after %v; %d users not ok\n", time.Since(start).Round(time.Millisecond), bad)
-	sleep(ctx, 2*time.Second) // let the subscriptions connect
+	wait.Sleep(ctx, 2*time.Second) // let the subscriptions connect
 
 	// Pick distinct users for the push sample and the faults.
 	total := c.orgs * c.users
@@ -175,7 +177,7 @@ func run(ctx context.Context, c config) error {
 				return err
 			}
 			pushed = append(pushed, f)
-			sleep(ctx, 1500*time.Millisecond)
+			wait.Sleep(ctx, 1500*time.Millisecond)
 		}
 		waitFor(ctx, alerts, mark, pushed, false, 10*time.Second)
 		report("push: deactivation → alert", pushed, false, mark, alerts)
@@ -231,7 +233,7 @@ func schedule(ctx context.Context, fs []*fault, at []time.Duration, do func(*fau
 	sort.Slice(idx, func(a, b int) bool { return at[idx[a]] < at[idx[b]] })
 	start := time.Now()
 	for _, k := range idx {
-		if err := sleep(ctx, time.Until(start.Add(at[k]))); err != nil {
+		if err := wait.Sleep(ctx, time.Until(start.Add(at[k]))); err != nil {
 			return err
 		}
 		if err := do(fs[k]); err != nil {
@@ -281,7 +283,7 @@ func match(alerts *benchenv.Alerts, mark int, fs []*fault, recovery bool) int {
 func waitFor(ctx context.Context, alerts *benchenv.Alerts, mark int, fs []*fault, recovery bool, grace time.Duration) {
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) && match(alerts, mark, fs, recovery) > 0 {
-		if sleep(ctx, 100*time.Millisecond) != nil {
+		if wait.Sleep(ctx, 100*time.Millisecond) != nil {
 			return
 		}
 	}
@@ -365,19 +367,5 @@ func sweepStats(reg *prometheus.Registry) {
 	}
 	if n > 0 {
 		fmt.Printf("sweeps: %d, mean duration %.1f ms, %.0f API requests in all\n", n, sum/float64(n)*1000, requests)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wardenhq/warden/internal/wait"
+
 	"github.com/wardenhq/warden"
 	"github.com/wardenhq/warden/bench/internal/benchenv"
 	"github.com/wardenhq/warden/bench/internal/benchseed"
@@ -93,7 +95,7 @@ func run(base, keyFile string, orgs, users int, interval, duration, every time.D
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if sleepCtx(ctx, probeAfter) == nil {
+			if wait.Sleep(ctx, probeAfter) == nil {
 				runProbe(ctx, base, alerts, orgs, users, probe)
 			}
 		}()
@@ -159,7 +161,7 @@ func runProbe(ctx context.Context, base string, alerts *benchenv.Alerts, orgs, u
 			return
 		}
 		ps = append(ps, p)
-		sleepCtx(ctx, 2*time.Second)
+		wait.Sleep(ctx, 2*time.Second)
 	}
 	deadline := time.Now().Add(70 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -178,7 +180,7 @@ func runProbe(ctx context.Context, base string, alerts *benchenv.Alerts, orgs, u
 		if waiting == 0 {
 			break
 		}
-		sleepCtx(ctx, 100*time.Millisecond)
+		wait.Sleep(ctx, 100*time.Millisecond)
 	}
 	var ds []time.Duration
 	for _, p := range ps {
@@ -194,15 +196,4 @@ func runProbe(ctx context.Context, base string, alerts *benchenv.Alerts, orgs, u
 	}
 	fmt.Printf("probe: deactivation → alert for %d of %d users: min %.2fs p50 %.2fs max %.2fs (load %s)\n", len(ds), len(ps),
 		ds[0].Seconds(), ds[len(ds)/2].Seconds(), ds[len(ds)-1].Seconds(), benchenv.LoadAvg())
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
