@@ -9,16 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wardenhq/warden"
-)
+	"github.com/wardenhq/warden/auth"
 
-// Defaults of the auth section.
-const (
-	DefaultSessionTTL   = 12 * time.Hour
-	DefaultIdleTimeout  = time.Hour
-	DefaultLockAfter    = 5
-	DefaultLockDuration = 15 * time.Minute
-	DefaultIPFailures   = 20
+	"github.com/wardenhq/warden"
 )
 
 // Auth configures who may use the dashboard and JSON API. Local accounts
@@ -107,10 +100,10 @@ func (v *validator) access() {
 	v.atLeast("auth.session.idleTimeout", s.IdleTimeout, time.Minute)
 	ttl, idle := s.TTL.D(), s.IdleTimeout.D()
 	if ttl == 0 {
-		ttl = DefaultSessionTTL
+		ttl = auth.DefaultSessionTTL // the defaults are the auth package's
 	}
 	if idle == 0 {
-		idle = DefaultIdleTimeout
+		idle = auth.DefaultIdleTimeout
 	}
 	if idle > ttl {
 		v.add("auth.session.idleTimeout", "%s is longer than the session's ttl %s", Duration(idle), Duration(ttl))
